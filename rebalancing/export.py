@@ -1,0 +1,70 @@
+"""Export builders: tidy CSV, its metadata, scenario files. Used by the CLI and the app.
+
+CSV cells never begin with ``= + - @`` (or tab / carriage return) followed by text a
+spreadsheet would run as a formula: such a text cell is prefixed with a single quote (the
+OWASP recommendation). Numbers are written as numbers; a negative number is data, not a
+formula, and is left as it is.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from .results import Results
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(v):
+    """Neutralise a text cell a spreadsheet would evaluate; numbers pass unchanged."""
+    if isinstance(v, str) and v.startswith(FORMULA_START):
+        try:
+            float(v)
+            return v
+        except ValueError:
+            return "'" + v
+    return v
+
+
+def results_csv(res: Results) -> str:
+    """The ``run`` CSV: ``path,region,year,variable,value,unit``."""
+    df = res.to_frame()
+    for col in ("path", "region", "variable", "unit"):
+        df[col] = df[col].map(safe_cell)
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, float_format="%.10g", lineterminator="\n")
+    return buf.getvalue()
+
+
+def _finite(o):
+    if isinstance(o, float) and not math.isfinite(o):
+        raise ValueError("non-finite number in metadata")
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, list):
+        return [_finite(v) for v in o]
+    return o
+
+
+def results_meta_json(res: Results) -> str:
+    return json.dumps(_finite(res.metadata()), indent=2) + "\n"
+
+
+def write_results(res: Results, out: Path) -> tuple[Path, Path]:
+    """Write ``out`` (CSV) and ``<stem>.meta.json`` beside it."""
+    from .cli import meta_path
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(results_csv(res), encoding="utf-8")
+    meta = meta_path(out)
+    meta.write_text(results_meta_json(res), encoding="utf-8")
+    return out, meta
+
+
+def read_results_csv(path_or_buffer) -> pd.DataFrame:
+    """Read a results CSV back (for researchers and tests)."""
+    return pd.read_csv(path_or_buffer)

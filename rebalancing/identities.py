@@ -1,0 +1,152 @@
+"""The accounting identities of DESIGN.md section 2, each a named residual.
+
+Every function takes a :class:`~rebalancing.model.Solution` and returns the residual (USD bn)
+with shape (P, T, n) for per-region identities or (P, T) for world ones. They are used by
+the model's own check after every solve, by the tests and by the app's "accounts balance"
+badge. :func:`check` raises :class:`IdentityError` when any residual exceeds ``TOLERANCE``
+times world GDP of that path and year.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+#: Largest admissible residual, as a share of world GDP (DESIGN.md section 2).
+TOLERANCE = 1e-9
+
+
+class IdentityError(ArithmeticError):
+    """An accounting identity does not hold; the message names it, the path and the year."""
+
+
+def exports(s) -> np.ndarray:
+    """X_j = sum_i M_ij: every import is someone's export (the matrix is booked once)."""
+    return s.trade.sum(axis=-2)
+
+
+def imports(s) -> np.ndarray:
+    return s.trade.sum(axis=-1)
+
+
+def national_income(s) -> np.ndarray:
+    """YN = Y + NI."""
+    return s.Y + s.NI
+
+
+def saving(s) -> np.ndarray:
+    """S = YN - C - G."""
+    return national_income(s) - s.C - s.G
+
+
+def private_saving(s) -> np.ndarray:
+    """S_p = YN - T - C."""
+    return national_income(s) - s.T - s.C
+
+
+def public_saving(s) -> np.ndarray:
+    """S_g = T - G."""
+    return s.T - s.G
+
+
+def current_account(s) -> np.ndarray:
+    """CA = X - M + NI."""
+    return exports(s) - imports(s) + s.NI
+
+
+# --- residuals -----------------------------------------------------------------------------
+
+def gdp_expenditure(s) -> np.ndarray:
+    """Y - (C + I + G + X - M): GDP by expenditure."""
+    return s.Y - (s.C + s.I + s.G + exports(s) - imports(s))
+
+
+def saving_split(s) -> np.ndarray:
+    """S - (S_p + S_g): national saving = private + public."""
+    return saving(s) - (private_saving(s) + public_saving(s))
+
+
+def current_account_two_ways(s) -> np.ndarray:
+    """(X - M + NI) - (S - I): the current account measured both ways."""
+    return current_account(s) - (saving(s) - s.I)
+
+
+def nfa_stock_flow(s) -> np.ndarray:
+    """NFA(t) - NFA(t-1) - CA(t): net foreign assets are stock-flow consistent."""
+    return s.NFA - s.NFA_prev - current_account(s)
+
+
+def nfa_continuity(s) -> np.ndarray:
+    """NFA_prev(t) - NFA(t-1): each year starts from the stock the last one ended with."""
+    r = np.zeros_like(s.NFA)
+    r[:, 1:] = s.NFA_prev[:, 1:] - s.NFA[:, :-1]
+    return r
+
+
+def world_trade(s) -> np.ndarray:
+    """sum_i X_i - sum_i M_i: the world's exports equal its imports."""
+    return exports(s).sum(-1) - imports(s).sum(-1)
+
+
+def world_income(s) -> np.ndarray:
+    """sum_i NI_i: every income paid is received."""
+    return s.NI.sum(-1)
+
+
+def world_current_account(s) -> np.ndarray:
+    """sum_i CA_i = 0 (in two-country mode: CA_US + CA_CN = 0)."""
+    return current_account(s).sum(-1)
+
+
+def world_net_lending(s) -> np.ndarray:
+    """sum_i (S - I)_i = 0 (in two-country mode: (S-I)_US + (S-I)_CN = 0)."""
+    return (saving(s) - s.I).sum(-1)
+
+
+def world_nfa(s) -> np.ndarray:
+    """sum_i NFA_i = 0: one region's asset is another's liability."""
+    return s.NFA.sum(-1)
+
+
+RESIDUALS = {
+    "gdp_expenditure": gdp_expenditure,
+    "saving_split": saving_split,
+    "current_account_two_ways": current_account_two_ways,
+    "nfa_stock_flow": nfa_stock_flow,
+    "nfa_continuity": nfa_continuity,
+    "world_trade": world_trade,
+    "world_income": world_income,
+    "world_current_account": world_current_account,
+    "world_net_lending": world_net_lending,
+    "world_nfa": world_nfa,
+}
+
+
+def residuals(s) -> dict[str, np.ndarray]:
+    """Every residual as a share of world GDP, shape (P, T) (max over regions)."""
+    wgdp = s.Y.sum(-1)
+    out = {}
+    for name, f in RESIDUALS.items():
+        r = np.abs(f(s))
+        if r.ndim == 3:
+            r = r.max(-1)
+        out[name] = r / wgdp
+    return out
+
+
+def max_residual(s) -> tuple[float, str]:
+    """Largest residual (share of world GDP) and the identity it belongs to."""
+    res = residuals(s)
+    name = max(res, key=lambda k: float(np.max(res[k])))
+    return float(np.max(res[name])), name
+
+
+def check(s, names=None, years=None) -> float:
+    """Raise :class:`IdentityError` if any identity fails; return the largest residual."""
+    for name, r in residuals(s).items():
+        bad = ~np.isfinite(r) | (r > TOLERANCE)
+        if bad.any():
+            p, t = map(int, np.argwhere(bad)[0])
+            path = names[p] if names else p
+            year = years[t] if years is not None else t
+            raise IdentityError(f"identity {name} fails on path {path}, year {year}: residual "
+                                f"{r[p, t]:.3g} of world GDP > {TOLERANCE:g}")
+    return max_residual(s)[0]

@@ -1,0 +1,157 @@
+"""The five paths as arrays the engine reads: tariff schedules, demand shifts, rules.
+
+Each path is the status quo plus its own levers (DESIGN.md section 4). All paths share 2024
+(the calibrated base year) and 2025 (the 2025 truce tariffs); alternative policies move from
+``global.policy_start``. This is the one place where percent levers become fractions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .calibration import BASE_YEAR, Calibration
+from .scenario import Scenario
+
+PATHS = ("baseline", "orderly", "disorderly", "unilateral", "subglobal")
+PATH_TITLES = {
+    "baseline": "Status quo",
+    "orderly": "Orderly",
+    "disorderly": "Disorderly",
+    "unilateral": "Unilateral",
+    "subglobal": "Sub-global multilateral",
+}
+PATH_HELP = {
+    "baseline": "Today's policies persist: 2025 truce tariffs, trend growth; imbalances and "
+                "net foreign positions keep growing ('stable disequilibrium').",
+    "orderly": "Coordinated rules: currencies move against imbalances beyond a band, China "
+               "consumes more, the US consolidates, tariffs roll back ('self-enforcing WTO').",
+    "disorderly": "Markets force it: a sudden stop makes the deficit country's current account "
+                  "jump to a financing floor; currency fall, output loss, spill-over.",
+    "unilateral": "US tariffs and industrial policy, Chinese retaliation, trade diverted to "
+                  "third markets; from slow de-risking to rapid decoupling.",
+    "subglobal": "An EU + CPTPP bloc trades freely inside, guards against diverted Chinese "
+                 "exports and rebalances internally; US and China act unilaterally.",
+}
+
+
+def ramp(years: np.ndarray, start: int, n_years: int) -> np.ndarray:
+    """0 before ``start``, rising linearly to 1 after ``n_years`` years (1 at start+n-1)."""
+    return np.clip((years - start + 1) / n_years, 0.0, 1.0)
+
+
+@dataclass
+class PathSpec:
+    """Arrays for P paths over T years (index 0 = base year) and n regions.
+
+    Fractions throughout (a 51.1% tariff is 0.511). ``tau[p, t, i, j]`` is the tariff region
+    i levies on imports from region j.
+    """
+    names: tuple[str, ...]
+    years: np.ndarray            # (T,)
+    tau: np.ndarray              # (P, T, n, n)
+    share_factor: np.ndarray     # (P, T, n, n) trade creation / reshoring multipliers on mu
+    c_shift: np.ndarray          # (P, T, n) consumption shift, fraction of potential GDP
+    g_cut: np.ndarray            # (P, T, n) government consumption cut, fraction of potential
+    i_extra: np.ndarray          # (P, T, n) extra investment, USD bn
+    kappa: np.ndarray            # (P,) orderly rule: dlog p per unit of CA/GDP gap (fraction)
+    band: np.ndarray             # (P,) orderly band, fraction of GDP
+    rule_start: int              # first year the orderly and bloc rules act
+    bloc_members: np.ndarray     # (P, n) bool: regions under the bloc's internal rule
+    bloc_band: np.ndarray        # (P,)
+    bloc_speed: np.ndarray       # (P,)
+    crisis: np.ndarray           # (P,) bool: path has a crisis
+    crisis_side: int             # region index of the crisis country
+    crisis_other: int            # region index of the other side (spill-over)
+    crisis_fixed_year: int | None
+    hazard_base: float
+    hazard_slope: float
+    ca_floor: float
+    adjustment_years: int
+    constraint_years: int
+    currency_fall: float
+    output_loss: float
+    recovery: float
+    spillover: float
+    cn_investment_collapse: float
+
+
+def build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS) -> PathSpec:
+    gs = scn.global_
+    regions = cal.regions
+    n = len(regions)
+    us, cn = regions.index("US"), regions.index("CN")
+    bloc = regions.index("BLOC") if "BLOC" in regions else None
+    years = np.arange(BASE_YEAR, gs.horizon + 1)
+    T, P = len(years), len(names)
+    start = gs.policy_start
+    after_base = (years > BASE_YEAR).astype(float)
+
+    tau = np.broadcast_to(cal.tariff0, (P, T, n, n)).copy()
+    share_factor = np.ones((P, T, n, n))
+    c_shift = np.zeros((P, T, n))
+    g_cut = np.zeros((P, T, n))
+    i_extra = np.zeros((P, T, n))
+    kappa = np.zeros(P)
+    band = np.zeros(P)
+    bloc_members = np.zeros((P, n), dtype=bool)
+    bloc_band = np.zeros(P)
+    bloc_speed = np.zeros(P)
+    crisis = np.zeros(P, dtype=bool)
+
+    b = scn.baseline
+    sq_us, sq_cn = b.us_tariff_on_cn / 100, b.cn_tariff_on_us / 100
+
+    def us_cn_tariffs(p, target_us, target_cn, n_years):
+        """Status-quo tariffs from 2025, moving linearly to targets from the policy start."""
+        w = ramp(years, start, n_years)
+        tau[p, :, us, cn] = np.where(after_base, sq_us + (target_us - sq_us) * w,
+                                     cal.tariff0[us, cn])
+        tau[p, :, cn, us] = np.where(after_base, sq_cn + (target_cn - sq_cn) * w,
+                                     cal.tariff0[cn, us])
+
+    u = scn.unilateral
+    for p, name in enumerate(names):
+        us_cn_tariffs(p, sq_us, sq_cn, 1)
+        if name == "orderly":
+            o = scn.orderly
+            w = ramp(years, start, o.years)
+            us_cn_tariffs(p, o.us_tariff_target / 100, o.cn_tariff_target / 100, o.years)
+            kappa[p] = o.kappa            # % per pp = dlog p per unit of gap (fraction)
+            band[p] = o.band / 100
+            c_shift[p, :, cn] = o.cn_consumption_rise / 100 * w
+            g_cut[p, :, us] = o.us_fiscal_consolidation / 100 * w
+        elif name == "disorderly":
+            crisis[p] = True
+        elif name in ("unilateral", "subglobal"):
+            w = ramp(years, start, u.phase_in_years)
+            us_cn_tariffs(p, u.us_tariff_on_cn / 100, u.cn_tariff_on_us / 100,
+                          u.phase_in_years)
+            active = (years >= start) & (years <= u.industrial_end_year)
+            i_extra[p, :, us] = np.where(active, u.us_industrial_investment, 0.0)
+            share_factor[p, :, us, :] *= (1 - u.us_reshoring / 100 * w)[:, None]
+            if name == "subglobal" and bloc is not None:
+                s = scn.subglobal
+                wb = ramp(years, start, s.years)
+                tau[p, :, bloc, cn] = cal.tariff0[bloc, cn] + s.safeguard / 100 * wb
+                members = [bloc] + ([us] if s.us_joins else [])
+                for i in members:
+                    for j in members:
+                        share_factor[p, :, i, j] *= 1 + s.trade_creation / 100 * wb
+                bloc_members[p, members] = True
+                bloc_band[p] = s.band / 100
+                bloc_speed[p] = s.speed
+
+    d = scn.disorderly
+    side = us if d.side == "US" else cn
+    return PathSpec(
+        names=tuple(names), years=years, tau=tau, share_factor=share_factor, c_shift=c_shift,
+        g_cut=g_cut, i_extra=i_extra, kappa=kappa, band=band, rule_start=start,
+        bloc_members=bloc_members, bloc_band=bloc_band, bloc_speed=bloc_speed, crisis=crisis,
+        crisis_side=side, crisis_other=cn if side == us else us,
+        crisis_fixed_year=(d.crisis_year if (d.timing == "fixed" or d.side == "CN") else None),
+        hazard_base=d.hazard_base / 100, hazard_slope=d.hazard_slope / 100,
+        ca_floor=d.ca_floor / 100, adjustment_years=d.adjustment_years,
+        constraint_years=d.constraint_years, currency_fall=d.currency_fall / 100,
+        output_loss=d.output_loss / 100, recovery=d.recovery / 100,
+        spillover=d.spillover / 100, cn_investment_collapse=d.cn_investment_collapse / 100)

@@ -1,0 +1,228 @@
+"""``simulate(scenario) -> Results``: the Python API the CLI and the app call.
+
+Results hold the raw arrays of a run and derive every reported variable from them, with its
+unit, so that the CSV, the charts and the tests read the same numbers.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from . import identities as idn
+from .calibration import BASE_YEAR, Calibration, calibrate
+from .model import Solution, derive_params, run
+from .paths import PATHS, build_paths
+from .scenario import Scenario, ScenarioError
+
+USD = "USD bn (2024 prices)"
+PCT_GDP = "% of GDP"
+
+#: Every variable in the output: (unit, description).
+VARIABLES: dict[str, tuple[str, str]] = {
+    "gdp": (USD, "GDP, Y = C + I + G + X - M"),
+    "potential_gdp": (USD, "potential output Ypot (trend, less any crisis loss)"),
+    "consumption": (USD, "household consumption C"),
+    "investment": (USD, "gross capital formation I"),
+    "government": (USD, "government consumption G"),
+    "exports": (USD, "exports X (goods and services)"),
+    "imports": (USD, "imports M (goods and services)"),
+    "net_exports": (USD, "X - M"),
+    "net_income": (USD, "net primary and secondary income from abroad NI"),
+    "national_income": (USD, "YN = Y + NI"),
+    "net_taxes": (USD, "T = theta Y + tariff revenue"),
+    "tariff_revenue": (USD, "sum_j tau_ij M_ij"),
+    "national_saving": (USD, "S = YN - C - G"),
+    "private_saving": (USD, "S_p = YN - T - C"),
+    "public_saving": (USD, "S_g = T - G"),
+    "current_account": (USD, "CA = X - M + NI = S - I"),
+    "net_foreign_assets": (USD, "NFA, end of year"),
+    "real_exchange_rate": ("index, 2024 = 100", "real exchange rate p (up = appreciation)"),
+    "crisis_absorption_cut": (USD, "cut in autonomous demand forced by the financing floor"),
+    "financing_shortfall": (USD, "how far CA stays below the financing floor at the "
+                                 "largest admissible cut"),
+    "current_account_pct_gdp": (PCT_GDP, "CA / Y"),
+    "consumption_pct_gdp": (PCT_GDP, "C / Y"),
+    "investment_pct_gdp": (PCT_GDP, "I / Y"),
+    "saving_pct_gdp": (PCT_GDP, "S / Y (national saving rate)"),
+    "nfa_pct_gdp": (PCT_GDP, "NFA / Y"),
+    "net_exports_pct_gdp": (PCT_GDP, "(X - M) / Y"),
+    "private_balance_pct_gdp": (PCT_GDP, "private sector balance (S_p - I) / Y"),
+    "public_balance_pct_gdp": (PCT_GDP, "public sector balance (T - G) / Y"),
+    "foreign_balance_pct_gdp": (PCT_GDP, "rest of world's balance with the region, -CA / Y"),
+    "output_gap_pct": ("% of potential", "Y / Ypot - 1"),
+    "gdp_vs_baseline_pct": ("% vs status quo", "Y / Y(status quo) - 1, same year"),
+}
+
+
+def _pct(a, b):
+    return 100.0 * a / b
+
+
+@dataclass
+class Results:
+    """A simulated scenario: raw arrays plus every reported variable."""
+    scenario: Scenario
+    calibration: Calibration
+    solution: Solution
+    paths: tuple[str, ...]          # paths requested (subset of the solution's)
+    run_paths: tuple[str, ...]      # paths solved (always includes the baseline)
+    created: str
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return self.calibration.regions
+
+    @property
+    def years(self) -> np.ndarray:
+        return self.solution.years
+
+    @cached_property
+    def max_residual(self) -> float:
+        return idn.max_residual(self.solution)[0]
+
+    @cached_property
+    def max_residual_identity(self) -> str:
+        return idn.max_residual(self.solution)[1]
+
+    @cached_property
+    def residuals(self) -> dict[str, np.ndarray]:
+        """Each identity's residual, share of world GDP, (P, T) over the solved paths."""
+        return idn.residuals(self.solution)
+
+    def crisis_year(self) -> int | None:
+        if "disorderly" not in self.run_paths:
+            return None
+        y = int(self.solution.crisis_year[self.run_paths.index("disorderly")])
+        return y or None
+
+    @cached_property
+    def variables(self) -> dict[str, np.ndarray]:
+        """Every variable, (P_run, T, n), plus ``exports_to_R`` and ``tariff_on_R``."""
+        s = self.solution
+        X, M = idn.exports(s), idn.imports(s)
+        S, Sp, Sg = idn.saving(s), idn.private_saving(s), idn.public_saving(s)
+        CA = idn.current_account(s)
+        Y = s.Y
+        base = Y[self.run_paths.index("baseline")]
+        tariff_rev = (s.tau * s.trade).sum(-1)
+        v = {
+            "gdp": Y, "potential_gdp": s.Ypot, "consumption": s.C, "investment": s.I,
+            "government": s.G, "exports": X, "imports": M, "net_exports": X - M,
+            "net_income": s.NI, "national_income": idn.national_income(s),
+            "net_taxes": s.T, "tariff_revenue": tariff_rev, "national_saving": S,
+            "private_saving": Sp, "public_saving": Sg, "current_account": CA,
+            "net_foreign_assets": s.NFA, "real_exchange_rate": 100.0 * np.exp(s.logp),
+            "crisis_absorption_cut": np.where(
+                np.arange(len(self.regions)) == self._crisis_region(), s.cut, 0.0),
+            "financing_shortfall": np.where(
+                np.arange(len(self.regions)) == self._crisis_region(), s.shortfall, 0.0),
+            "current_account_pct_gdp": _pct(CA, Y), "consumption_pct_gdp": _pct(s.C, Y),
+            "investment_pct_gdp": _pct(s.I, Y), "saving_pct_gdp": _pct(S, Y),
+            "nfa_pct_gdp": _pct(s.NFA, Y), "net_exports_pct_gdp": _pct(X - M, Y),
+            "private_balance_pct_gdp": _pct(Sp - s.I, Y),
+            "public_balance_pct_gdp": _pct(Sg, Y),
+            "foreign_balance_pct_gdp": _pct(-CA, Y),
+            "output_gap_pct": 100.0 * (Y / s.Ypot - 1),
+            "gdp_vs_baseline_pct": 100.0 * (Y / base[None] - 1),
+        }
+        for k, r in enumerate(self.regions):
+            v[f"exports_to_{r}"] = s.trade[:, :, k, :]
+            v[f"tariff_on_{r}"] = 100.0 * s.tau[:, :, :, k]
+        return v
+
+    def _crisis_region(self) -> int:
+        return self.regions.index(self.scenario.disorderly.side)
+
+    @staticmethod
+    def unit(variable: str) -> str:
+        if variable.startswith("exports_to_"):
+            return USD
+        if variable.startswith("tariff_on_"):
+            return "% ad valorem"
+        return VARIABLES[variable][0]
+
+    def series(self, path: str, region: str, variable: str) -> pd.Series:
+        """One variable of one path and region, indexed by year."""
+        a = self.variables[variable][self.run_paths.index(path), :, self.regions.index(region)]
+        return pd.Series(a, index=pd.Index(self.years, name="year"), name=variable)
+
+    def value(self, path: str, region: str, variable: str, year: int) -> float:
+        t = int(year) - BASE_YEAR
+        if not 0 <= t < len(self.years):
+            raise KeyError(f"year {year} outside {self.years[0]}-{self.years[-1]}")
+        return float(self.variables[variable][self.run_paths.index(path), t,
+                                              self.regions.index(region)])
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: ``path, region, year, variable, value, unit`` (requested paths)."""
+        T, n = len(self.years), len(self.regions)
+        idx = [self.run_paths.index(p) for p in self.paths]
+        frames = []
+        for var, arr in self.variables.items():
+            a = arr[idx]                                             # (P, T, n)
+            P = len(idx)
+            frames.append(pd.DataFrame({
+                "path": np.repeat(np.array(self.paths, dtype=object), T * n),
+                "region": np.tile(np.array(self.regions, dtype=object), P * T),
+                "year": np.tile(np.repeat(self.years, n), P),
+                "variable": var,
+                "value": a.reshape(-1),
+                "unit": self.unit(var),
+            }))
+        return pd.concat(frames, ignore_index=True)
+
+    def metadata(self) -> dict:
+        """Everything needed to reproduce the numbers."""
+        return {
+            "package": "rebalancing",
+            "version": __version__,
+            "created": self.created,
+            "scenario": self.scenario.to_dict(),
+            "paths": list(self.paths),
+            "regions": list(self.regions),
+            "years": [int(self.years[0]), int(self.years[-1])],
+            "base_year": BASE_YEAR,
+            "data_vintages": list(self.calibration.vintages),
+            "data_files": ["data/macro_history.csv", "data/facts.csv"],
+            "largest_identity_residual": {
+                "value": self.max_residual, "identity": self.max_residual_identity,
+                "unit": "share of world GDP", "tolerance": idn.TOLERANCE},
+            "crisis_year": self.crisis_year(),
+            "calibration_notes": {k: (float(v) if isinstance(v, (int, float, np.floating))
+                                      else v) for k, v in self.calibration.notes.items()},
+            "units": {k: u for k, (u, _) in VARIABLES.items()},
+        }
+
+
+def simulate(scenario: Scenario | None = None, paths: tuple[str, ...] | list[str] | None = None
+             ) -> Results:
+    """Run the scenario's paths; raises ScenarioError, ModelError or IdentityError.
+
+    ``paths`` defaults to all five (:data:`rebalancing.paths.PATHS`). The status quo is
+    always solved as well, since ``gdp_vs_baseline_pct`` is measured against it.
+    """
+    scn = scenario or Scenario()
+    req = tuple(paths) if paths else PATHS
+    unknown = [p for p in req if p not in PATHS]
+    if unknown:
+        raise ScenarioError(f"paths: unknown path id(s) {', '.join(unknown)} "
+                            f"(expected {', '.join(PATHS)})", "paths")
+    run_paths = tuple(p for p in PATHS if p in req or p == "baseline")
+    g = scn.global_
+    cal = calibrate(g.two_country)
+    growth = np.array([{"US": g.growth_US, "CN": g.growth_CN, "BLOC": g.growth_BLOC,
+                        "ROW": g.growth_ROW}[r] for r in cal.regions]) / 100
+    prm = derive_params(cal, r=g.return_on_nfa / 100, growth=growth, eps=g.tariff_elasticity,
+                        eta=g.price_elasticity, lam=g.closure, switching=g.switching_speed / 100,
+                        diversion=scn.baseline.diversion / 100,
+                        rerouting=scn.baseline.rerouting / 100)
+    spec = build_paths(scn, cal, run_paths)
+    sol = run(cal, prm, spec)
+    idn.check(sol, run_paths, sol.years)
+    return Results(scenario=scn, calibration=cal, solution=sol, paths=req, run_paths=run_paths,
+                   created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))

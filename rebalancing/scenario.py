@@ -1,0 +1,523 @@
+"""Scenario = every lever of every path plus the global settings.
+
+One frozen dataclass per group (``global``, ``baseline``, ``orderly``, ``disorderly``,
+``unilateral``, ``subglobal``); each field is a :func:`lever` carrying its unit, range,
+default, one-line help and source (or the word "assumption"). A lever's id is
+``group.field`` (e.g. ``orderly.kappa``): the same id names the widget in the app, the URL
+parameter and the key in a scenario file::
+
+    [orderly]
+    kappa = 2.0
+
+Percentages are stored as the user sees them (percent, percentage points); the model
+converts them to fractions in one place (:mod:`rebalancing.paths`).
+
+Files are JSON or TOML. :func:`load_scenario` / :func:`parse_scenario` reject a bad file with
+a :class:`ScenarioError` whose one-line message names the field; nothing is clamped or
+guessed, and nothing is evaluated.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+#: Largest scenario file accepted (bytes). A full scenario is ~2 kB.
+MAX_SCENARIO_BYTES = 200_000
+
+FACTS = "data/facts.csv"
+
+
+class ScenarioError(ValueError):
+    """A scenario value or file is invalid; ``field`` names the lever (or ``None``)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def lever(default, lo=None, hi=None, *, unit: str, help: str, source: str, step=None,
+          choices: tuple | None = None, label: str | None = None):
+    """A scenario field with its metadata (unit, range, help, source)."""
+    return field(default=default, metadata=dict(
+        lo=lo, hi=hi, unit=unit, help=help, source=source, step=step, choices=choices,
+        label=label))
+
+
+@dataclass(frozen=True)
+class GlobalSettings:
+    horizon: int = lever(2040, 2030, 2100, step=1, unit="year", label="Horizon",
+                         help="Last year projected (annual steps from the 2024 base year).",
+                         source="DESIGN.md section 2 (default 2040)")
+    two_country: bool = lever(False, unit="on/off", label="Two-country mode",
+                              help="Only US and China: every flow is bilateral and "
+                                   "CA_US = -CA_CN exactly.",
+                              source="DESIGN.md section 2")
+    closure: float = lever(0.5, 0.0, 1.0, step=0.05, unit="share of gap",
+                           label="Demand-policy closure (lambda)",
+                           help="Share of each region's output gap closed by monetary/credit "
+                                "policy through investment: 0 = pure multiplier, 1 = output "
+                                "held at potential.",
+                           source="assumption (DESIGN.md section 3)")
+    policy_start: int = lever(2026, 2025, 2035, step=1, unit="year", label="Policy start year",
+                              help="First year in which the alternative paths' policies move "
+                                   "(2025 is the same for all paths: the 2025 truce).",
+                              source="assumption: 2025 has passed as the status quo")
+    return_on_nfa: float = lever(3.0, 0.0, 8.0, step=0.25, unit="% per year",
+                                 label="Return on net foreign assets at the margin",
+                                 help="Interest paid on each extra dollar of net foreign "
+                                      "liabilities (earned on assets); the base-year income "
+                                      "gap is a fixed region-specific term.",
+                                 source="assumption (cf. DESIGN.md section 3)")
+    tariff_elasticity: float = lever(1.8, 0.5, 5.0, step=0.1, unit="elasticity",
+                                     label="Tariff elasticity of import shares (epsilon)",
+                                     help="mu_ij falls with (1+tariff)^(-epsilon). 1.8 turns "
+                                          "the 2025 rise from 20.8% to 51.1% into the observed "
+                                          "-33% in China's exports to the US.",
+                                     source=f"calibrated to {FACTS} (PIIE tariffs, IOG -33%)")
+    price_elasticity: float = lever(0.8, 0.0, 2.0, step=0.1, unit="elasticity",
+                                    label="Real-exchange-rate elasticity of import shares (eta)",
+                                    help="mu_ij moves with (p_j/p_i)^(-eta): a currency that "
+                                         "appreciates 10% buys ~8% more imports.",
+                                    source="assumption (mid-range of empirical trade "
+                                           "price elasticities)")
+    switching_speed: float = lever(50.0, 10.0, 100.0, step=5.0, unit="% per year",
+                                   label="Speed of expenditure switching",
+                                   help="Share of the remaining gap to the long-run trade "
+                                        "response to a real-exchange-rate move closed each "
+                                        "year (J-curve); 100 = immediate.",
+                                   source="assumption (trade volumes take 2-3 years to "
+                                          "respond fully)")
+    growth_US: float = lever(2.0, -1.0, 6.0, step=0.1, unit="% per year",
+                             label="Trend growth, US",
+                             help="Growth of potential output (real, base-year prices).",
+                             source="assumption (near CBO/IMF medium-term US growth)")
+    growth_CN: float = lever(4.0, -1.0, 8.0, step=0.1, unit="% per year",
+                             label="Trend growth, China",
+                             help="Growth of potential output (real). The 2025 target is 5%.",
+                             source="assumption, below the 5% target in data/facts.csv")
+    growth_BLOC: float = lever(1.0, -1.0, 6.0, step=0.1, unit="% per year",
+                               label="Trend growth, bloc",
+                               help="Growth of potential output of the EU + CPTPP bloc "
+                                    "(euro area + Japan core).",
+                               source="assumption")
+    growth_ROW: float = lever(3.0, -1.0, 8.0, step=0.1, unit="% per year",
+                              label="Trend growth, rest of world",
+                              help="Growth of potential output of the rest of the world.",
+                              source="assumption")
+
+
+@dataclass(frozen=True)
+class BaselineLevers:
+    us_tariff_on_cn: float = lever(51.1, 0.0, 150.0, step=0.1, unit="%",
+                                   label="US tariff on China, status quo",
+                                   help="Average US tariff on Chinese goods held from 2025 on.",
+                                   source=f"{FACTS}: PIIE, after the Geneva truce of 14 May 2025")
+    cn_tariff_on_us: float = lever(32.6, 0.0, 125.0, step=0.1, unit="%",
+                                   label="China tariff on US, status quo",
+                                   help="Average Chinese tariff on US goods held from 2025 on.",
+                                   source=f"{FACTS}: PIIE, after the Geneva truce of 14 May 2025")
+    diversion: float = lever(80.0, 0.0, 100.0, step=5.0, unit="% of lost sales",
+                             label="Trade diversion, exporter side",
+                             help="Share of sales that a tariff shuts out which the exporter "
+                                  "sells in its other markets instead (all paths).",
+                             source=f"assumption informed by {FACTS}: 2025 China exports to US "
+                                    "-33%, ASEAN +22%, EU +10%")
+    rerouting: float = lever(70.0, 0.0, 100.0, step=5.0, unit="% of lost imports",
+                             label="Import rerouting, importer side",
+                             help="Share of imports that a tariff shuts out which the importer "
+                                  "buys from third countries (the rest is made at home).",
+                             source="assumption (2018-19 trade war: most US imports from China "
+                                    "were replaced by other suppliers)")
+
+
+@dataclass(frozen=True)
+class OrderlyLevers:
+    band: float = lever(3.0, 0.5, 8.0, step=0.5, unit="% of GDP",
+                        label="Current-account band",
+                        help="Imbalances inside +/- band are left alone; beyond it the "
+                             "currency adjusts.",
+                        source=f"assumption; the 2010 G20 proposal was +/-4% ({FACTS})")
+    kappa: float = lever(2.0, 0.0, 3.0, step=0.1, unit="% per pp per year",
+                         label="Currency adjustment speed (kappa)",
+                         help="dlog p = kappa x (CA/GDP beyond the band): surplus currencies "
+                              "appreciate, deficit currencies depreciate.",
+                         source="assumption (a 'self-enforcing WTO' rule, DESIGN.md section 4)")
+    cn_consumption_rise: float = lever(5.0, 0.0, 15.0, step=0.5, unit="pp of GDP",
+                                       label="China consumption share rise",
+                                       help="Shift of China's consumption function, in % of "
+                                            "potential GDP, reached after the adjustment years.",
+                                       source="assumption (Bessent's 'great rebalancing', seed)")
+    us_fiscal_consolidation: float = lever(2.0, 0.0, 6.0, step=0.25, unit="pp of GDP",
+                                           label="US fiscal consolidation",
+                                           help="Cut in US government consumption, % of "
+                                                "potential GDP, reached after the adjustment "
+                                                "years: the US saves more.",
+                                           source="assumption")
+    years: int = lever(10, 1, 20, step=1, unit="years", label="Adjustment years",
+                       help="Years over which consumption, fiscal and tariff changes phase in "
+                            "linearly.",
+                       source="assumption")
+    us_tariff_target: float = lever(3.1, 0.0, 150.0, step=0.1, unit="%",
+                                    label="US tariff on China, target",
+                                    help="Tariffs rolled back to pre-2018 levels.",
+                                    source="PIIE chart (Bown), Jan 2018 level; not in the "
+                                           "shipped facts: assumption")
+    cn_tariff_target: float = lever(8.0, 0.0, 125.0, step=0.1, unit="%",
+                                    label="China tariff on US, target",
+                                    help="Tariffs rolled back to pre-2018 levels.",
+                                    source="PIIE chart (Bown), Jan 2018 level; not in the "
+                                           "shipped facts: assumption")
+
+
+@dataclass(frozen=True)
+class DisorderlyLevers:
+    side: str = lever("US", choices=("US", "CN"), unit="region", label="Crisis side",
+                      help="US: a sudden stop on the deficit side; CN: a debt/property crisis "
+                           "on the surplus side.",
+                      source="DESIGN.md section 4")
+    timing: str = lever("fixed", choices=("fixed", "hazard"), unit="rule",
+                        label="Crisis timing",
+                        help="fixed: in the crisis year; hazard (US side): the median year of "
+                             "a hazard that rises with US net foreign liabilities/GDP.",
+                        source="DESIGN.md section 4")
+    crisis_year: int = lever(2030, 2026, 2060, step=1, unit="year", label="Crisis year",
+                             help="Year the crisis hits (timing = fixed).",
+                             source="assumption")
+    hazard_base: float = lever(2.0, 0.0, 20.0, step=0.5, unit="% per year",
+                               label="Crisis hazard at low liabilities",
+                               help="Annual crisis probability with net foreign liabilities "
+                                    "under the threshold.",
+                               source="assumption")
+    hazard_slope: float = lever(1.0, 0.0, 10.0, step=0.25, unit="% per year per 10 pp",
+                                label="Hazard rise with liabilities",
+                                help="Extra annual probability per 10 pp of GDP of net foreign "
+                                     "liabilities above 60% of GDP.",
+                                source="assumption (cf. Catao & Milesi-Ferretti 2014: crisis "
+                                       "risk rises above ~60% of GDP)")
+    ca_floor: float = lever(-1.5, -4.0, 0.0, step=0.25, unit="% of GDP",
+                            label="Financing floor for the US current account",
+                            help="A sudden stop forces the deficit country's CA up to this "
+                                 "floor; the absorption cut that achieves it is found exactly.",
+                            source="assumption")
+    adjustment_years: int = lever(1, 1, 2, step=1, unit="years",
+                                  label="Years to reach the floor",
+                                  help="The CA reaches the floor within 1-2 years.",
+                                  source="DESIGN.md section 4")
+    constraint_years: int = lever(5, 1, 20, step=1, unit="years",
+                                  label="Years the financing constraint binds",
+                                  help="After these years, markets finance deficits again.",
+                                  source="assumption")
+    currency_fall: float = lever(20.0, 0.0, 50.0, step=1.0, unit="%",
+                                 label="Real depreciation of the crisis currency",
+                                 help="One-off real fall in the crisis year, persisting.",
+                                 source="assumption (typical of sudden-stop episodes)")
+    output_loss: float = lever(6.0, 0.0, 15.0, step=0.5, unit="% of potential",
+                               label="Loss of potential output",
+                               help="Level loss of the crisis country's potential output in "
+                                    "the crisis year.",
+                               source="assumption (cf. Cerra & Saxena 2008: persistent "
+                                      "losses after crises)")
+    recovery: float = lever(10.0, 0.0, 100.0, step=5.0, unit="% of loss per year",
+                            label="Recovery speed",
+                            help="Share of the remaining potential-output loss recovered each "
+                                 "year (0 = permanent).",
+                            source="assumption")
+    spillover: float = lever(30.0, 0.0, 100.0, step=5.0, unit="% of the shock",
+                             label="Financial spill-over to the other side",
+                             help="The other country's investment falls by this share of the "
+                                  "crisis country's demand cut (each in % of own GDP).",
+                             source="assumption")
+    cn_investment_collapse: float = lever(6.0, 0.0, 15.0, step=0.5, unit="pp of GDP",
+                                          label="China investment collapse (side = CN)",
+                                          help="Fall in China's investment in a property/"
+                                               "debt crisis, fading at the recovery speed.",
+                                          source="assumption")
+
+
+@dataclass(frozen=True)
+class UnilateralLevers:
+    us_tariff_on_cn: float = lever(126.5, 0.0, 150.0, step=0.5, unit="%",
+                                   label="US tariff on China, target",
+                                   help="Reached after the phase-in years from the 2025 truce "
+                                        "level. 145% was the 2025 statutory peak.",
+                                   source=f"{FACTS}: PIIE average at the May 2025 peak")
+    cn_tariff_on_us: float = lever(125.0, 0.0, 125.0, step=0.5, unit="%",
+                                   label="China retaliation tariff, target",
+                                   help="Reached after the phase-in years from the 2025 truce "
+                                        "level (32.6%).",
+                                   source="assumption: China's April 2025 statutory rate")
+    phase_in_years: int = lever(5, 1, 15, step=1, unit="years",
+                                label="Phase-in (1 = one-year decoupling)",
+                                help="Years from the 2025 tariffs to the targets: slow "
+                                     "de-risking to rapid decoupling.",
+                                source="seed report: 'slowly ... or rapid chain of events'")
+    us_industrial_investment: float = lever(110.0, 0.0, 500.0, step=10.0,
+                                            unit="USD bn per year",
+                                            label="US industrial-policy investment",
+                                            help="Extra US investment each year to the end "
+                                                 "year, incl. foreign-financed (Japan's $550bn "
+                                                 "to 2029 = 110/yr).",
+                                            source=f"{FACTS}: Japan-US MOU, $550bn by 2029")
+    industrial_end_year: int = lever(2029, 2025, 2060, step=1, unit="year",
+                                     label="Industrial-policy end year",
+                                     help="Last year of the extra investment.",
+                                     source=f"{FACTS}: the MOU runs to 2029")
+    us_reshoring: float = lever(0.0, 0.0, 30.0, step=1.0, unit="% of import shares",
+                                label="US reshoring",
+                                help="Cut in all US import shares by the end of the phase-in "
+                                     "(production moved home).",
+                                source="assumption (0 = none)")
+
+
+@dataclass(frozen=True)
+class SubglobalLevers:
+    safeguard: float = lever(25.0, 0.0, 100.0, step=1.0, unit="%",
+                             label="Bloc safeguard on Chinese goods",
+                             help="Tariff-equivalent the bloc puts on diverted Chinese exports.",
+                             source="assumption")
+    trade_creation: float = lever(10.0, 0.0, 50.0, step=1.0, unit="% of trade shares",
+                                  label="Trade creation inside the bloc",
+                                  help="Rise in trade shares among members (incl. intra-bloc "
+                                       "trade) from freer trade inside the bloc.",
+                                  source="assumption")
+    band: float = lever(2.0, 0.0, 6.0, step=0.5, unit="% of GDP",
+                        label="Members' balance band",
+                        help="Members rebalance internally towards a CA inside +/- band.",
+                        source="assumption (seed: members 'would still need ... internal "
+                               "rebalancing')")
+    speed: float = lever(0.5, 0.0, 1.0, step=0.05, unit="pp of GDP per pp per year",
+                         label="Internal rebalancing speed",
+                         help="Demand added (surplus) or cut (deficit) each year per pp of "
+                              "CA/GDP beyond the band.",
+                         source="assumption")
+    years: int = lever(5, 1, 20, step=1, unit="years", label="Bloc phase-in years",
+                       help="Years over which the safeguard and trade creation phase in.",
+                       source="assumption")
+    us_joins: bool = lever(False, unit="on/off", label="US joins the bloc",
+                           help="The US trades freely with the bloc and rebalances with it; "
+                                "US-China tariffs still follow the unilateral levers.",
+                           source="DESIGN.md section 4")
+
+
+GROUPS: dict[str, type] = {
+    "global": GlobalSettings,
+    "baseline": BaselineLevers,
+    "orderly": OrderlyLevers,
+    "disorderly": DisorderlyLevers,
+    "unilateral": UnilateralLevers,
+    "subglobal": SubglobalLevers,
+}
+
+GROUP_TITLES = {
+    "global": "Global settings",
+    "baseline": "Status quo",
+    "orderly": "Orderly rebalancing",
+    "disorderly": "Disorderly rebalancing",
+    "unilateral": "Unilateral rebalancing",
+    "subglobal": "Sub-global multilateral",
+}
+
+
+@dataclass(frozen=True)
+class Lever:
+    """Metadata of one lever, for the CLI, the app and the docs."""
+    id: str
+    group: str
+    name: str
+    default: Any
+    type: type
+    lo: Any
+    hi: Any
+    step: Any
+    unit: str
+    label: str
+    help: str
+    source: str
+    choices: tuple | None
+
+    @property
+    def kind(self) -> str:
+        if self.choices:
+            return "choice"
+        return {bool: "bool", int: "int", float: "float"}[self.type]
+
+
+def _levers() -> dict[str, Lever]:
+    out = {}
+    for group, cls in GROUPS.items():
+        hints = {f.name: f.type for f in fields(cls)}
+        for f in fields(cls):
+            m = f.metadata
+            typ = {"int": int, "float": float, "bool": bool, "str": str}[hints[f.name]]
+            out[f"{group}.{f.name}"] = Lever(
+                id=f"{group}.{f.name}", group=group, name=f.name, default=f.default, type=typ,
+                lo=m["lo"], hi=m["hi"], step=m["step"], unit=m["unit"],
+                label=m["label"] or f.name, help=m["help"], source=m["source"],
+                choices=m["choices"])
+    return out
+
+
+#: Every lever by id (``group.name``), in declaration order.
+LEVERS: dict[str, Lever] = _levers()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """All levers of all paths plus the global settings."""
+    global_: GlobalSettings = field(default_factory=GlobalSettings)
+    baseline: BaselineLevers = field(default_factory=BaselineLevers)
+    orderly: OrderlyLevers = field(default_factory=OrderlyLevers)
+    disorderly: DisorderlyLevers = field(default_factory=DisorderlyLevers)
+    unilateral: UnilateralLevers = field(default_factory=UnilateralLevers)
+    subglobal: SubglobalLevers = field(default_factory=SubglobalLevers)
+
+    def group(self, name: str):
+        return getattr(self, "global_" if name == "global" else name)
+
+    def get(self, lever_id: str):
+        group, name = lever_id.split(".", 1)
+        return getattr(self.group(group), name)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """Nested ``{group: {lever: value}}``, the file format."""
+        return {g: dataclasses.asdict(self.group(g)) for g in GROUPS}
+
+    def flat(self) -> dict[str, Any]:
+        """``{lever_id: value}``."""
+        return {lid: self.get(lid) for lid in LEVERS}
+
+    def changed(self) -> dict[str, Any]:
+        """Levers that differ from their defaults."""
+        return {lid: v for lid, v in self.flat().items() if v != LEVERS[lid].default}
+
+    def with_values(self, values: dict[str, Any]) -> "Scenario":
+        """A copy with ``{lever_id: value}`` applied, each value validated."""
+        groups = {g: {} for g in GROUPS}
+        for lid, v in values.items():
+            lev = LEVERS.get(lid)
+            if lev is None:
+                raise ScenarioError(f"{lid}: unknown lever", lid)
+            groups[lev.group][lev.name] = validate_value(lev, v)
+        kw = {}
+        for g, changes in groups.items():
+            if changes:
+                kw["global_" if g == "global" else g] = replace(self.group(g), **changes)
+        return replace(self, **kw)
+
+
+def validate_value(lev: Lever, v: Any) -> Any:
+    """Check type and range of one value; returns it (ints accepted for floats)."""
+    lid = lev.id
+    if lev.choices:
+        if not isinstance(v, str):
+            raise ScenarioError(f"{lid}: expected one of {', '.join(lev.choices)}, "
+                                f"got {type(v).__name__}", lid)
+        if v not in lev.choices:
+            raise ScenarioError(f"{lid}: {v!r} is not one of {', '.join(lev.choices)}", lid)
+        return v
+    if lev.type is bool:
+        if not isinstance(v, bool):
+            raise ScenarioError(f"{lid}: expected true or false, got {type(v).__name__}", lid)
+        return v
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ScenarioError(f"{lid}: expected a number ({lev.unit}), got {type(v).__name__}",
+                            lid)
+    if lev.type is int:
+        if isinstance(v, float):
+            if not v.is_integer():
+                raise ScenarioError(f"{lid}: expected a whole number ({lev.unit}), got {v}",
+                                    lid)
+            v = int(v)
+    else:
+        v = float(v)
+        if not math.isfinite(v):
+            raise ScenarioError(f"{lid}: {v} is not a finite number", lid)
+    if not lev.lo <= v <= lev.hi:
+        raise ScenarioError(f"{lid}: {v} is out of range [{lev.lo}, {lev.hi}] ({lev.unit})",
+                            lid)
+    return v
+
+
+def default_scenario() -> Scenario:
+    return Scenario()
+
+
+def scenario_from_dict(data: Any) -> Scenario:
+    """Build a scenario from ``{group: {lever: value}}``; missing levers keep defaults."""
+    if not isinstance(data, dict):
+        raise ScenarioError("scenario: expected a table of groups "
+                            f"({', '.join(GROUPS)}), got {type(data).__name__}")
+    values = {}
+    for g, table in data.items():
+        if g not in GROUPS:
+            raise ScenarioError(f"{g}: unknown group (expected one of {', '.join(GROUPS)})", g)
+        if not isinstance(table, dict):
+            raise ScenarioError(f"{g}: expected a table of levers, got {type(table).__name__}",
+                                g)
+        for k, v in table.items():
+            lid = f"{g}.{k}"
+            if lid not in LEVERS:
+                raise ScenarioError(f"{lid}: unknown lever", lid)
+            values[lid] = v
+    return Scenario().with_values(values)
+
+
+def parse_scenario(content: bytes | str, filename: str = "scenario") -> Scenario:
+    """Parse a JSON or TOML scenario (format from the extension, else sniffed)."""
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    if len(content) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{filename}: file is larger than {MAX_SCENARIO_BYTES} bytes")
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{filename}: not UTF-8 text (expected JSON or TOML)") from None
+    lower = filename.lower()
+    fmt = ("json" if lower.endswith(".json") else "toml" if lower.endswith(".toml")
+           else "json" if text.lstrip().startswith("{") else "toml")
+    if fmt == "json":
+        try:
+            data = json.loads(text, parse_constant=_reject_constant)
+        except ValueError as e:
+            raise ScenarioError(f"{filename}: not valid JSON ({e})") from None
+    else:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise ScenarioError(f"{filename}: not valid TOML ({e})") from None
+    return scenario_from_dict(data)
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not allowed")
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    p = Path(path)
+    try:
+        content = p.read_bytes()
+    except OSError as e:
+        raise ScenarioError(f"{p}: cannot read ({e.strerror})") from None
+    return parse_scenario(content, p.name)
+
+
+def dumps_scenario(scn: Scenario, fmt: str = "json") -> str:
+    d = scn.to_dict()
+    if fmt == "json":
+        return json.dumps(d, indent=2) + "\n"
+    if fmt == "toml":
+        return tomli_w.dumps(d)
+    raise ScenarioError(f"format: {fmt!r} is not json or toml")
+
+
+def save_scenario(scn: Scenario, path: str | Path) -> None:
+    p = Path(path)
+    fmt = "toml" if p.suffix.lower() == ".toml" else "json"
+    p.write_text(dumps_scenario(scn, fmt), encoding="utf-8")

@@ -1,0 +1,159 @@
+"""Direction tests an economist would demand, each with its reason."""
+import numpy as np
+import pytest
+
+from rebalancing import Scenario, simulate
+
+
+def bilateral(res, path, year):
+    """US goods balance with China (US exports to CN - US imports from CN), USD bn."""
+    return (res.value(path, "US", "exports_to_CN", year)
+            - res.value(path, "CN", "exports_to_US", year))
+
+
+def test_tariff_shrinks_bilateral_deficit_far_more_than_aggregate():
+    """Reason: with trade diversion the US buys what it no longer buys from China from third
+    countries, and China sells elsewhere, so the bilateral balance moves much more than the
+    US aggregate current account (the 2018-19 and 2025 experience)."""
+    # A US tariff alone: no retaliation beyond the 2025 truce level, no industrial policy.
+    only_tariff = {"unilateral.us_industrial_investment": 0.0,
+                   "unilateral.cn_tariff_on_us": 32.6}
+    res = simulate(Scenario().with_values(only_tariff))
+    d_bil = bilateral(res, "unilateral", 2030) - bilateral(res, "baseline", 2030)
+    d_ca = (res.value("unilateral", "US", "current_account", 2030)
+            - res.value("baseline", "US", "current_account", 2030))
+    assert d_bil > 100, "the bilateral deficit must shrink"
+    assert d_bil > 2.5 * abs(d_ca)
+    # The more is rerouted, the less of the bilateral gain reaches the aggregate.
+    full = simulate(Scenario().with_values({**only_tariff, "baseline.rerouting": 100.0}))
+    d_ca_full = (full.value("unilateral", "US", "current_account", 2030)
+                 - full.value("baseline", "US", "current_account", 2030))
+    assert abs(d_ca_full) < abs(d_ca) / 5
+
+
+def test_less_diversion_makes_tariffs_bite_on_the_aggregate():
+    """Reason: when nothing is rerouted, the tariff's lost imports are made at home, so the
+    aggregate US balance improves more than with diversion."""
+    base = {"unilateral.us_industrial_investment": 0.0}
+    hi = simulate(Scenario().with_values(base), ["unilateral"])
+    lo = simulate(Scenario().with_values({**base, "baseline.rerouting": 0.0,
+                                          "baseline.diversion": 0.0}), ["unilateral"])
+    ca = lambda r: r.value("unilateral", "US", "current_account", 2032)  # noqa: E731
+    assert ca(lo) > ca(hi)
+
+
+def test_orderly_narrows_global_imbalances(default_results):
+    """Reason: the orderly rule moves surplus currencies up and deficit ones down, China
+    consumes more and the US saves more: the sum of absolute current accounts falls."""
+    v = default_results.variables["current_account"]
+    paths = default_results.run_paths
+    t = -1
+    spread = lambda p: np.abs(v[paths.index(p), t]).sum()  # noqa: E731
+    assert spread("orderly") < spread("baseline")
+    r = default_results
+    assert (r.value("orderly", "US", "current_account_pct_gdp", 2040)
+            > r.value("baseline", "US", "current_account_pct_gdp", 2040))
+    assert (r.value("orderly", "CN", "consumption_pct_gdp", 2040)
+            > r.value("baseline", "CN", "consumption_pct_gdp", 2040) + 3)
+    assert (r.value("orderly", "US", "real_exchange_rate", 2040)
+            < r.value("baseline", "US", "real_exchange_rate", 2040))
+
+
+def test_crisis_forces_deficit_ca_up_and_output_down(default_results):
+    """Reason: a sudden stop means the deficit can no longer be financed: the current account
+    must jump to the financing floor, through a currency fall and an absorption cut that
+    lowers output."""
+    r = default_results
+    yc = r.crisis_year()
+    assert yc == r.scenario.disorderly.crisis_year
+    floor = r.scenario.disorderly.ca_floor
+    assert r.value("disorderly", "US", "current_account_pct_gdp", yc) >= floor - 1e-9
+    assert (r.value("disorderly", "US", "current_account_pct_gdp", yc)
+            > r.value("baseline", "US", "current_account_pct_gdp", yc) + 1.5)
+    assert r.value("disorderly", "US", "gdp_vs_baseline_pct", yc) < -1.0
+    # Before the crisis, the path is the status quo.
+    assert r.value("disorderly", "US", "gdp", yc - 1) == pytest.approx(
+        r.value("baseline", "US", "gdp", yc - 1), rel=1e-12)
+
+
+def test_absorption_cut_hits_the_floor_exactly_when_currency_does_not_move():
+    """Reason: with no depreciation only the absorption cut can close the gap; CA is affine in
+    the cut, so the floor is met exactly, not approximately."""
+    res = simulate(Scenario().with_values({"disorderly.currency_fall": 0.0,
+                                           "disorderly.output_loss": 0.0}),
+                   ["disorderly"])
+    yc = res.crisis_year()
+    assert res.value("disorderly", "US", "crisis_absorption_cut", yc) > 0
+    assert res.value("disorderly", "US", "current_account_pct_gdp", yc) == pytest.approx(
+        res.scenario.disorderly.ca_floor, abs=1e-9)
+
+
+def test_surplus_side_crisis_raises_china_surplus_and_cuts_output():
+    """Reason: an investment collapse in China cuts its imports and its currency falls: its
+    surplus jumps and its output falls (the surplus side exports the crisis)."""
+    res = simulate(Scenario().with_values({"disorderly.side": "CN"}))
+    yc = res.crisis_year()
+    assert (res.value("disorderly", "CN", "current_account_pct_gdp", yc)
+            > res.value("baseline", "CN", "current_account_pct_gdp", yc) + 2)
+    assert res.value("disorderly", "CN", "gdp_vs_baseline_pct", yc) < -1
+    assert res.value("disorderly", "US", "gdp_vs_baseline_pct", yc) < 0
+
+
+def test_hazard_crisis_comes_earlier_when_liabilities_weigh_more():
+    """Reason: the hazard rises with net foreign liabilities / GDP (Catao & Milesi-Ferretti)."""
+    years = []
+    for slope in (0.5, 2.0, 6.0):
+        res = simulate(Scenario().with_values({"disorderly.timing": "hazard",
+                                               "disorderly.hazard_slope": slope,
+                                               "global.horizon": 2100}), ["disorderly"])
+        years.append(res.crisis_year() or 9999)
+    assert years[0] > years[1] > years[2]
+
+
+def test_status_quo_is_a_stable_disequilibrium(default_results):
+    """Reason: the report's 'stable disequilibrium': with today's policies the imbalances
+    persist and net foreign positions keep diverging."""
+    r = default_results
+    assert r.value("baseline", "US", "current_account_pct_gdp", 2040) < -3
+    assert r.value("baseline", "CN", "current_account_pct_gdp", 2040) > 1.5
+    assert (r.value("baseline", "US", "nfa_pct_gdp", 2040)
+            < r.value("baseline", "US", "nfa_pct_gdp", 2024))
+    assert (r.value("baseline", "CN", "net_foreign_assets", 2040)
+            > r.value("baseline", "CN", "net_foreign_assets", 2024))
+
+
+def test_tariff_revenue_raises_us_public_saving(default_results):
+    """Reason: tariffs are taxes; their revenue is public saving."""
+    r = default_results
+    assert (r.value("unilateral", "US", "tariff_revenue", 2032)
+            > r.value("baseline", "US", "tariff_revenue", 2032))
+    assert (r.value("unilateral", "US", "public_saving", 2032)
+            > r.value("baseline", "US", "public_saving", 2032))
+
+
+def test_full_closure_holds_output_at_potential():
+    """Reason: lambda = 1 means policy closes the whole output gap."""
+    res = simulate(Scenario().with_values({"global.closure": 1.0}), ["baseline", "unilateral"])
+    gap = res.variables["output_gap_pct"]
+    assert np.abs(gap).max() < 1e-9
+
+
+def test_two_country_unilateral_mirror(two_country_results):
+    """Reason: in a two-country world the US deficit cut is China's surplus cut, dollar for
+    dollar."""
+    r = two_country_results
+    d_us = (r.value("unilateral", "US", "current_account", 2030)
+            - r.value("baseline", "US", "current_account", 2030))
+    d_cn = (r.value("unilateral", "CN", "current_account", 2030)
+            - r.value("baseline", "CN", "current_account", 2030))
+    assert d_us > 0
+    assert d_us == pytest.approx(-d_cn, rel=1e-9)
+
+
+def test_subglobal_safeguard_cuts_china_exports_to_bloc(default_results):
+    """Reason: the bloc's safeguard is a tariff on Chinese goods."""
+    r = default_results
+    assert (r.value("subglobal", "CN", "exports_to_BLOC", 2035)
+            < r.value("unilateral", "CN", "exports_to_BLOC", 2035))
+    assert (abs(r.value("subglobal", "BLOC", "current_account_pct_gdp", 2040))
+            < abs(r.value("unilateral", "BLOC", "current_account_pct_gdp", 2040)))
