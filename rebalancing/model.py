@@ -37,6 +37,11 @@ from .paths import PathSpec
 #: are ~1.5% of demand, with no depreciation), the shortfall is reported, not hidden.
 MAX_CRISIS_CUT_PCT = 10.0
 
+#: Bound on real exchange rates relative to 2024 (log points): a third to three times. Keeps a
+#: currency rule acting through a lagged trade response (J-curve) from overshooting without
+#: limit; never reached in the default scenario.
+MAX_LOG_RER = np.log(3.0)
+
 #: Bound on the bloc's accumulated internal-rebalancing demand shift, fraction of potential.
 #: Under a strong closure (lambda near 1) demand shifts only change the mix of demand (policy
 #: offsets them through investment), so an unbounded integral rule would wind up for ever.
@@ -133,6 +138,17 @@ def trade_shares(cal: Calibration, prm: Params, spec: PathSpec) -> np.ndarray:
     return (mu_t * F + R + V) * spec.share_factor
 
 
+def armington(v: np.ndarray, dom0: np.ndarray) -> np.ndarray:
+    """Import shares from demand weights: ``mu_ij = v_ij / (dom0_i + sum_k v_ik)``.
+
+    The domestic good keeps its base-year weight ``dom0_i = 1 - sum_k mubar_ik``; in the base
+    year the weights are the shares and the denominator is 1, so 2024 is unchanged. However
+    far tariffs, trend and exchange rates push the weights, shares stay in (0, 1) and the
+    domestic share positive: the CES (Armington) share form.
+    """
+    return v / (dom0[..., :, None] + v.sum(-1, keepdims=True))
+
+
 @dataclass
 class Solution:
     """Raw arrays of a run, shapes (P, T, n) unless noted."""
@@ -211,6 +227,7 @@ def run(cal: Calibration, prm: Params, spec: PathSpec) -> Solution:
     years = spec.years
     P, T, n = len(spec.names), len(years), cal.n
     mu0 = trade_shares(cal, prm, spec)
+    dom0 = 1.0 - prm.mubar.sum(-1)          # base-year domestic share of demand
     shape = (P, T, n)
     out = {k: np.zeros(shape) for k in ("Y", "Ypot", "C", "I", "G", "T", "NI", "NFA",
                                         "NFA_prev", "logp", "cut", "shortfall")}
@@ -263,8 +280,10 @@ def run(cal: Calibration, prm: Params, spec: PathSpec) -> Solution:
                     spec.bloc_members, spec.bloc_speed[:, None]
                     * _gap(ca_ratio_prev, spec.bloc_band), 0.0), -MAX_BLOC_SHIFT, MAX_BLOC_SHIFT)
         Ypot = Ytrend * (1 - loss)
+        logp = np.clip(logp, -MAX_LOG_RER, MAX_LOG_RER)
         logp_eff = logp_eff + prm.switching * (logp + crisis_logp - logp_eff)
-        mu = mu0[:, t] * np.exp(-prm.eta * (logp_eff[:, None, :] - logp_eff[:, :, None]))
+        mu = armington(mu0[:, t] * np.exp(-prm.eta * (logp_eff[:, None, :]
+                                                      - logp_eff[:, :, None])), dom0)
         tau = spec.tau[:, t]
 
         NI = prm.r * nfa_prev + prm.q * Ypot
@@ -334,7 +353,8 @@ def run(cal: Calibration, prm: Params, spec: PathSpec) -> Solution:
         X = M.sum(-2)
         CA = X - M.sum(-1) + NI
         NFA = nfa_prev + CA
-        _admissible(spec, years, t, Y=Y, C=C, I=I, G=G, A=A, mu=mu, regions=cal.regions)
+        _admissible(spec, years, t, Y=Y, C=C, I=I, G=G, A=A, mu=mu, regions=cal.regions,
+                    nfa_ratio=nfa_prev / np.where(y_prev > 0, y_prev, np.inf))
 
         for k, v in (("Y", Y), ("Ypot", Ypot), ("C", C), ("I", I), ("G", G), ("T", Tax),
                      ("NI", NI), ("NFA", NFA), ("NFA_prev", nfa_prev), ("logp", logp + crisis_logp),
@@ -347,7 +367,7 @@ def run(cal: Calibration, prm: Params, spec: PathSpec) -> Solution:
     return Solution(years=years, trade=trade, tau=spec.tau, crisis_year=crisis_year, **out)
 
 
-def _admissible(spec: PathSpec, years, t, *, regions, **arrays) -> None:
+def _admissible(spec: PathSpec, years, t, *, regions, nfa_ratio=None, **arrays) -> None:
     """Raise ModelError if any account is non-finite or a level is not positive."""
     for name, v in arrays.items():
         if name == "mu":
@@ -362,5 +382,11 @@ def _admissible(spec: PathSpec, years, t, *, regions, **arrays) -> None:
         bad = ~np.isfinite(v) | (v <= 0)
         if bad.any():
             p, i = map(int, np.argwhere(bad)[0])
+            why = ""
+            if nfa_ratio is not None and nfa_ratio[p, i] < -1.5:
+                why = (f" (net foreign assets have reached {100 * nfa_ratio[p, i]:.0f}% of "
+                       "GDP: with the return on net foreign assets above growth the debt "
+                       "spirals; lower global.return_on_nfa, raise growth or shorten "
+                       "global.horizon)")
             raise ModelError(f"path {spec.names[p]}, region {regions[i]}, year {years[t]}: "
-                             f"{name} = {v[p, i]:.6g} is not a positive finite number")
+                             f"{name} = {v[p, i]:.6g} is not a positive finite number{why}")

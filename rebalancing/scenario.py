@@ -69,7 +69,7 @@ class GlobalSettings:
                               help="First year in which the alternative paths' policies move "
                                    "(2025 is the same for all paths: the 2025 truce).",
                               source="assumption: 2025 has passed as the status quo")
-    return_on_nfa: float = lever(3.0, 0.0, 8.0, step=0.25, unit="% per year",
+    return_on_nfa: float = lever(3.0, 0.0, 5.0, step=0.25, unit="% per year",
                                  label="Return on net foreign assets at the margin",
                                  help="Interest paid on each extra dollar of net foreign "
                                       "liabilities (earned on assets); the base-year income "
@@ -94,20 +94,20 @@ class GlobalSettings:
                                         "year (J-curve); 100 = immediate.",
                                    source="assumption (trade volumes take 2-3 years to "
                                           "respond fully)")
-    growth_US: float = lever(2.0, -1.0, 6.0, step=0.1, unit="% per year",
+    growth_US: float = lever(2.0, 0.0, 6.0, step=0.1, unit="% per year",
                              label="Trend growth, US",
                              help="Growth of potential output (real, base-year prices).",
                              source="assumption (near CBO/IMF medium-term US growth)")
-    growth_CN: float = lever(4.0, -1.0, 8.0, step=0.1, unit="% per year",
+    growth_CN: float = lever(4.0, 0.0, 8.0, step=0.1, unit="% per year",
                              label="Trend growth, China",
                              help="Growth of potential output (real). The 2025 target is 5%.",
                              source="assumption, below the 5% target in data/facts.csv")
-    growth_BLOC: float = lever(1.0, -1.0, 6.0, step=0.1, unit="% per year",
+    growth_BLOC: float = lever(1.0, 0.0, 6.0, step=0.1, unit="% per year",
                                label="Trend growth, bloc",
                                help="Growth of potential output of the EU + CPTPP bloc "
                                     "(euro area + Japan core).",
                                source="assumption")
-    growth_ROW: float = lever(3.0, -1.0, 8.0, step=0.1, unit="% per year",
+    growth_ROW: float = lever(3.0, 0.0, 8.0, step=0.1, unit="% per year",
                               label="Trend growth, rest of world",
                               help="Growth of potential output of the rest of the world.",
                               source="assumption")

@@ -80,3 +80,14 @@ def test_crisis_variants_balance(side, timing):
     res = simulate(Scenario().with_values({"disorderly.side": side,
                                            "disorderly.timing": timing}))
     assert res.max_residual < TOL
+
+
+def test_debt_spiral_beyond_admissible_horizon_is_explained():
+    """Over many decades with the return on net foreign assets well above growth the status
+    quo is unsustainable (the report's point): the model says so, naming the levers, rather
+    than returning a path with negative consumption."""
+    from rebalancing import ModelError
+    scn = Scenario().with_values({"global.horizon": 2100, "global.return_on_nfa": 5.0,
+                                  "global.growth_US": 0.0, "global.closure": 1.0})
+    with pytest.raises(ModelError, match="debt spirals.*global.return_on_nfa"):
+        simulate(scn, ["baseline"])

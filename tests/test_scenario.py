@@ -1,0 +1,103 @@
+"""Scenario files: round trips, and each kind of bad file rejected with one line naming the
+field, nothing clamped or guessed."""
+import json
+
+import pytest
+
+from rebalancing import LEVERS, Scenario, ScenarioError, dumps_scenario, parse_scenario
+from rebalancing.scenario import MAX_SCENARIO_BYTES, load_scenario, save_scenario
+
+
+def changed_scenario():
+    return Scenario().with_values({
+        "global.horizon": 2050, "global.two_country": True, "global.closure": 0.25,
+        "orderly.kappa": 1.3, "disorderly.side": "CN", "disorderly.timing": "hazard",
+        "unilateral.phase_in_years": 1, "subglobal.us_joins": True})
+
+
+@pytest.mark.parametrize("fmt", ["json", "toml"])
+def test_round_trip_in_memory(fmt):
+    scn = changed_scenario()
+    assert parse_scenario(dumps_scenario(scn, fmt), f"s.{fmt}") == scn
+
+
+@pytest.mark.parametrize("suffix", [".json", ".toml"])
+def test_round_trip_on_disk(tmp_path, suffix):
+    scn = changed_scenario()
+    p = tmp_path / f"scenario{suffix}"
+    save_scenario(scn, p)
+    assert load_scenario(p) == scn
+    assert load_scenario(p).changed() == scn.changed()
+
+
+def test_every_lever_is_in_the_file_with_its_default():
+    d = json.loads(dumps_scenario(Scenario()))
+    for lid, lev in LEVERS.items():
+        g, name = lid.split(".")
+        assert d[g][name] == lev.default
+
+
+def test_partial_file_keeps_other_defaults():
+    scn = parse_scenario('{"orderly": {"band": 4}}', "s.json")
+    assert scn.orderly.band == 4.0 and isinstance(scn.orderly.band, float)
+    assert scn.changed() == {"orderly.band": 4.0}
+
+
+def test_format_is_sniffed_without_extension():
+    assert parse_scenario('{"orderly": {"band": 4}}', "upload").orderly.band == 4
+    assert parse_scenario('[orderly]\nband = 4\n', "upload").orderly.band == 4
+
+
+BAD = [
+    ("not JSON", b'{"orderly": {"band": 4}', "s.json", "not valid JSON"),
+    ("not TOML", b"[orderly\nband = 4", "s.toml", "not valid TOML"),
+    ("binary", b"\x89PNG\r\n\x1a\n\x00\x00", "s.json", "not UTF-8"),
+    ("top level list", b"[1, 2]", "s.json", "expected a table"),
+    ("unknown group", b'{"bogus": {}}', "s.json", "bogus: unknown group"),
+    ("unknown lever", b'{"orderly": {"speed": 1}}', "s.json", "orderly.speed: unknown lever"),
+    ("group not a table", b'{"orderly": 3}', "s.json", "orderly: expected a table"),
+    ("string for number", b'{"orderly": {"band": "4"}}', "s.json", "orderly.band: expected a number"),
+    ("bool for number", b'{"orderly": {"band": true}}', "s.json", "orderly.band: expected a number"),
+    ("number for bool", b'{"global": {"two_country": 1}}', "s.json", "global.two_country: expected true or false"),
+    ("fraction for int", b'{"global": {"horizon": 2040.5}}', "s.json", "global.horizon: expected a whole number"),
+    ("bad choice", b'{"disorderly": {"side": "EU"}}', "s.json", "disorderly.side: 'EU' is not one of"),
+    ("out of range", b'{"orderly": {"kappa": 9}}', "s.json", "orderly.kappa: 9.0 is out of range"),
+    ("below range", b"[global]\nhorizon = 2029\n", "s.toml", "global.horizon: 2029 is out of range"),
+    ("NaN", b'{"orderly": {"kappa": NaN}}', "s.json", "not valid JSON"),
+    ("infinity in TOML", b"[orderly]\nkappa = inf\n", "s.toml", "orderly.kappa: inf is not a finite"),
+]
+
+
+@pytest.mark.parametrize("what,content,name,message", BAD, ids=[b[0] for b in BAD])
+def test_bad_files_are_rejected_naming_the_field(what, content, name, message):
+    with pytest.raises(ScenarioError) as e:
+        parse_scenario(content, name)
+    text = str(e.value)
+    assert message in text
+    assert "\n" not in text
+
+
+def test_oversized_file_is_rejected():
+    with pytest.raises(ScenarioError, match="larger than"):
+        parse_scenario(b" " * (MAX_SCENARIO_BYTES + 1), "big.json")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ScenarioError, match="cannot read"):
+        load_scenario(tmp_path / "nope.json")
+
+
+def test_with_values_rejects_unknown_and_out_of_range():
+    with pytest.raises(ScenarioError, match="nope.x: unknown lever"):
+        Scenario().with_values({"nope.x": 1})
+    with pytest.raises(ScenarioError, match="out of range"):
+        Scenario().with_values({"unilateral.us_tariff_on_cn": 151})
+
+
+def test_every_lever_has_metadata():
+    for lev in LEVERS.values():
+        assert lev.unit and lev.help and lev.source and lev.label
+        if lev.kind in ("int", "float"):
+            assert lev.lo <= lev.default <= lev.hi
+        if lev.kind == "choice":
+            assert lev.default in lev.choices
