@@ -4,6 +4,8 @@
     python -m rebalancing run [--scenario FILE] [--two-country] [--paths a,b] [--horizon Y]
                               --out results.csv
     python -m rebalancing levers                # every lever: id, unit, range, default, source
+    python -m rebalancing history --out history.csv
+    python -m rebalancing data refresh          # new WDI vintage into data/vintages/
 
 A bad argument or file prints a usage line or one error line naming the field and exits
 with status 2; nothing prints a traceback.
@@ -66,6 +68,20 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", required=True, type=Path, help="CSV to write")
 
     sub.add_parser("levers", help="list every lever with unit, range, default and source")
+
+    h = sub.add_parser("history", help="history 1990-2024, statsmodels trends and the "
+                                       "status-quo projection with 80%%/95%% bands (tidy CSV)")
+    h.add_argument("--horizon", type=_horizon_arg, default=2040,
+                   help="last projected year (default 2040)")
+    h.add_argument("--out", required=True, type=Path, help="CSV to write")
+
+    dp = sub.add_parser("data", help="data maintenance")
+    dsub = dp.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    rf = dsub.add_parser("refresh", help="fetch the latest World Bank WDI vintage (needs "
+                                         "internet) into data/vintages/ and report changes")
+    rf.add_argument("--out-dir", type=Path, help="folder for the new vintage "
+                                                "(default data/vintages)")
+    rf.add_argument("--first-year", type=int, default=1990)
     return ap
 
 
@@ -87,6 +103,34 @@ def _run(args) -> int:
     return 0
 
 
+def _history(args) -> int:
+    import pandas as pd
+
+    from .export import safe_frame
+    from .history import history_frame, projection_frame
+    df = pd.concat([history_frame(), projection_frame(args.horizon)], ignore_index=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    safe_frame(df).to_csv(args.out, index=False, float_format="%.10g", lineterminator="\n")
+    print(f"wrote {args.out}: history {df[df.path == 'history'].year.min()}-"
+          f"{df[df.path == 'history'].year.max()}, projection to {args.horizon} "
+          f"({len(df)} rows)")
+    return 0
+
+
+def _refresh(args) -> int:
+    from .refresh import RefreshError, refresh
+    try:
+        path, changes = refresh(args.out_dir, args.first_year)
+    except RefreshError as e:
+        print(f"data refresh: {e}; the shipped data are unchanged", file=sys.stderr)
+        return 1
+    print(f"wrote new vintage {path} (the shipped data/macro_history.csv is unchanged)")
+    print("series                              compared  changed  new  max |change|")
+    for c in changes:
+        print(f"{c.series:<36}{c.compared:>8}{c.changed:>9}{c.new:>5}  {c.max_abs_change:.6g}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)
@@ -104,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "run":
             return _run(args)
+        if args.command == "history":
+            return _history(args)
+        if args.command == "data":
+            return _refresh(args)
     except (ScenarioError, DataError, ModelError, IdentityError) as e:
         print(f"{ap.prog}: error: {e}", file=sys.stderr)
         return 2

@@ -30,11 +30,18 @@ def safe_cell(v):
     return v
 
 
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every text cell passed through :func:`safe_cell`."""
+    df = df.copy()
+    for col in df.columns:
+        if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
+            df[col] = df[col].map(safe_cell)
+    return df
+
+
 def results_csv(res: Results) -> str:
     """The ``run`` CSV: ``path,region,year,variable,value,unit``."""
-    df = res.to_frame()
-    for col in ("path", "region", "variable", "unit"):
-        df[col] = df[col].map(safe_cell)
+    df = safe_frame(res.to_frame())
     buf = io.StringIO()
     df.to_csv(buf, index=False, float_format="%.10g", lineterminator="\n")
     return buf.getvalue()

@@ -166,6 +166,7 @@ class Solution:
     logp: np.ndarray
     cut: np.ndarray          # crisis absorption cut, USD bn (same for every region column)
     shortfall: np.ndarray    # USD bn by which the crisis CA stays below its floor
+    drift: np.ndarray        # (P, T, n, 2) status-quo shifts: C (USD bn), log import weights
     tau: np.ndarray          # (P, T, n, n)
     crisis_year: np.ndarray  # (P,) int, 0 = none
 
@@ -222,8 +223,71 @@ def _solve_year(prm: Params, mu, tau, Ypot, D_raw, lam, I_min=None, I0=None):
     return Y, A, dI
 
 
-def run(cal: Calibration, prm: Params, spec: PathSpec) -> Solution:
-    """Simulate all paths of ``spec`` from the base year to the horizon."""
+@dataclass(frozen=True)
+class Target:
+    """A ratio the status quo must follow: ``kind`` in {"C", "S", "CA"} over GDP of region
+    ``region`` (index), with ``values`` (T,) as fractions (NaN = no target that year)."""
+    kind: str
+    region: int
+    values: np.ndarray
+
+
+def _hit_targets(prm, v, dom0, tau, Ypot, D_raw, lam, I_min, I0, G, NI, targets,
+                 instruments, t):
+    """Status-quo shifts z (P, k) that put each target ratio on its value.
+
+    Instruments are ("C", region): a consumption shift, USD bn; or ("M", region): a log
+    shift of the region's import demand weights (home bias). Consumption and saving targets
+    are affine in the first; the current account responds to the second under any closure
+    and any price elasticity. Newton steps with finite-difference Jacobians; converged to
+    1e-12 of GDP (targets are behaviour, not identities, which hold exactly regardless).
+    """
+    P, n = Ypot.shape
+    k = len(instruments)
+
+    def residual(z):
+        Dz, vz = D_raw.copy(), v.copy()
+        for m, (kind, i) in enumerate(instruments):
+            if kind == "C":
+                Dz[:, i] += z[:, m]
+            else:
+                vz[:, i, :] *= np.exp(z[:, m])[:, None]
+        mu = armington(vz, dom0)
+        Y, A, dI = _solve_year(prm, mu, tau, Ypot, Dz, lam, I_min, I0)
+        I = I0 + dI
+        C = A - I - G
+        Mt = mu * A[..., None]
+        CA = Mt.sum(-2) - Mt.sum(-1) + NI
+        got = {"C": C, "S": CA + I, "CA": CA}
+        return np.stack([got[tg.kind][:, tg.region] / Y[:, tg.region] - tg.values[t]
+                         for tg in targets], axis=-1)
+
+    step = np.array([0.01 * Ypot[:, i].mean() if kind == "C" else 1e-3
+                     for kind, i in instruments])
+    z = np.zeros((P, k))
+    for _ in range(12):
+        r0 = residual(z)
+        if np.abs(r0).max() < 1e-12:
+            break
+        J = np.stack([(residual(z + step[m] * np.eye(k)[m]) - r0) / step[m]
+                      for m in range(k)], axis=-1)       # (P, targets, instruments)
+        z = z - np.linalg.solve(J, r0[..., None])[..., 0]
+    else:
+        raise ModelError(f"year {2024 + t}: the status quo cannot follow the projection "
+                         "with these settings (turn off baseline.follow_projection)")
+    return z
+
+
+def run(cal: Calibration, prm: Params, spec: PathSpec, *, drift: np.ndarray | None = None,
+        targets: tuple[Target, ...] = (), instruments: tuple[tuple[str, int], ...] = ()
+        ) -> Solution:
+    """Simulate all paths of ``spec`` from the base year to the horizon.
+
+    ``drift`` (T, n, 2): status-quo shifts applied to every path: consumption, USD bn
+    ([..., 0]), and the log of import demand weights ([..., 1]). With ``targets`` and as many
+    ``instruments``, the shifts are instead solved for, year by year, so that the targets
+    hold; they are returned as ``Solution.drift``.
+    """
     years = spec.years
     P, T, n = len(spec.names), len(years), cal.n
     mu0 = trade_shares(cal, prm, spec)
@@ -231,6 +295,7 @@ def run(cal: Calibration, prm: Params, spec: PathSpec) -> Solution:
     shape = (P, T, n)
     out = {k: np.zeros(shape) for k in ("Y", "Ypot", "C", "I", "G", "T", "NI", "NFA",
                                         "NFA_prev", "logp", "cut", "shortfall")}
+    drift_out = np.zeros((P, T, n, 2))
     trade = np.zeros((P, T, n, n))
     base_shares = np.stack([cal.C, cal.I, cal.G]) / cal.A          # (3, n)
     c, o = spec.crisis_side, spec.crisis_other
@@ -282,10 +347,10 @@ def run(cal: Calibration, prm: Params, spec: PathSpec) -> Solution:
         Ypot = Ytrend * (1 - loss)
         logp = np.clip(logp, -MAX_LOG_RER, MAX_LOG_RER)
         logp_eff = logp_eff + prm.switching * (logp + crisis_logp - logp_eff)
-        mu = armington(mu0[:, t] * np.exp(-prm.eta * (logp_eff[:, None, :]
-                                                      - logp_eff[:, :, None])), dom0)
+        v = mu0[:, t] * np.exp(-prm.eta * (logp_eff[:, None, :] - logp_eff[:, :, None]))
+        if drift is not None:
+            v = v * np.exp(drift[t, :, 1])[None, :, None]
         tau = spec.tau[:, t]
-
         NI = prm.r * nfa_prev + prm.q * Ypot
         NI[:, last] = -NI[:, :last].sum(-1)
         G = (prm.gamma - spec.g_cut[:, t]) * Ypot
@@ -294,9 +359,23 @@ def run(cal: Calibration, prm: Params, spec: PathSpec) -> Solution:
         if c == cal.index("CN"):
             I0[:, c] -= cn_collapse * Ypot[:, c]
             I0[:, o] -= spec.spillover * cn_collapse * Ypot[:, o]
-        D_raw = prm.alpha * NI + Cs + I0 + G
         lam = np.full((P, n), prm.lam)
         I_min = MIN_INVESTMENT_SHARE * prm.iota * Ypot
+        if drift is not None:
+            Cs = Cs + drift[t, :, 0]
+            drift_out[:, t] = drift[t]
+        D_raw = prm.alpha * NI + Cs + I0 + G
+        if targets and t > 0:
+            z = _hit_targets(prm, v, dom0, tau, Ypot, D_raw, lam, I_min, I0, G, NI,
+                             targets, instruments, t)
+            for m, (kind, i) in enumerate(instruments):
+                if kind == "C":
+                    D_raw[:, i] += z[:, m]
+                    drift_out[:, t, i, 0] += z[:, m]
+                else:
+                    v[:, i, :] *= np.exp(z[:, m])[:, None]
+                    drift_out[:, t, i, 1] += z[:, m]
+        mu = armington(v, dom0)
 
         # Financing constraint of a deficit-side crisis: binds from the crisis year for
         # constraint_years, with the floor reached linearly over adjustment_years.
@@ -364,7 +443,8 @@ def run(cal: Calibration, prm: Params, spec: PathSpec) -> Solution:
         trade[:, t] = M
         nfa_prev, ca_ratio_prev, y_prev = NFA, CA / Y, Y
 
-    return Solution(years=years, trade=trade, tau=spec.tau, crisis_year=crisis_year, **out)
+    return Solution(years=years, trade=trade, tau=spec.tau, crisis_year=crisis_year,
+                    drift=drift_out, **out)
 
 
 def _admissible(spec: PathSpec, years, t, *, regions, nfa_ratio=None, **arrays) -> None:

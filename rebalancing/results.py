@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -15,7 +15,7 @@ import pandas as pd
 from . import __version__
 from . import identities as idn
 from .calibration import BASE_YEAR, Calibration, calibrate
-from .model import Solution, derive_params, run
+from .model import Params, Solution, Target, derive_params, run
 from .paths import PATHS, build_paths
 from .scenario import Scenario, ScenarioError
 
@@ -199,6 +199,54 @@ class Results:
         }
 
 
+@lru_cache(maxsize=64)
+def _status_quo_drift(scn: Scenario) -> np.ndarray:
+    """Status-quo drift (T, n, 2): consumption shifts (USD bn) and import-weight shifts
+    (log) that keep the status quo on the statsmodels projection of the four headline
+    ratios (rebalancing.history.projection).
+
+    Each ratio follows its 2024 model value plus the projected change from the last data
+    year, so the projection's path is applied to the calibrated base year. Instruments:
+    China's and the US's consumption (for China's consumption share and the US saving rate)
+    and their import demand weights (for the two current accounts: a home-bias drift that
+    moves the current account under any closure). Two-country mode targets only the first
+    two: the current accounts are each other's mirror.
+    """
+    from .history import projection
+    cal, prm = _calibrated(scn)
+    years = np.arange(BASE_YEAR, scn.global_.horizon + 1)
+    us, cn = cal.index("US"), cal.index("CN")
+    base = {"C": cal.C / cal.Y, "S": (cal.CA + cal.I) / cal.Y, "CA": cal.CA / cal.Y}
+    proj = projection(int(years[-1]))
+    wanted = [("C", cn, ("CN", "consumption_pct_gdp")), ("S", us, ("US", "saving_pct_gdp"))]
+    instruments = [("C", cn), ("C", us)]
+    if not scn.global_.two_country:
+        wanted += [("CA", us, ("US", "current_account_pct_gdp")),
+                   ("CA", cn, ("CN", "current_account_pct_gdp"))]
+        instruments += [("M", us), ("M", cn)]
+    targets = []
+    for kind, i, key in wanted:
+        p = proj[key]
+        change = (p.mean.reindex(years).to_numpy() - p.last_value) / 100
+        targets.append(Target(kind, i, np.where(years > BASE_YEAR, base[kind][i] + change,
+                                                np.nan)))
+    spec = build_paths(scn, cal, ("baseline",))
+    sol = run(cal, prm, spec, targets=tuple(targets), instruments=tuple(instruments))
+    return sol.drift[0]
+
+
+def _calibrated(scn: Scenario) -> tuple[Calibration, Params]:
+    g = scn.global_
+    cal = calibrate(g.two_country)
+    growth = np.array([{"US": g.growth_US, "CN": g.growth_CN, "BLOC": g.growth_BLOC,
+                        "ROW": g.growth_ROW}[r] for r in cal.regions]) / 100
+    prm = derive_params(cal, r=g.return_on_nfa / 100, growth=growth, eps=g.tariff_elasticity,
+                        eta=g.price_elasticity, lam=g.closure, switching=g.switching_speed / 100,
+                        diversion=scn.baseline.diversion / 100,
+                        rerouting=scn.baseline.rerouting / 100)
+    return cal, prm
+
+
 def simulate(scenario: Scenario | None = None, paths: tuple[str, ...] | list[str] | None = None
              ) -> Results:
     """Run the scenario's paths; raises ScenarioError, ModelError or IdentityError.
@@ -213,16 +261,13 @@ def simulate(scenario: Scenario | None = None, paths: tuple[str, ...] | list[str
         raise ScenarioError(f"paths: unknown path id(s) {', '.join(unknown)} "
                             f"(expected {', '.join(PATHS)})", "paths")
     run_paths = tuple(p for p in PATHS if p in req or p == "baseline")
-    g = scn.global_
-    cal = calibrate(g.two_country)
-    growth = np.array([{"US": g.growth_US, "CN": g.growth_CN, "BLOC": g.growth_BLOC,
-                        "ROW": g.growth_ROW}[r] for r in cal.regions]) / 100
-    prm = derive_params(cal, r=g.return_on_nfa / 100, growth=growth, eps=g.tariff_elasticity,
-                        eta=g.price_elasticity, lam=g.closure, switching=g.switching_speed / 100,
-                        diversion=scn.baseline.diversion / 100,
-                        rerouting=scn.baseline.rerouting / 100)
+    cal, prm = _calibrated(scn)
+    drift = None
+    if scn.baseline.follow_projection:
+        # Only the global settings and the status-quo levers shape the drift.
+        drift = _status_quo_drift(Scenario(global_=scn.global_, baseline=scn.baseline))
     spec = build_paths(scn, cal, run_paths)
-    sol = run(cal, prm, spec)
+    sol = run(cal, prm, spec, drift=drift)
     idn.check(sol, run_paths, sol.years)
     return Results(scenario=scn, calibration=cal, solution=sol, paths=req, run_paths=run_paths,
                    created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))

@@ -32,6 +32,9 @@ import tomli_w
 MAX_SCENARIO_BYTES = 200_000
 
 FACTS = "data/facts.csv"
+TREND_SOURCE = ("statsmodels UC local linear trend of WEO nominal-USD GDP 1990-2024 (mean "
+                "slope 2015-2024) less 2% dollar inflation (assumption); "
+                "rebalancing.history.trend_growth")
 
 
 class ScenarioError(ValueError):
@@ -94,23 +97,26 @@ class GlobalSettings:
                                         "year (J-curve); 100 = immediate.",
                                    source="assumption (trade volumes take 2-3 years to "
                                           "respond fully)")
-    growth_US: float = lever(2.0, 0.0, 6.0, step=0.1, unit="% per year",
+    growth_US: float = lever(3.1, 0.0, 6.0, step=0.1, unit="% per year",
                              label="Trend growth, US",
-                             help="Growth of potential output (real, base-year prices).",
-                             source="assumption (near CBO/IMF medium-term US growth)")
-    growth_CN: float = lever(4.0, 0.0, 8.0, step=0.1, unit="% per year",
+                             help="Growth of potential output, constant 2024 dollars.",
+                             source=TREND_SOURCE)
+    growth_CN: float = lever(3.5, 0.0, 8.0, step=0.1, unit="% per year",
                              label="Trend growth, China",
-                             help="Growth of potential output (real). The 2025 target is 5%.",
-                             source="assumption, below the 5% target in data/facts.csv")
-    growth_BLOC: float = lever(1.0, 0.0, 6.0, step=0.1, unit="% per year",
-                               label="Trend growth, bloc",
-                               help="Growth of potential output of the EU + CPTPP bloc "
-                                    "(euro area + Japan core).",
-                               source="assumption")
-    growth_ROW: float = lever(3.0, 0.0, 8.0, step=0.1, unit="% per year",
-                              label="Trend growth, rest of world",
-                              help="Growth of potential output of the rest of the world.",
-                              source="assumption")
+                             help="Growth of potential output, constant 2024 dollars "
+                                  "(the 2025 real-growth target is 5%).",
+                             source=TREND_SOURCE)
+    growth_BLOC: float = lever(0.2, 0.0, 6.0, step=0.1, unit="% per year",
+                             label="Trend growth, bloc",
+                             help="Growth of potential output of the EU + CPTPP bloc (euro "
+                                  "area + Japan core), constant 2024 dollars: low because the "
+                                  "euro and yen fell against the dollar.",
+                             source=TREND_SOURCE)
+    growth_ROW: float = lever(3.3, 0.0, 8.0, step=0.1, unit="% per year",
+                             label="Trend growth, rest of world",
+                             help="Growth of potential output of the rest of the world, "
+                                  "constant 2024 dollars.",
+                             source=TREND_SOURCE)
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,14 @@ class BaselineLevers:
                                    label="China tariff on US, status quo",
                                    help="Average Chinese tariff on US goods held from 2025 on.",
                                    source=f"{FACTS}: PIIE, after the Geneva truce of 14 May 2025")
+    follow_projection: bool = lever(True, unit="on/off",
+                                    label="Follow the statsmodels projection",
+                                    help="The status quo keeps China's consumption share, the US "
+                                         "saving rate and both current accounts on their "
+                                         "projected central paths (all paths inherit the same "
+                                         "drift).",
+                                    source="rebalancing.history.projection: UC local level, "
+                                           "WEO / UN AMA 1990-2024")
     diversion: float = lever(80.0, 0.0, 100.0, step=5.0, unit="% of lost sales",
                              label="Trade diversion, exporter side",
                              help="Share of sales that a tariff shuts out which the exporter "

@@ -88,6 +88,7 @@ def test_debt_spiral_beyond_admissible_horizon_is_explained():
     than returning a path with negative consumption."""
     from rebalancing import ModelError
     scn = Scenario().with_values({"global.horizon": 2100, "global.return_on_nfa": 5.0,
-                                  "global.growth_US": 0.0, "global.closure": 1.0})
+                                  "global.growth_US": 0.0, "global.closure": 1.0,
+                                  "baseline.follow_projection": False})
     with pytest.raises(ModelError, match="debt spirals.*global.return_on_nfa"):
         simulate(scn, ["baseline"])

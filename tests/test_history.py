@@ -1,0 +1,107 @@
+"""History, statsmodels trends and the status-quo projection."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from rebalancing import LEVERS, Scenario, simulate
+from rebalancing.history import (PROJECTED, history_frame, projection, projection_frame,
+                                 trend_fits, trend_growth)
+
+
+@pytest.fixture(scope="module")
+def hist():
+    return history_frame()
+
+
+def test_history_covers_1990_2024_for_every_series_the_data_have(hist):
+    h = hist[hist.path == "history"]
+    g = h.groupby(["region", "variable"]).year.agg(["min", "max"])
+    # US and China: every ratio from 1990 (CA of China from 1997: data/SOURCES.md)
+    for var in ("gdp", "consumption_pct_gdp", "saving_pct_gdp", "investment_pct_gdp",
+                "exports_pct_gdp", "imports_pct_gdp", "government_pct_gdp"):
+        assert tuple(g.loc[("US", var)]) == (1990, 2024), var
+        assert tuple(g.loc[("CN", var)]) == (1990, 2024), var
+    assert tuple(g.loc[("US", "current_account_pct_gdp")]) == (1990, 2024)
+    assert tuple(g.loc[("CN", "current_account_pct_gdp")]) == (1997, 2024)
+    assert tuple(g.loc[("BLOC", "gdp")]) == (1991, 2024)     # euro area from 1991
+    assert tuple(g.loc[("US", "goods_exports_to_CN")]) == (2021, 2025)
+    assert h.value.notna().all() and np.isfinite(h.value).all()
+
+
+def test_history_values_match_the_data(hist):
+    """data/macro_history.csv: China 2024 household consumption 39.926817% (UN AMA)."""
+    row = hist[(hist.region == "CN") & (hist.variable == "consumption_pct_gdp")
+               & (hist.year == 2024)]
+    assert row.value.item() == pytest.approx(39.926817)
+    bloc = hist[(hist.region == "BLOC") & (hist.variable == "gdp") & (hist.year == 2024)]
+    assert bloc.value.item() == pytest.approx(16447.395 + 4019.382)   # euro area + Japan
+
+
+def test_trends_are_reproducible_and_sensible():
+    a, b = trend_growth(), trend_growth()
+    assert a == b
+    for r, g in a.items():
+        assert -1.0 < g < 8.0, r
+    fits = trend_fits()
+    us = fits["US"].trend
+    assert (us > 0).all() and abs(us.loc[2024] / 29298.025 - 1) < 0.05
+
+
+def test_growth_lever_defaults_are_the_statsmodels_trend():
+    """The lever defaults are the estimate, not hand-set numbers: if the data change, this
+    says so."""
+    est = trend_growth()
+    for r in ("US", "CN", "BLOC", "ROW"):
+        assert LEVERS[f"global.growth_{r}"].default == pytest.approx(est[r]), r
+
+
+def test_projection_bands_nested_and_widening():
+    for key, p in projection(2040).items():
+        assert (p.lo95 <= p.lo80 + 1e-12).all() and (p.lo80 <= p.mean).all()
+        assert (p.mean <= p.hi80).all() and (p.hi80 <= p.hi95 + 1e-12).all()
+        width = p.hi95 - p.lo95
+        assert (np.diff(width.values) >= -1e-9).all(), key
+        assert abs(p.mean.loc[2025] - p.last_value) < 3.0
+
+
+def test_projection_reproducible_and_ranges():
+    a = projection_frame(2040)
+    b = projection_frame(2040)
+    pd.testing.assert_frame_equal(a, b)
+    central = a[~a.variable.str.contains("_lo|_hi")]
+    assert set(central.variable) == {v for _, v, _, _ in PROJECTED}
+    assert central.year.min() == 2025 and central.year.max() == 2040
+    assert central.value.between(-15, 60).all()
+
+
+def test_baseline_follows_the_projection(default_results):
+    r = default_results
+    p = projection(2040)
+    cal = r.calibration
+    for year in (2025, 2030, 2040):
+        want_c = 100 * cal.C[1] / cal.Y[1] + (p[("CN", "consumption_pct_gdp")].mean[year]
+                                             - p[("CN", "consumption_pct_gdp")].last_value)
+        assert r.value("baseline", "CN", "consumption_pct_gdp", year) == pytest.approx(
+            want_c, abs=1e-8)
+        pus = p[("US", "current_account_pct_gdp")]
+        want_ca = 100 * cal.CA[0] / cal.Y[0] + (pus.mean[year] - pus.last_value)
+        assert r.value("baseline", "US", "current_account_pct_gdp", year) == pytest.approx(
+            want_ca, abs=1e-6)
+    off = simulate(Scenario().with_values({"baseline.follow_projection": False}),
+                   ["baseline"])
+    assert (off.value("baseline", "US", "current_account_pct_gdp", 2040)
+            != pytest.approx(r.value("baseline", "US", "current_account_pct_gdp", 2040),
+                             abs=1e-3))
+
+
+def test_history_cli(tmp_path):
+    from rebalancing.cli import main
+    out = tmp_path / "history.csv"
+    assert main(["history", "--out", str(out), "--horizon", "2035"]) == 0
+    df = pd.read_csv(out)
+    assert list(df.columns) == ["path", "region", "year", "variable", "value", "unit"]
+    assert set(df.path) == {"history", "projection"}
+    proj = df[df.path == "projection"]
+    assert proj.year.max() == 2035
+    assert {"current_account_pct_gdp_lo80", "current_account_pct_gdp_hi95",
+            "consumption_pct_gdp_lo95", "saving_pct_gdp_hi80"} <= set(proj.variable)
