@@ -75,3 +75,65 @@ def write_results(res: Results, out: Path) -> tuple[Path, Path]:
 def read_results_csv(path_or_buffer) -> pd.DataFrame:
     """Read a results CSV back (for researchers and tests)."""
     return pd.read_csv(path_or_buffer)
+
+
+# --- charts ------------------------------------------------------------------------------
+
+INSTALL_HINT = ("Static PNG/SVG export needs a Chromium browser for kaleido: on Debian/Ubuntu "
+                "`apt-get install chromium` (or set BROWSER_PATH). HTML export works without it.")
+
+
+def chromium_path() -> str | None:
+    """The browser kaleido will use, if any (BROWSER_PATH, then chromium on PATH)."""
+    import os
+    import shutil
+    p = os.environ.get("BROWSER_PATH")
+    if p and Path(p).exists():
+        return p
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+class ExportUnavailable(RuntimeError):
+    """Static export is not possible here; the message says what to install."""
+
+
+_kaleido_started = False
+
+
+def figure_bytes(fig, fmt: str) -> bytes:
+    """The figure as ``png`` (2x scale), ``svg`` or self-contained ``html`` (plotly.js
+    inlined, so it opens offline)."""
+    if fmt == "html":
+        return fig.to_html(include_plotlyjs=True, full_html=True).encode("utf-8")
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"format: {fmt!r} is not png, svg or html")
+    global _kaleido_started
+    browser = chromium_path()
+    if browser is None:
+        raise ExportUnavailable(INSTALL_HINT)
+    import os
+
+    import plotly.io as pio
+    os.environ.setdefault("BROWSER_PATH", browser)
+    pio.defaults.mathjax = None          # no CDN fetch on an offline machine
+    try:
+        if not _kaleido_started:
+            import kaleido
+            kaleido.start_sync_server(silence_warnings=True)
+            _kaleido_started = True
+        return fig.to_image(format=fmt, scale=2 if fmt == "png" else 1)
+    except RuntimeError as e:
+        raise ExportUnavailable(f"{INSTALL_HINT} ({e})") from None
+
+
+def table_csv(df: pd.DataFrame) -> str:
+    """A display table (headline table, flow matrix) as injection-safe CSV."""
+    out = df.reset_index()
+    out.columns = [safe_cell(str(c)) for c in out.columns]
+    buf = io.StringIO()
+    safe_frame(out).to_csv(buf, index=False, float_format="%.10g", lineterminator="\n")
+    return buf.getvalue()

@@ -1,0 +1,385 @@
+"""Rebalancing dashboard: read the widgets, call ``rebalancing``, draw.
+
+    bash .ci/setup && python3 -m streamlit run app.py
+
+Widget keys are the scenario's lever ids (``orderly.kappa``), which are also the URL
+parameters of a share link. No model logic here: see ``rebalancing/``.
+"""
+from __future__ import annotations
+
+import functools
+import urllib.parse
+
+import pandas as pd
+import streamlit as st
+
+import rebalancing as rb
+from rebalancing import charts, export
+from rebalancing.scenario import LEVERS, ScenarioError, validate_value
+
+VIEWS = {"compare": "Compare paths", "mirror": "World mirror", "sectoral": "Sectoral balances",
+         "history": "History & projection", "accounts": "Accounts"}
+APP_PARAMS = ("view", "path", "year", "present")
+GROUP_HELP = {"global": "Settings shared by every path.", **rb.PATH_HELP}
+
+
+# --- cached computations ----------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def run_model(scenario_json: str) -> rb.Results:
+    """The model run, cached by the scenario (its JSON text is the key)."""
+    return rb.simulate(rb.parse_scenario(scenario_json, "scenario.json"))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def history_data(horizon: int):
+    from rebalancing.history import history_frame, projection_frame
+    return history_frame(), projection_frame(horizon)
+
+
+# --- state: defaults, URL, upload ---------------------------------------------------------
+
+def parse_url_value(key: str, raw: str):
+    """A URL parameter's text as the lever's type; ScenarioError names the parameter."""
+    lev = LEVERS[key]
+    if lev.kind == "bool":
+        if raw.lower() in ("true", "1", "yes", "on"):
+            return True
+        if raw.lower() in ("false", "0", "no", "off"):
+            return False
+        raise ScenarioError(f"{key}: {raw!r} is not true or false", key)
+    if lev.kind in ("int", "float"):
+        try:
+            v = float(raw)
+        except ValueError:
+            raise ScenarioError(f"{key}: {raw!r} is not a number", key) from None
+        return validate_value(lev, v)
+    return validate_value(lev, raw)
+
+
+def init_state() -> None:
+    """First run of a session: every lever at its default, then the URL applied on top.
+
+    Each bad URL parameter (unknown, malformed, out of range) gets one warning naming it
+    and falls back to the default.
+    """
+    ss = st.session_state
+    if ss.get("_initialised"):
+        return
+    ss["_initialised"] = True
+    for lid, lev in LEVERS.items():
+        ss[lid] = lev.default
+    ss["view"], ss["path"], ss["present"] = "compare", "unilateral", False
+    warnings = []
+    for key, raw in st.query_params.to_dict().items():
+        try:
+            if key in LEVERS:
+                ss[key] = parse_url_value(key, raw)
+            elif key == "view":
+                if raw not in VIEWS:
+                    raise ScenarioError(f"view: {raw!r} is not one of {', '.join(VIEWS)}")
+                ss["view"] = raw
+            elif key == "path":
+                if raw not in rb.PATHS:
+                    raise ScenarioError(f"path: {raw!r} is not one of {', '.join(rb.PATHS)}")
+                ss["path"] = raw
+            elif key == "year":
+                ss["_url_year"] = int(raw) if raw.isdigit() else raw
+            elif key == "present":
+                ss["present"] = raw.lower() in ("true", "1", "yes", "on")
+            else:
+                warnings.append(f"URL parameter {key}: unknown parameter; ignored.")
+        except ScenarioError as e:
+            warnings.append(f"URL parameter {e}; using the default.")
+    ss["_url_warnings"] = warnings
+
+
+def keep_levers() -> None:
+    """Widgets that are not drawn (presentation mode) lose their state: restore it from the
+    copy kept at the end of the last run."""
+    ss = st.session_state
+    saved = ss.get("_levers", {})
+    for lid, lev in LEVERS.items():
+        if lid not in ss:
+            ss[lid] = saved.get(lid, lev.default)
+
+
+def reset(group: str | None) -> None:
+    for lid, lev in LEVERS.items():
+        if group is None or lev.group == group:
+            st.session_state[lid] = lev.default
+
+
+def on_upload() -> None:
+    """Apply an uploaded scenario file; a bad file changes nothing and says why."""
+    f = st.session_state.get("upload")
+    if f is None:
+        return
+    try:
+        scn = rb.parse_scenario(f.getvalue(), f.name)
+    except ScenarioError as e:
+        st.session_state["_upload_msg"] = ("error", f"Scenario file not loaded: {e}")
+        return
+    for lid, v in scn.flat().items():
+        st.session_state[lid] = v
+    st.session_state["_upload_msg"] = ("success", f"Loaded {f.name}: {len(scn.changed())} "
+                                                  "lever(s) differ from the defaults.")
+
+
+def current_scenario() -> rb.Scenario:
+    return rb.Scenario().with_values({lid: st.session_state[lid] for lid in LEVERS})
+
+
+def share_params(scn: rb.Scenario) -> dict[str, str]:
+    """URL parameters that restore this exact view: changed levers, view, path, year, mode."""
+    p = {k: (str(v).lower() if isinstance(v, bool) else str(v))
+         for k, v in scn.changed().items()}
+    ss = st.session_state
+    if ss["view"] != "compare":
+        p["view"] = ss["view"]
+    if ss["view"] in ("mirror", "sectoral", "accounts", "history") and ss["path"] != "unilateral":
+        p["path"] = ss["path"]
+    if ss["view"] == "accounts" and "year" in ss:
+        p["year"] = str(ss["year"])
+    if ss["present"]:
+        p["present"] = "true"
+    return p
+
+
+# --- widgets ------------------------------------------------------------------------------
+
+def lever_widget(lev) -> None:
+    label = f"{lev.label} ({lev.unit})" if lev.kind in ("int", "float") else lev.label
+    rng = (f"{', '.join(lev.choices)}" if lev.choices else "on/off" if lev.kind == "bool"
+           else f"{lev.lo} to {lev.hi} {lev.unit}")
+    help_ = f"{lev.help}  \nRange: {rng}. Default: {lev.default}.  \nSource: {lev.source}"
+    if lev.kind == "bool":
+        st.toggle(label, key=lev.id, help=help_)
+    elif lev.kind == "choice":
+        st.radio(label, options=list(lev.choices), key=lev.id, help=help_, horizontal=True)
+    else:
+        st.slider(label, min_value=lev.lo, max_value=lev.hi, step=lev.step, key=lev.id,
+                  help=help_)
+
+
+def sidebar_controls() -> None:
+    with st.sidebar:
+        st.header("Levers")
+        st.caption("Each lever shows its unit; hover the (?) for range, default and source.")
+        st.button("Reset all to defaults", key="reset_all", on_click=reset, args=(None,),
+                  icon=":material/restart_alt:")
+        st.file_uploader("Load a scenario file (JSON or TOML)", type=["json", "toml"],
+                         key="upload", on_change=on_upload)
+        for group, title in rb.GROUP_TITLES.items():
+            with st.expander(title, expanded=(group == "global")):
+                st.caption(GROUP_HELP[group])
+                for lev in LEVERS.values():
+                    if lev.group == group:
+                        lever_widget(lev)
+                st.button(f"Reset {title.lower()}", key=f"reset_{group}", on_click=reset,
+                          args=(group,))
+
+
+# --- drawing ------------------------------------------------------------------------------
+
+def chart(fig, key: str, present: bool, downloads: bool = True) -> None:
+    st.plotly_chart(fig, key=key, theme=None, config={
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": key, "scale": 2}})
+    if present or not downloads:
+        return
+    cols = st.columns(3)
+    static_ok = export.chromium_path() is not None
+    for col, fmt, mime in ((cols[0], "png", "image/png"), (cols[1], "svg", "image/svg+xml"),
+                           (cols[2], "html", "text/html")):
+        if fmt != "html" and not static_ok:
+            continue
+        col.download_button(fmt.upper(), data=functools.partial(export.figure_bytes, fig, fmt),
+                            file_name=f"{key}.{fmt}", mime=mime, key=f"dl_{key}_{fmt}",
+                            on_click="ignore", icon=":material/download:")
+    if not static_ok:
+        st.caption(export.INSTALL_HINT)
+
+
+def view_compare(res: rb.Results, style, present: bool) -> None:
+    figs = charts.compare_charts(res, style)
+    order = [("ca", "gdp_vs_sq"), ("cn_consumption", "us_saving"), ("nfa", "bilateral")]
+    for pair in order:
+        cols = st.columns(2) if not present else [st.container(), st.container()]
+        for col, cid in zip(cols, pair):
+            with col:
+                chart(figs[cid], f"chart_{cid}", present)
+    st.subheader("Headline numbers")
+    years = [y for y in (2030, 2035, 2040, 2050) if y <= res.years[-1]] or [int(res.years[-1])]
+    chosen = st.multiselect("Years", options=[int(y) for y in res.years[1:]],
+                            default=years[:2] if len(years) > 1 else years, key="years")
+    for year in chosen:
+        table = charts.headline_table(res, year)
+        st.dataframe(table, key=f"headline_{year}",
+                     column_config={c: st.column_config.NumberColumn(format="%.2f")
+                                    for c in table.columns})
+        if not present:
+            st.download_button(f"Headline table {year} (CSV)",
+                               data=functools.partial(export.table_csv, table),
+                               file_name=f"headline_{year}.csv", mime="text/csv",
+                               key=f"dl_headline_{year}", on_click="ignore")
+    st.caption("Differences are each path minus the status quo in the same year. "
+               "GDP in USD bn at 2024 prices; ratios in % of GDP. " + charts.MODEL_SOURCE)
+
+
+def path_picker(res: rb.Results) -> str:
+    return st.selectbox("Path", options=list(res.paths), format_func=rb.PATH_TITLES.get,
+                        key="path")
+
+
+def view_mirror(res, style, present) -> None:
+    path = path_picker(res)
+    chart(charts.world_mirror(res, path, style), "chart_mirror", present)
+    s = res.variables["current_account"][res.run_paths.index(path)].sum(-1)
+    st.caption(f"Largest |sum of current accounts| over all years: {abs(s).max():.2e} USD bn.")
+
+
+def view_sectoral(res, style, present) -> None:
+    path = path_picker(res)
+    chart(charts.sectoral_balances(res, path, style), "chart_sectoral", present)
+
+
+def view_history(res, style, present) -> None:
+    hist, proj = history_data(int(res.years[-1]))
+    path = path_picker(res)
+    shown = tuple(dict.fromkeys(("baseline", path)))
+    cols = st.columns(2) if not present else [st.container(), st.container()]
+    for k, (cid, (region, var, title)) in enumerate(charts.HISTORY_CHARTS.items()):
+        with cols[k % 2]:
+            chart(charts.history_fan(hist, proj, res, region, var, title, style, shown),
+                  f"chart_history_{cid}", present)
+    if not present:
+        st.download_button("History and projection (CSV)",
+                           data=functools.partial(export.table_csv,
+                                                  pd.concat([hist, proj]).set_index("path")),
+                           file_name="history.csv", mime="text/csv", key="dl_history",
+                           on_click="ignore")
+
+
+def view_accounts(res, style, present) -> None:
+    path = path_picker(res)
+    years = [int(y) for y in res.years]
+    url_year = st.session_state.pop("_url_year", None)
+    if url_year is not None:
+        if isinstance(url_year, int) and years[0] <= url_year <= years[-1]:
+            st.session_state["year"] = url_year
+        else:
+            st.warning(f"URL parameter year: {url_year!r} is outside {years[0]}-{years[-1]}; "
+                       "using the default.")
+    if st.session_state.get("year") not in years:
+        st.session_state["year"] = min(2030, years[-1])
+    year = st.select_slider("Year", options=years, key="year")
+    fm = charts.flow_matrix(res, path, year)
+    st.markdown(f"**Transactions-flow matrix, {rb.PATH_TITLES[path]}, {year}** "
+                "(USD bn, 2024 prices; + source of funds, - use)")
+    st.dataframe(fm, key="flow_matrix",
+                 column_config={c: st.column_config.NumberColumn(format="%.1f")
+                                for c in fm.columns})
+    worst = float(max(abs(fm["Row sum"]).max(), abs(fm.loc["Column sum"]).max()))
+    st.caption(f"Every row sums to zero across the world and every column to zero within its "
+               f"sector; largest |sum| here: {worst:.2e} USD bn.")
+    if not present:
+        st.download_button("Flow matrix (CSV)", data=functools.partial(export.table_csv, fm),
+                           file_name=f"flow_matrix_{path}_{year}.csv", mime="text/csv",
+                           key="dl_flow_matrix", on_click="ignore")
+    st.markdown("**Identity residuals** (largest over regions and years, share of world GDP)")
+    p = res.run_paths.index(path)
+    table = pd.DataFrame({"largest residual": [float(r[p].max())
+                                               for r in res.residuals.values()]},
+                         index=pd.Index(list(res.residuals), name="identity"))
+    st.dataframe(table, key="residuals", column_config={
+        "largest residual": st.column_config.NumberColumn(format="%.2e")})
+
+
+def downloads(res: rb.Results, scn: rb.Scenario) -> None:
+    with st.sidebar:
+        st.header("Download")
+        st.download_button("Results, all paths (CSV)",
+                           data=functools.partial(export.results_csv, res),
+                           file_name="results.csv", mime="text/csv", key="dl_csv",
+                           on_click="ignore", icon=":material/table:")
+        st.download_button("Metadata (JSON)",
+                           data=functools.partial(export.results_meta_json, res),
+                           file_name="results.meta.json", mime="application/json",
+                           key="dl_meta", on_click="ignore")
+        st.download_button("Scenario (JSON)", data=rb.dumps_scenario(scn, "json"),
+                           file_name="scenario.json", mime="application/json",
+                           key="dl_scenario_json", on_click="ignore")
+        st.download_button("Scenario (TOML)", data=rb.dumps_scenario(scn, "toml"),
+                           file_name="scenario.toml", mime="application/toml",
+                           key="dl_scenario_toml", on_click="ignore")
+
+
+def share_box(params: dict[str, str]) -> None:
+    base = (st.context.url or "").split("?")[0]
+    query = urllib.parse.urlencode(params)
+    link = f"{base}?{query}" if query else (base or "?")
+    with st.sidebar:
+        st.header("Share")
+        st.caption("This link restores the exact view (copy with the icon on the right):")
+        st.code(link, language=None, wrap_lines=True)
+
+
+PRESENT_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"] {display: none;}
+.stMainBlockContainer {font-size: 1.25rem; max-width: 100%;}
+</style>"""
+
+
+def main() -> None:
+    st.set_page_config(page_title="Rebalancing: how the US-China imbalance could unwind",
+                       page_icon=":material/balance:", layout="wide")
+    init_state()
+    keep_levers()
+    ss = st.session_state
+    for w in ss.pop("_url_warnings", []):
+        st.warning(w, icon=":material/link_off:")
+    present = ss["present"]
+    if not present:
+        sidebar_controls()
+    msg = ss.pop("_upload_msg", None)
+    if msg:
+        (st.error if msg[0] == "error" else st.success)(msg[1])
+    scn = current_scenario()
+    ss["_levers"] = scn.flat()
+
+    head, toggle = st.columns([5, 1])
+    with head:
+        st.title("How the US-China imbalance could unwind")
+    with toggle:
+        st.toggle("Presentation mode", key="present")
+    if present:
+        st.markdown(PRESENT_CSS, unsafe_allow_html=True)
+    try:
+        res = run_model(rb.dumps_scenario(scn))
+    except (rb.ModelError, rb.IdentityError, rb.DataError) as e:
+        st.error(f"No admissible solution for these settings: {e}")
+        st.stop()
+    st.badge(f"Accounts balance: largest identity residual {res.max_residual:.1e} of world "
+             "GDP", icon=":material/check_circle:", color="green",
+             help="Every identity of docs/model.md section 2, on every path, region and year "
+                  "(tolerance 1e-9 of world GDP).")
+    mode = "two-country (US, China)" if scn.global_.two_country else \
+        "four regions (US, China, EU + CPTPP bloc, rest of world)"
+    st.caption(f"{mode}; {res.years[0]}-{res.years[-1]}; flows in USD bn at 2024 prices. "
+               f"{len(scn.changed())} lever(s) changed from the defaults.")
+    view = st.segmented_control("View", options=list(VIEWS), format_func=VIEWS.get,
+                                key="view", required=True)
+    style = charts.Style.presentation() if present else charts.Style()
+    {"compare": view_compare, "mirror": view_mirror, "sectoral": view_sectoral,
+     "history": view_history, "accounts": view_accounts}[view](res, style, present)
+    params = share_params(scn)
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+    if not present:
+        downloads(res, scn)
+        share_box(params)
+
+
+main()

@@ -1,0 +1,231 @@
+"""Fast UI tests with streamlit.testing.AppTest: widgets found by key, assertions on what is
+shown (numbers in the headline table and in the chart data), query parameters, uploads."""
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from rebalancing import LEVERS, PATH_TITLES, Scenario, dumps_scenario, simulate
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def new_app(params=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def no_exceptions(at):
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def table(at, key):
+    """A displayed table. AppTest does not expose the key of a non-selectable dataframe, so
+    tables are told apart by their index name: the year for headline tables ("2030"),
+    "<path>, <year>" for the flow matrix."""
+    frames = [d.value for d in at.dataframe]
+    if key.startswith("headline_"):
+        hits = [f for f in frames if f.index.name == key.split("_")[1]]
+    elif key == "flow_matrix":
+        hits = [f for f in frames if f.index.name and ", " in f.index.name]
+    else:
+        raise KeyError(key)
+    assert len(hits) == 1, (key, [f.index.name for f in frames])
+    return hits[0]
+
+
+def trace_y(at, chart_key, name):
+    """y values of the trace called ``name`` in a plotly chart (decoding plotly's base64)."""
+    spec = json.loads(at.get_by_key(chart_key).proto.spec)
+    for tr in spec["data"]:
+        if tr.get("name") == name:
+            y = tr["y"]
+            if isinstance(y, dict) and "bdata" in y:
+                return np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"])
+            return np.asarray(y, dtype=float)
+    raise KeyError(name)
+
+
+def test_first_load_shows_badge_views_levers_and_charts():
+    at = new_app()
+    no_exceptions(at)
+    assert any("Accounts balance" in m.value for m in at.markdown)
+    for lid in LEVERS:
+        assert at.sidebar  # levers live in the sidebar
+    keys = {w.key for w in list(at.slider) + list(at.toggle) + list(at.radio)}
+    assert set(LEVERS) <= keys, set(LEVERS) - keys
+    for cid in ("ca", "gdp_vs_sq", "cn_consumption", "us_saving", "nfa", "bilateral"):
+        assert at.get_by_key(f"chart_{cid}") is not None
+    t = table(at, "headline_2030")
+    assert list(t.columns[:5]) == [PATH_TITLES[p] for p in
+                                   ("baseline", "orderly", "disorderly", "unilateral",
+                                    "subglobal")]
+
+
+def test_lever_labels_carry_units_and_help_carries_source():
+    at = new_app()
+    s = at.slider(key="unilateral.us_tariff_on_cn")
+    assert "(%)" in s.label
+    assert "Source:" in s.help and "Range: 0.0 to 150.0" in s.help
+    assert s.min == 0.0 and s.max == 150.0 and s.value == LEVERS[
+        "unilateral.us_tariff_on_cn"].default
+
+
+def test_moving_a_lever_changes_headline_table_and_chart_data():
+    at = new_app()
+    before = table(at, "headline_2030").loc["US-China bilateral balance, USD bn", "Unilateral"]
+    at.slider(key="unilateral.us_tariff_on_cn").set_value(150.0).run()
+    no_exceptions(at)
+    after_table = table(at, "headline_2030")
+    expected = simulate(Scenario().with_values({"unilateral.us_tariff_on_cn": 150.0}))
+    want = (expected.value("unilateral", "US", "exports_to_CN", 2030)
+            - expected.value("unilateral", "CN", "exports_to_US", 2030))
+    got = after_table.loc["US-China bilateral balance, USD bn", "Unilateral"]
+    assert got == pytest.approx(want, rel=1e-9)
+    assert got != pytest.approx(before, rel=1e-6)
+    # the status quo column does not move with a unilateral lever
+    assert after_table.loc["US current account, % of GDP", "Status quo"] == pytest.approx(
+        expected.value("baseline", "US", "current_account_pct_gdp", 2030))
+    y = trace_y(at, "chart_bilateral", "Unilateral")
+    want_series = (expected.series("unilateral", "US", "exports_to_CN")
+                   - expected.series("unilateral", "CN", "exports_to_US")).values
+    np.testing.assert_allclose(y, want_series, rtol=1e-9)
+
+
+def test_query_params_restore_levers_view_and_path():
+    at = new_app({"orderly.kappa": "1.5", "global.two_country": "true", "view": "mirror",
+                  "path": "orderly", "disorderly.side": "CN"})
+    no_exceptions(at)
+    assert not at.warning
+    assert at.slider(key="orderly.kappa").value == 1.5
+    assert at.toggle(key="global.two_country").value is True
+    assert at.radio(key="disorderly.side").value == "CN"
+    assert at.segmented_control(key="view").value == "mirror"
+    assert at.selectbox(key="path").value == "orderly"
+    # two-country mirror: only US and China bars, mirror images
+    us = trace_y(at, "chart_mirror", "United States")
+    cn = trace_y(at, "chart_mirror", "China")
+    np.testing.assert_allclose(us, -cn, atol=1e-6)
+
+
+def test_url_follows_the_levers_for_a_share_link():
+    at = new_app()
+    at.slider(key="orderly.band").set_value(4.0).run()
+    at.segmented_control(key="view").set_value("sectoral").run()
+    qp = dict(at.query_params)
+    assert qp.get("orderly.band") in ("4.0", ["4.0"])
+    assert qp.get("view") in ("sectoral", ["sectoral"])
+    # and a new session opened with that link restores the same state
+    again = new_app({"orderly.band": "4.0", "view": "sectoral"})
+    assert again.slider(key="orderly.band").value == 4.0
+    assert again.segmented_control(key="view").value == "sectoral"
+
+
+@pytest.mark.parametrize("params,needle", [
+    ({"orderly.kappa": "abc"}, "orderly.kappa: 'abc' is not a number"),
+    ({"orderly.kappa": "9"}, "orderly.kappa: 9.0 is out of range"),
+    ({"global.horizon": "2040.5"}, "global.horizon: expected a whole number"),
+    ({"global.two_country": "maybe"}, "global.two_country: 'maybe' is not true or false"),
+    ({"disorderly.side": "EU"}, "disorderly.side: 'EU' is not one of"),
+    ({"view": "nope"}, "view: 'nope' is not one of"),
+    ({"bogus": "1"}, "bogus: unknown parameter"),
+])
+def test_bad_query_params_warn_once_and_fall_back(params, needle):
+    at = new_app(params)
+    no_exceptions(at)
+    assert len(at.warning) == 1
+    assert needle in at.warning[0].value
+    for lid, lev in LEVERS.items():
+        w = [x for x in list(at.slider) + list(at.toggle) + list(at.radio) if x.key == lid][0]
+        assert w.value == lev.default, lid
+    at.segmented_control(key="view").set_value("mirror").run()
+    assert len(at.warning) == 0      # once
+
+
+def test_bad_upload_shows_one_error_and_changes_nothing():
+    at = new_app()
+    at.slider(key="orderly.kappa").set_value(1.0).run()
+    at.file_uploader(key="upload").set_value(
+        ("bad.json", b'{"orderly": {"kappa": 9, "band": 4}}', "application/json")).run()
+    no_exceptions(at)
+    assert len(at.error) == 1
+    assert "orderly.kappa" in at.error[0].value and "out of range" in at.error[0].value
+    assert at.slider(key="orderly.kappa").value == 1.0
+    assert at.slider(key="orderly.band").value == LEVERS["orderly.band"].default
+
+
+def test_good_upload_sets_every_lever():
+    at = new_app()
+    scn = Scenario().with_values({"orderly.kappa": 0.7, "subglobal.us_joins": True,
+                                  "global.horizon": 2045})
+    at.file_uploader(key="upload").set_value(
+        ("mine.toml", dumps_scenario(scn, "toml").encode(), "application/toml")).run()
+    no_exceptions(at)
+    assert not at.error
+    assert at.slider(key="orderly.kappa").value == 0.7
+    assert at.toggle(key="subglobal.us_joins").value is True
+    assert at.slider(key="global.horizon").value == 2045
+
+
+def test_reset_group_and_all():
+    at = new_app()
+    at.slider(key="orderly.kappa").set_value(0.5).run()
+    at.slider(key="unilateral.phase_in_years").set_value(1).run()
+    at.button(key="reset_orderly").click().run()
+    assert at.slider(key="orderly.kappa").value == LEVERS["orderly.kappa"].default
+    assert at.slider(key="unilateral.phase_in_years").value == 1
+    at.button(key="reset_all").click().run()
+    assert at.slider(key="unilateral.phase_in_years").value == LEVERS[
+        "unilateral.phase_in_years"].default
+
+
+def test_presentation_mode_hides_controls_keeps_charts_and_state():
+    at = new_app()
+    at.slider(key="orderly.kappa").set_value(0.5).run()
+    at.toggle(key="present").set_value(True).run()
+    no_exceptions(at)
+    assert len(at.sidebar.slider) == 0 and len(at.download_button) == 0
+    assert at.get_by_key("chart_ca") is not None
+    spec = json.loads(at.get_by_key("chart_ca").proto.spec)
+    assert spec["layout"]["font"]["size"] == 20                     # enlarged
+    assert "% of GDP" in spec["layout"]["title"]["text"]            # title and unit kept
+    assert any("Source:" in a["text"] for a in spec["layout"]["annotations"])
+    at.toggle(key="present").set_value(False).run()
+    assert at.slider(key="orderly.kappa").value == 0.5
+
+
+def test_presentation_url_parameter():
+    at = new_app({"present": "true"})
+    no_exceptions(at)
+    assert len(at.sidebar.slider) == 0
+
+
+@pytest.mark.parametrize("view", ["mirror", "sectoral", "history", "accounts"])
+def test_every_view_renders(view):
+    at = new_app({"view": view})
+    no_exceptions(at)
+    if view == "accounts":
+        fm = table(at, "flow_matrix")
+        assert abs(fm.loc["Column sum"]).max() < 1e-6
+        assert abs(fm["Row sum"]).max() < 1e-6
+
+
+def test_inadmissible_settings_show_an_error_not_a_traceback():
+    at = new_app({"global.horizon": "2100", "global.return_on_nfa": "5",
+                  "global.growth_US": "0", "global.closure": "1",
+                  "baseline.follow_projection": "false"})
+    no_exceptions(at)
+    assert len(at.error) == 1 and "debt spirals" in at.error[0].value
