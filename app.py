@@ -182,6 +182,14 @@ def sidebar_controls() -> None:
 
 # --- drawing ------------------------------------------------------------------------------
 
+def digest(*parts) -> str:
+    """Short fingerprint of what a deferred download depends on. Deferred download buttons
+    carry it in their key: with a fixed key the browser keeps the first run's callable and
+    would serve a stale file after a lever move (seen with Streamlit 1.67)."""
+    import hashlib
+    return hashlib.sha1(repr(parts).encode()).hexdigest()[:10]
+
+
 def chart(fig, key: str, present: bool, downloads: bool = True) -> None:
     st.plotly_chart(fig, key=key, theme=None, config={
         "displaylogo": False,
@@ -190,12 +198,13 @@ def chart(fig, key: str, present: bool, downloads: bool = True) -> None:
         return
     cols = st.columns(3)
     static_ok = export.chromium_path() is not None
+    tag = digest(st.session_state.get("_scenario_json"), key, present)
     for col, fmt, mime in ((cols[0], "png", "image/png"), (cols[1], "svg", "image/svg+xml"),
                            (cols[2], "html", "text/html")):
         if fmt != "html" and not static_ok:
             continue
         col.download_button(fmt.upper(), data=functools.partial(export.figure_bytes, fig, fmt),
-                            file_name=f"{key}.{fmt}", mime=mime, key=f"dl_{key}_{fmt}",
+                            file_name=f"{key}.{fmt}", mime=mime, key=f"dl_{key}_{fmt}_{tag}",
                             on_click="ignore", icon=":material/download:")
     if not static_ok:
         st.caption(export.INSTALL_HINT)
@@ -215,14 +224,15 @@ def view_compare(res: rb.Results, style, present: bool) -> None:
                             default=years[:2] if len(years) > 1 else years, key="years")
     for year in chosen:
         table = charts.headline_table(res, year)
-        st.dataframe(table, key=f"headline_{year}",
-                     column_config={c: st.column_config.NumberColumn(format="%.2f")
-                                    for c in table.columns})
+        # A real HTML table (not a canvas grid): readable in the browser, by screen readers
+        # and on a shared screen.
+        st.table(table.style.format("{:.2f}"))
         if not present:
             st.download_button(f"Headline table {year} (CSV)",
                                data=functools.partial(export.table_csv, table),
                                file_name=f"headline_{year}.csv", mime="text/csv",
-                               key=f"dl_headline_{year}", on_click="ignore")
+                               key=f"dl_headline_{year}_{digest(table.to_json())}",
+                               on_click="ignore")
     st.caption("Differences are each path minus the status quo in the same year. "
                "GDP in USD bn at 2024 prices; ratios in % of GDP. " + charts.MODEL_SOURCE)
 
@@ -257,7 +267,8 @@ def view_history(res, style, present) -> None:
         st.download_button("History and projection (CSV)",
                            data=functools.partial(export.table_csv,
                                                   pd.concat([hist, proj]).set_index("path")),
-                           file_name="history.csv", mime="text/csv", key="dl_history",
+                           file_name="history.csv", mime="text/csv",
+                           key=f"dl_history_{digest(int(res.years[-1]))}",
                            on_click="ignore")
 
 
@@ -286,7 +297,7 @@ def view_accounts(res, style, present) -> None:
     if not present:
         st.download_button("Flow matrix (CSV)", data=functools.partial(export.table_csv, fm),
                            file_name=f"flow_matrix_{path}_{year}.csv", mime="text/csv",
-                           key="dl_flow_matrix", on_click="ignore")
+                           key=f"dl_flow_matrix_{digest(fm.to_json())}", on_click="ignore")
     st.markdown("**Identity residuals** (largest over regions and years, share of world GDP)")
     p = res.run_paths.index(path)
     table = pd.DataFrame({"largest residual": [float(r[p].max())
@@ -297,22 +308,23 @@ def view_accounts(res, style, present) -> None:
 
 
 def downloads(res: rb.Results, scn: rb.Scenario) -> None:
+    tag = digest(st.session_state.get("_scenario_json"))
     with st.sidebar:
         st.header("Download")
         st.download_button("Results, all paths (CSV)",
                            data=functools.partial(export.results_csv, res),
-                           file_name="results.csv", mime="text/csv", key="dl_csv",
+                           file_name="results.csv", mime="text/csv", key=f"dl_csv_{tag}",
                            on_click="ignore", icon=":material/table:")
         st.download_button("Metadata (JSON)",
                            data=functools.partial(export.results_meta_json, res),
                            file_name="results.meta.json", mime="application/json",
-                           key="dl_meta", on_click="ignore")
+                           key=f"dl_meta_{tag}", on_click="ignore")
         st.download_button("Scenario (JSON)", data=rb.dumps_scenario(scn, "json"),
                            file_name="scenario.json", mime="application/json",
-                           key="dl_scenario_json", on_click="ignore")
+                           key=f"dl_scenario_json_{tag}", on_click="ignore")
         st.download_button("Scenario (TOML)", data=rb.dumps_scenario(scn, "toml"),
                            file_name="scenario.toml", mime="application/toml",
-                           key="dl_scenario_toml", on_click="ignore")
+                           key=f"dl_scenario_toml_{tag}", on_click="ignore")
 
 
 def share_box(params: dict[str, str]) -> None:
@@ -356,8 +368,9 @@ def main() -> None:
         st.toggle("Presentation mode", key="present")
     if present:
         st.markdown(PRESENT_CSS, unsafe_allow_html=True)
+    ss["_scenario_json"] = rb.dumps_scenario(scn)
     try:
-        res = run_model(rb.dumps_scenario(scn))
+        res = run_model(ss["_scenario_json"])
     except (rb.ModelError, rb.IdentityError, rb.DataError) as e:
         st.error(f"No admissible solution for these settings: {e}")
         st.stop()

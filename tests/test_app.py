@@ -38,7 +38,7 @@ def table(at, key):
     "<path>, <year>" for the flow matrix."""
     frames = [d.value for d in at.dataframe]
     if key.startswith("headline_"):
-        hits = [f for f in frames if f.index.name == key.split("_")[1]]
+        hits = [t.value for t in at.table if t.value.index.name == key.split("_")[1]]
     elif key == "flow_matrix":
         hits = [f for f in frames if f.index.name and ", " in f.index.name]
     else:

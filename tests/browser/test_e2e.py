@@ -1,0 +1,235 @@
+"""End to end, as a person uses the dashboard: Debian's Chromium against `streamlit run`.
+
+Numbers on screen are compared with a direct `simulate` call for the same scenario.
+Screenshots of every view, normal and presentation mode, go to tests/artifacts/.
+"""
+import json
+import statistics
+import time
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Page, expect
+
+from conftest import ARTIFACTS
+from rebalancing import LEVERS, Scenario, parse_scenario, simulate
+
+VIEWS = {"compare": ("Compare paths", 6, "chart_ca"),
+         "mirror": ("World mirror", 1, "chart_mirror"),
+         "sectoral": ("Sectoral balances", 1, "chart_sectoral"),
+         "history": ("History & projection", 4, "chart_history_cn_consumption"),
+         "accounts": ("Accounts", 0, None)}
+CLOSURE = "Demand-policy closure (lambda) (share of gap)"
+
+CHART_DATA_JS = """(key) => {
+  const el = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  if (!el || !el.data) return null;
+  return el.data.map(t => [t.name, Array.from((t.y && t.y._inputArray) || t.y || [])]);
+}"""
+
+TABLES_JS = """() => Array.from(document.querySelectorAll('[data-testid="stTable"] table')).map(
+  t => ({head: Array.from(t.querySelectorAll('thead th')).map(x => x.innerText.trim()),
+         rows: Array.from(t.querySelectorAll('tbody tr')).map(
+           r => Array.from(r.querySelectorAll('th,td')).map(x => x.innerText.trim()))}))"""
+
+
+def badge(page: Page):
+    return page.locator(".stMarkdownBadge").filter(has_text="Accounts balance").first
+
+
+def ready(page: Page, charts: int = 1) -> None:
+    expect(badge(page)).to_be_visible(timeout=60_000)
+    if charts:
+        expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(charts,
+                                                                          timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stApp\"]')"
+        ".getAttribute('data-test-script-state') === 'notRunning'", timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def shown(page: Page, key: str | None) -> None:
+    """Wait until the view's own content is drawn (not the last view's, still on screen)."""
+    if key is None:
+        expect(page.get_by_text("Transactions-flow matrix")).to_be_visible(timeout=60_000)
+        expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+        return
+    page.wait_for_function("(k) => { const e = document.querySelector(`.st-key-${k} "
+                           ".js-plotly-plot`); return e && e.data && e.data.length > 0; }",
+                           arg=key, timeout=60_000)
+
+
+def chart_trace(page: Page, key: str, name: str, which: int = 0) -> list[float]:
+    """The ``which``-th trace called ``name`` (0 = the US panel of a two-panel chart)."""
+    data = page.evaluate(CHART_DATA_JS, key)
+    assert data is not None, f"no chart {key}"
+    return [y for n, y in data if n == name][which]
+
+
+def headline(page: Page, year: int) -> pd.DataFrame:
+    for t in page.evaluate(TABLES_JS):
+        if t["head"] and t["head"][0] == str(year):
+            return pd.DataFrame([[float(x.replace("−", "-")) for x in r[1:]] for r in t["rows"]],
+                                index=[r[0] for r in t["rows"]], columns=t["head"][1:])
+    raise AssertionError(f"no headline table for {year}")
+
+
+def model_for(values: dict):
+    return simulate(Scenario().with_values(values))
+
+
+def test_first_load_every_view_renders_with_green_badge(page: Page, app_url):
+    page.goto(app_url)
+    ready(page, 6)
+    b = badge(page)
+    expect(b).to_contain_text("largest identity residual")
+    r, g, _ = (int(x) for x in b.evaluate("e => getComputedStyle(e).color")
+               .strip("rgba() ").split(",")[:3])
+    assert g > r, "the accounts badge is green"
+    for view, (label, n, key) in VIEWS.items():
+        page.get_by_role("radio", name=label, exact=True).click()
+        shown(page, key)
+        ready(page, n)
+        page.screenshot(path=str(ARTIFACTS / f"view_{view}.png"), full_page=True)
+    for view, (label, n, key) in VIEWS.items():
+        page.goto(f"{app_url}/?view={view}&present=true")
+        shown(page, key)
+        ready(page, n)
+        expect(page.locator('[data-testid="stSidebar"]')).to_have_count(0)
+        page.screenshot(path=str(ARTIFACTS / f"view_{view}_presentation.png"), full_page=True)
+
+
+def test_keyboard_lever_move_redraws_to_engine_values(page: Page, app_url):
+    page.goto(app_url)
+    ready(page, 6)
+    slider = page.get_by_role("slider", name=CLOSURE)
+    timings = []
+    value = LEVERS["global.closure"].default
+    for _ in range(4):
+        before = chart_trace(page, "chart_ca", "Orderly")
+        slider.focus()
+        t0 = time.perf_counter()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            f"(b) => {{ const d = ({CHART_DATA_JS})('chart_ca');"
+            " const y = d && d.find(t => t[0] === 'Orderly');"
+            " return y && JSON.stringify(y[1]) !== JSON.stringify(b); }", arg=before,
+            timeout=30_000)
+        timings.append(time.perf_counter() - t0)
+        value = round(value + LEVERS["global.closure"].step, 10)
+        expect(slider).to_have_value(str(value))
+    ready(page, 6)
+    res = model_for({"global.closure": value})
+    got = chart_trace(page, "chart_ca", "Orderly")
+    want = res.series("orderly", "US", "current_account_pct_gdp").values
+    assert got == pytest.approx(list(want), rel=1e-9)
+    table = headline(page, 2030)
+    assert table.loc["US current account, % of GDP", "Orderly"] == pytest.approx(
+        res.value("orderly", "US", "current_account_pct_gdp", 2030), abs=0.006)
+    assert table.loc["US-China bilateral balance, USD bn", "Unilateral"] == pytest.approx(
+        res.value("unilateral", "US", "exports_to_CN", 2030)
+        - res.value("unilateral", "CN", "exports_to_US", 2030), abs=0.006)
+    (ARTIFACTS / "keypress_timings.json").write_text(json.dumps(
+        {"seconds": timings, "median": statistics.median(timings)}, indent=2))
+
+
+def test_share_link_restores_levers_view_and_numbers(page: Page, app_url, context):
+    page.goto(app_url)
+    ready(page, 6)
+    slider = page.get_by_role("slider", name=CLOSURE)
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    expect(slider).to_have_value("0.55")
+    page.get_by_role("radio", name="World mirror", exact=True).click()
+    ready(page, 1)
+    page.wait_for_function("() => location.search.includes('view=mirror')"
+                           " && location.search.includes('global.closure=0.55')")
+    link = page.url
+    shown = page.locator('[data-testid="stCode"]').inner_text()
+    assert "global.closure=0.55" in shown and "view=mirror" in shown
+    other = context.new_page()
+    other.goto(link)
+    ready(other, 1)
+    expect(other.get_by_role("slider", name=CLOSURE)).to_have_value("0.55")
+    expect(other.locator(".st-key-chart_mirror")).to_contain_text("The world mirror")
+    assert chart_trace(other, "chart_mirror", "United States") == pytest.approx(
+        chart_trace(page, "chart_mirror", "United States"), rel=1e-12)
+    want = model_for({"global.closure": 0.55}).series("unilateral", "US", "current_account")
+    assert chart_trace(other, "chart_mirror", "United States") == pytest.approx(
+        list(want.values), rel=1e-9)
+
+
+def test_malformed_link_warns_and_keeps_defaults(page: Page, app_url):
+    page.goto(f"{app_url}/?global.closure=abc&orderly.kappa=99&nonsense=1")
+    ready(page, 6)
+    alerts = page.locator('[data-testid="stAlertContentWarning"]')
+    expect(alerts).to_have_count(3)
+    text = " ".join(alerts.all_inner_texts())
+    for needle in ("global.closure", "orderly.kappa", "nonsense"):
+        assert needle in text
+    expect(page.get_by_role("slider", name=CLOSURE)).to_have_value("0.5")
+
+
+def test_downloads_parse_and_upload_round_trip(page: Page, app_url, tmp_path):
+    page.goto(app_url)
+    ready(page, 6)
+    slider = page.get_by_role("slider", name=CLOSURE)
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    expect(slider).to_have_value("0.55")
+    ready(page, 6)
+    with page.expect_download() as d:
+        page.locator('[class*="st-key-dl_csv_"] button').click()
+    csv_path = tmp_path / "results.csv"
+    d.value.save_as(csv_path)
+    df = pd.read_csv(csv_path)
+    res = model_for({"global.closure": 0.55})
+    assert len(df) == len(res.to_frame())
+    got = df[(df.path == "disorderly") & (df.region == "US") & (df.year == 2031)
+             & (df.variable == "gdp")].value.item()
+    assert got == pytest.approx(res.value("disorderly", "US", "gdp", 2031), rel=1e-9)
+    with page.expect_download() as d:
+        page.locator('[class*="st-key-dl_scenario_json_"] button').click()
+    scn_path = tmp_path / "scenario.json"
+    d.value.save_as(scn_path)
+    assert parse_scenario(scn_path.read_bytes(), "scenario.json") == res.scenario
+    # reset, then load the downloaded scenario back: same state
+    page.locator(".st-key-reset_all button").click()
+    expect(slider).to_have_value("0.5")
+    upload = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    upload.set_input_files(str(scn_path))
+    expect(slider).to_have_value("0.55", timeout=30_000)
+    # a bad file: one error naming the field, nothing changes
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"global": {"closure": 3}}')
+    upload.set_input_files(str(bad))
+    errors = page.locator('[data-testid="stAlertContentError"]')
+    expect(errors).to_have_count(1, timeout=30_000)
+    expect(errors).to_contain_text("global.closure")
+    expect(slider).to_have_value("0.55")
+
+
+@pytest.mark.parametrize("fmt,magic", [("png", b"\x89PNG\r\n\x1a\n"), ("svg", b"<svg")])
+def test_chart_export(page: Page, app_url, tmp_path, fmt, magic):
+    page.goto(app_url)
+    ready(page, 6)
+    with page.expect_download(timeout=60_000) as d:
+        page.locator(f'[class*="st-key-dl_chart_ca_{fmt}_"] button').click()
+    path = tmp_path / f"ca.{fmt}"
+    d.value.save_as(path)
+    data = path.read_bytes()
+    assert d.value.suggested_filename == f"chart_ca.{fmt}"
+    assert data.lstrip().startswith(magic) and len(data) > 5_000
+
+
+def test_presentation_mode_hides_controls_keeps_charts(page: Page, app_url):
+    page.goto(app_url)
+    ready(page, 6)
+    page.get_by_text("Presentation mode").click()
+    expect(page.locator('[data-testid="stSidebar"]')).to_have_count(0)
+    ready(page, 6)
+    assert page.locator('[data-testid="stDownloadButton"]').count() == 0
+    size = page.evaluate("() => document.querySelector('.st-key-chart_ca .js-plotly-plot')"
+                         ".layout.font.size")
+    assert size == 20
+    expect(page.locator(".st-key-chart_ca")).to_contain_text("Source:")
