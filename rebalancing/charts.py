@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from . import __version__
 from .calibration import REGION_NAMES
@@ -26,6 +25,19 @@ MODEL_SOURCE = (f"Source: Rebalancing model v{__version__}; data IMF WEO Oct 202
                 "docs/model.md.")
 HISTORY_SOURCE = ("Data: IMF WEO Oct 2025 (saving, current account), UN AMA 2026-02 "
                   "(consumption). Projection: statsmodels UC local level, 80%/95% bands.")
+
+
+#: A small white template. plotly's "plotly_white" defines defaults for every trace type
+#: and is deep-copied into each figure, which made building the six comparison charts take
+#: ~190 ms per slider move; this one carries only what these charts use.
+TEMPLATE = go.layout.Template(layout=dict(
+    paper_bgcolor="white", plot_bgcolor="white", colorway=list(PATH_COLORS.values()),
+    font=dict(color="#2a3f5f"),
+    xaxis=dict(gridcolor="#EBF0F8", linecolor="#EBF0F8", ticks="", automargin=True,
+               zerolinecolor="#EBF0F8"),
+    yaxis=dict(gridcolor="#EBF0F8", linecolor="#EBF0F8", ticks="", automargin=True,
+               zerolinecolor="#EBF0F8"),
+    hoverlabel=dict(align="left")))
 
 
 @dataclass(frozen=True)
@@ -45,9 +57,16 @@ def _wrap(text: str, width: int) -> str:
     return "<br>".join(textwrap.wrap(text, width))
 
 
-def _finish(fig: go.Figure, title: str, source: str, style: Style, *, ytitle: str,
-            xtitle: str = "Year", legend: bool = True) -> go.Figure:
-    """Title, axis titles, legend below the plot, and the source note below the legend."""
+def _figure(traces: list[dict], title: str, source: str, style: Style, *, ytitle: str,
+            xtitle: str = "Year", panels: tuple[str, ...] = (), legend: bool = True,
+            **layout) -> go.Figure:
+    """One figure, built in a single pass from plain dicts (plotly validates once; repeated
+    ``update_*`` calls and ``make_subplots`` cost ~8x more on every slider move).
+
+    Title with unit, axis titles with units, legend below the plot and the source note
+    below the legend. ``panels`` gives subplot titles for side-by-side panels (traces use
+    ``xaxis``/``yaxis`` "x", "x2", ...).
+    """
     note_size = max(10, style.font_size - 3)
     note = _wrap(source, int(1000 / note_size))
     note_h = (note.count("<br>") + 1) * (note_size + 5)
@@ -55,18 +74,35 @@ def _finish(fig: go.Figure, title: str, source: str, style: Style, *, ytitle: st
     legend_h = (2 * style.font_size + 20) if legend else 0
     bottom = axis_h + legend_h + note_h + 15
     plot_h = style.height - 80
-    fig.update_layout(
+    axis = dict(zeroline=True, zerolinecolor="#999")
+    annotations = [dict(text=note, xref="paper", yref="paper", x=0, y=0,
+                        yshift=-(axis_h + legend_h + 5), xanchor="left", yanchor="top",
+                        showarrow=False, align="left", font=dict(size=note_size, color="#666"))]
+    lay = dict(
+        template=TEMPLATE, height=plot_h + 80 + bottom, font=dict(size=style.font_size),
         title=dict(text=title, x=0.01, xanchor="left", font=dict(size=style.font_size + 5)),
-        template="plotly_white", height=plot_h + 80 + bottom,
-        font=dict(size=style.font_size), margin=dict(l=70, r=20, t=80, b=bottom),
-        showlegend=legend, hovermode="x unified",
+        margin=dict(l=70, r=20, t=80, b=bottom), showlegend=legend, hovermode="x unified",
         legend=dict(orientation="h", yanchor="top", y=-axis_h / plot_h, xanchor="left", x=0))
-    fig.update_xaxes(title_text=xtitle, title_standoff=4)
-    fig.update_yaxes(title_text=ytitle, zeroline=True, zerolinecolor="#999")
-    fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=0,
-                       yshift=-(axis_h + legend_h + 5), xanchor="left", yanchor="top",
-                       showarrow=False, align="left", font=dict(size=note_size, color="#666"))
-    return fig
+    if panels:
+        k = len(panels)
+        gap = 0.08
+        width = (1 - gap * (k - 1)) / k
+        for i, name in enumerate(panels):
+            sfx = "" if i == 0 else str(i + 1)
+            lo = i * (width + gap)
+            lay[f"xaxis{sfx}"] = dict(domain=[lo, lo + width], anchor=f"y{sfx}",
+                                      title=dict(text=xtitle, standoff=4), **axis)
+            lay[f"yaxis{sfx}"] = dict(anchor=f"x{sfx}", **axis,
+                                      title=dict(text=ytitle if i == 0 else ""))
+            annotations.append(dict(text=name, xref="paper", yref="paper", x=lo + width / 2,
+                                    y=1.0, yanchor="bottom", showarrow=False,
+                                    font=dict(size=style.font_size + 1)))
+    else:
+        lay["xaxis"] = dict(title=dict(text=xtitle, standoff=4), **axis)
+        lay["yaxis"] = dict(title=dict(text=ytitle), **axis)
+    lay["annotations"] = annotations
+    lay.update(layout)
+    return go.Figure(data=traces, layout=lay)
 
 
 def _scenario_note(res: Results) -> str:
@@ -75,100 +111,94 @@ def _scenario_note(res: Results) -> str:
     return f"{MODEL_SOURCE} Scenario: {mode}, {n} lever(s) changed from defaults."
 
 
-def _path_lines(fig, res: Results, region: str, variable: str, *, row=None, col=None,
-                show_legend=True):
+def _line(x, y, name, color, *, dash="solid", panel="", legend=True, group=None, fmt=".2f",
+          width=2.5) -> dict:
+    return dict(type="scatter", x=np.asarray(x), y=np.asarray(y, dtype=float), mode="lines",
+                name=name, legendgroup=group or name, showlegend=legend,
+                xaxis=f"x{panel}", yaxis=f"y{panel}",
+                line=dict(color=color, width=width, dash=dash),
+                hovertemplate=f"{name}: %{{y:{fmt}}}<extra></extra>")
+
+
+def _path_traces(res: Results, region: str, variable: str, panel: str = "",
+                 legend: bool = True, fmt: str = ".2f") -> list[dict]:
+    out = []
     for path in res.paths:
         s = res.series(path, region, variable)
-        kw = dict(row=row, col=col) if row else {}
-        fig.add_trace(go.Scatter(
-            x=s.index, y=s.values, mode="lines", name=PATH_TITLES[path], legendgroup=path,
-            showlegend=show_legend, line=dict(color=PATH_COLORS[path], width=2.5,
-                                              dash="dot" if path == "baseline" else "solid"),
-            hovertemplate=f"{PATH_TITLES[path]}: %{{y:.2f}}<extra></extra>"), **kw)
+        out.append(_line(s.index, s.values, PATH_TITLES[path], PATH_COLORS[path],
+                         dash="dot" if path == "baseline" else "solid", panel=panel,
+                         legend=legend, group=path, fmt=fmt))
+    return out
 
 
 def two_region_paths(res: Results, variable: str, title: str, unit: str,
                      style: Style = Style()) -> go.Figure:
     """One line per path, US and China side by side."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=[REGION_NAMES["US"], REGION_NAMES["CN"]],
-                        shared_yaxes=False, horizontal_spacing=0.08)
-    for k, region in enumerate(("US", "CN"), start=1):
-        _path_lines(fig, res, region, variable, row=1, col=k, show_legend=(k == 1))
-    _finish(fig, f"{title} ({unit})", _scenario_note(res), style, ytitle=unit)
-    fig.update_yaxes(title_text=unit, col=1)
-    fig.update_yaxes(title_text="", col=2)
-    return fig
+    traces = (_path_traces(res, "US", variable) +
+              _path_traces(res, "CN", variable, panel="2", legend=False))
+    return _figure(traces, f"{title} ({unit})", _scenario_note(res), style, ytitle=unit,
+                   panels=(REGION_NAMES["US"], REGION_NAMES["CN"]))
 
 
 def one_region_paths(res: Results, region: str, variable: str, title: str, unit: str,
                      style: Style = Style()) -> go.Figure:
-    fig = go.Figure()
-    _path_lines(fig, res, region, variable)
-    return _finish(fig, f"{title} ({unit})", _scenario_note(res), style, ytitle=unit)
+    return _figure(_path_traces(res, region, variable), f"{title} ({unit})",
+                   _scenario_note(res), style, ytitle=unit)
 
 
 def bilateral_balance(res: Results, style: Style = Style()) -> go.Figure:
     """US goods balance with China: US exports to CN - US imports from CN."""
-    fig = go.Figure()
+    traces = []
     for path in res.paths:
-        bal = (res.series(path, "US", "exports_to_CN") - res.series(path, "CN", "exports_to_US"))
-        fig.add_trace(go.Scatter(
-            x=bal.index, y=bal.values, mode="lines", name=PATH_TITLES[path],
-            line=dict(color=PATH_COLORS[path], width=2.5,
-                      dash="dot" if path == "baseline" else "solid"),
-            hovertemplate=f"{PATH_TITLES[path]}: %{{y:,.0f}}<extra></extra>"))
+        bal = res.series(path, "US", "exports_to_CN") - res.series(path, "CN", "exports_to_US")
+        traces.append(_line(bal.index, bal.values, PATH_TITLES[path], PATH_COLORS[path],
+                            dash="dot" if path == "baseline" else "solid", fmt=",.0f"))
     unit = "USD bn, 2024 prices"
-    return _finish(fig, f"US-China bilateral balance ({unit})<br><sup>US exports to China "
-                        "less US imports from China</sup>",
+    return _figure(traces, f"US-China bilateral balance ({unit})<br><sup>US exports to China "
+                           "less US imports from China</sup>",
                    _scenario_note(res) + " 2024: Census goods trade.", style, ytitle=unit)
 
 
 def world_mirror(res: Results, path: str, style: Style = Style()) -> go.Figure:
     """Current accounts of all regions as stacked bars, with their (zero) sum."""
-    fig = go.Figure()
-    years = res.years
-    total = np.zeros(len(years))
-    for region in res.regions:
-        s = res.series(path, region, "current_account")
-        total = total + s.values
-        fig.add_trace(go.Bar(x=years, y=s.values, name=REGION_NAMES[region],
-                             marker_color=REGION_COLORS[region],
-                             hovertemplate=f"{REGION_NAMES[region]}: %{{y:,.0f}}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=years, y=total, mode="markers+lines", name="World sum",
-                             line=dict(color="black", width=1),
-                             marker=dict(symbol="diamond", size=7, color="black"),
-                             hovertemplate="World sum: %{y:.2e}<extra></extra>"))
-    fig.update_layout(barmode="relative")
+    years = np.asarray(res.years)
+    ca = res.variables["current_account"][res.run_paths.index(path)]     # (T, n)
+    traces = [dict(type="bar", x=years, y=ca[:, k], name=REGION_NAMES[r],
+                   marker=dict(color=REGION_COLORS[r]),
+                   hovertemplate=f"{REGION_NAMES[r]}: %{{y:,.0f}}<extra></extra>")
+              for k, r in enumerate(res.regions)]
+    traces.append(dict(type="scatter", x=years, y=ca.sum(-1), mode="markers+lines",
+                       name="World sum", line=dict(color="black", width=1),
+                       marker=dict(symbol="diamond", size=7, color="black"),
+                       hovertemplate="World sum: %{y:.2e}<extra></extra>"))
     unit = "USD bn, 2024 prices"
     mode = ("two-country mode: the US and China bars are mirror images"
             if res.scenario.global_.two_country else "the bars sum to zero every year")
-    return _finish(fig, f"The world mirror: current accounts ({unit})<br><sup>"
-                        f"{PATH_TITLES[path]} path</sup>",
-                   f"{_scenario_note(res)} {mode.capitalize()}.", style, ytitle=unit)
+    return _figure(traces, f"The world mirror: current accounts ({unit})<br><sup>"
+                           f"{PATH_TITLES[path]} path</sup>",
+                   f"{_scenario_note(res)} {mode.capitalize()}.", style, ytitle=unit,
+                   barmode="relative")
 
 
 def sectoral_balances(res: Results, path: str, style: Style = Style()) -> go.Figure:
     """Private (S_p - I), public (T - G) and foreign (-CA) balances, % of GDP; they sum to
     zero."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=[REGION_NAMES["US"], REGION_NAMES["CN"]],
-                        horizontal_spacing=0.08)
     names = {"private": "Private (S_p - I)", "public": "Public (T - G)",
              "foreign": "Foreign (-CA)"}
-    for k, region in enumerate(("US", "CN"), start=1):
+    traces = []
+    for k, region in enumerate(("US", "CN")):
         for sector in ("private", "public", "foreign"):
             s = res.series(path, region, f"{sector}_balance_pct_gdp")
-            fig.add_trace(go.Bar(x=s.index, y=s.values, name=names[sector],
-                                 legendgroup=sector, showlegend=(k == 1),
-                                 marker_color=SECTOR_COLORS[sector],
-                                 hovertemplate=f"{names[sector]}: %{{y:.2f}}<extra></extra>"),
-                          row=1, col=k)
-    fig.update_layout(barmode="relative")
+            traces.append(dict(type="bar", x=np.asarray(s.index), y=s.values,
+                               name=names[sector], legendgroup=sector, showlegend=(k == 0),
+                               xaxis="x" if k == 0 else "x2", yaxis="y" if k == 0 else "y2",
+                               marker=dict(color=SECTOR_COLORS[sector]),
+                               hovertemplate=f"{names[sector]}: %{{y:.2f}}<extra></extra>"))
     unit = "% of GDP"
-    _finish(fig, f"Sectoral balances ({unit})<br><sup>{PATH_TITLES[path]} path</sup>",
-            f"{_scenario_note(res)} Private + public + foreign = 0. Public saving in 2024 "
-            "is an assumption (docs/model.md 3.2).", style, ytitle=unit)
-    fig.update_yaxes(title_text="", col=2)
-    return fig
+    return _figure(traces, f"Sectoral balances ({unit})<br><sup>{PATH_TITLES[path]} path</sup>",
+                   f"{_scenario_note(res)} Private + public + foreign = 0. Public saving in "
+                   "2024 is an assumption (docs/model.md 3.2).", style, ytitle=unit,
+                   panels=(REGION_NAMES["US"], REGION_NAMES["CN"]), barmode="relative")
 
 
 HISTORY_CHARTS = {
@@ -184,33 +214,30 @@ def history_fan(hist: pd.DataFrame, proj: pd.DataFrame, res: Results | None, reg
                 paths: tuple[str, ...] | None = None) -> go.Figure:
     """1990-2024 data, the status-quo projection with 80%/95% bands, and the model paths
     (``paths``, default all of ``res``)."""
-    fig = go.Figure()
     p = proj[(proj.region == region)]
     get = lambda suffix: p[p.variable == variable + suffix].set_index("year").value  # noqa
     lo95, hi95, lo80, hi80, mid = (get(s) for s in ("_lo95", "_hi95", "_lo80", "_hi80", ""))
+    traces = []
     for lo, hi, name, alpha in ((lo95, hi95, "95% band", 0.15), (lo80, hi80, "80% band", 0.3)):
-        fig.add_trace(go.Scatter(x=list(hi.index) + list(lo.index[::-1]),
-                                 y=list(hi.values) + list(lo.values[::-1]), fill="toself",
-                                 fillcolor=f"rgba(68,68,68,{alpha})", line=dict(width=0),
-                                 name=name, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=mid.index, y=mid.values, mode="lines", name="Projection",
-                             line=dict(color="#444", dash="dash")))
+        traces.append(dict(type="scatter", x=list(hi.index) + list(lo.index[::-1]),
+                           y=list(hi.values) + list(lo.values[::-1]), fill="toself",
+                           fillcolor=f"rgba(68,68,68,{alpha})", line=dict(width=0),
+                           name=name, hoverinfo="skip"))
+    traces.append(_line(mid.index, mid.values, "Projection", "#444", dash="dash", width=2))
     h = hist[(hist.region == region) & (hist.variable == variable)].set_index("year").value
-    fig.add_trace(go.Scatter(x=h.index, y=h.values, mode="lines", name="Data 1990-2024",
-                             line=dict(color="black", width=3)))
+    traces.append(_line(h.index, h.values, "Data 1990-2024", "black", width=3))
     if res is not None:
         for path in paths or res.paths:
             s = res.series(path, region, variable).loc[2025:]
-            fig.add_trace(go.Scatter(x=s.index, y=s.values, mode="lines",
-                                     name=f"Model: {PATH_TITLES[path]}",
-                                     line=dict(color=PATH_COLORS[path], width=2)))
+            traces.append(_line(s.index, s.values, f"Model: {PATH_TITLES[path]}",
+                                PATH_COLORS[path], width=2))
     unit = "% of GDP"
     note = HISTORY_SOURCE
     if res is not None:
-        note += " Model paths: the model's values (2024-calibrated; the US saving rate is "\
-                "CA + I, 1 pp above WEO)."
-    return _finish(fig, f"{title} ({unit})<br><sup>data 1990-2024, status-quo projection "
-                        "with 80%/95% bands, model paths</sup>", note, style, ytitle=unit)
+        note += (" Model paths: the model's values (2024-calibrated; the US saving rate is "
+                 "CA + I, 1 pp above WEO).")
+    return _figure(traces, f"{title} ({unit})<br><sup>data 1990-2024, status-quo projection "
+                           "with 80%/95% bands, model paths</sup>", note, style, ytitle=unit)
 
 
 # --- headline table and accounts --------------------------------------------------------

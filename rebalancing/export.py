@@ -125,7 +125,10 @@ def figure_bytes(fig, fmt: str) -> bytes:
             import kaleido
             kaleido.start_sync_server(silence_warnings=True)
             _kaleido_started = True
-        return fig.to_image(format=fmt, scale=2 if fmt == "png" else 1)
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # "kopts ignored if using a server": expected
+            return fig.to_image(format=fmt, scale=2 if fmt == "png" else 1)
     except RuntimeError as e:
         raise ExportUnavailable(f"{INSTALL_HINT} ({e})") from None
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from conftest import scenarios
+from strategies import scenarios
 from rebalancing import LEVERS, PATHS, Scenario, identities, simulate
 
 TOL = identities.TOLERANCE

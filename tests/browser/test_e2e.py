@@ -6,14 +6,15 @@ Screenshots of every view, normal and presentation mode, go to tests/artifacts/.
 import json
 import statistics
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import ARTIFACTS
 from rebalancing import LEVERS, Scenario, parse_scenario, simulate
 
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 VIEWS = {"compare": ("Compare paths", 6, "chart_ca"),
          "mirror": ("World mirror", 1, "chart_mirror"),
          "sectoral": ("Sectoral balances", 1, "chart_sectoral"),

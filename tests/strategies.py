@@ -1,0 +1,28 @@
+"""Hypothesis strategies over the scenario's levers (imported by the property tests)."""
+from hypothesis import strategies as st
+
+from rebalancing import LEVERS, Scenario
+
+
+def lever_values(lev):
+    """A hypothesis strategy over one lever's whole admissible range."""
+    if lev.choices:
+        return st.sampled_from(lev.choices)
+    if lev.kind == "bool":
+        return st.booleans()
+    if lev.kind == "int":
+        return st.integers(lev.lo, lev.hi)
+    return st.floats(lev.lo, lev.hi, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def scenarios(draw, max_horizon=2060):
+    """Random admissible scenarios: every lever drawn over its range (horizon capped for
+    speed; the long-horizon end is covered by its own test)."""
+    values = {}
+    for lid, lev in LEVERS.items():
+        if lid == "global.horizon":
+            values[lid] = draw(st.integers(lev.lo, max_horizon))
+        else:
+            values[lid] = draw(lever_values(lev))
+    return Scenario().with_values(values)
