@@ -392,12 +392,17 @@ def run(cal: Calibration, prm: Params, spec: PathSpec, *, drift: np.ndarray | No
             unit[:, c] = -0.01 * Ypot[:, c]                 # a cut of 1% of potential
             unit[:, o] = -spec.spillover * 0.01 * Ypot[:, o]
 
+            rows = np.flatnonzero(binding)   # only the crisis paths need the search
+
             def excess(D, lam_):
-                """CA - floor * Y of the crisis country: affine in D."""
-                Y_, A_, _ = _solve_year(prm, mu, tau, Ypot, D, lam_, I_min, I0)
-                M_ = mu * A_[..., None]
-                ca = M_.sum(-2)[:, c] - M_.sum(-1)[:, c] + NI[:, c]
-                return ca - floor * Y_[:, c]
+                """CA - floor * Y of the crisis country on the crisis paths: affine in D."""
+                Y_, A_, _ = _solve_year(prm, mu[rows], tau[rows], Ypot[rows], D[rows],
+                                        lam_[rows], I_min[rows], I0[rows])
+                M_ = mu[rows] * A_[..., None]
+                ca = M_.sum(-2)[:, c] - M_.sum(-1)[:, c] + NI[rows, c]
+                out = np.zeros(P)
+                out[rows] = ca - floor[rows] * Y_[:, c]
+                return out
 
             binding &= excess(D_raw, lam) < 0
             # Where the floor binds there is no policy room: the cut is forced austerity.
@@ -406,6 +411,8 @@ def run(cal: Calibration, prm: Params, spec: PathSpec, *, drift: np.ndarray | No
             # piecewise affine across them: exact Newton steps land on the root.
             cut = np.zeros(P)
             for _ in range(6):
+                if not binding.any():
+                    break
                 g0 = excess(D_raw + cut[:, None] * unit, lam)
                 slope = excess(D_raw + (cut + 1.0)[:, None] * unit, lam) - g0
                 step = np.where(binding & (slope > 0), -g0 / np.where(slope > 0, slope, 1.0),

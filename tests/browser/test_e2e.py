@@ -134,13 +134,20 @@ def test_keyboard_lever_move_redraws_to_engine_values(page: Page, app_url):
         {"seconds": timings, "median": statistics.median(timings)}, indent=2))
 
 
-def test_share_link_restores_levers_view_and_numbers(page: Page, app_url, context):
+def open_and_nudge_closure(page: Page, app_url):
+    """Open the app and move the closure lever one step right with the keyboard (0.55)."""
     page.goto(app_url)
     ready(page, 6)
     slider = page.get_by_role("slider", name=CLOSURE)
     slider.focus()
     page.keyboard.press("ArrowRight")
     expect(slider).to_have_value("0.55")
+    ready(page, 6)
+    return slider
+
+
+def test_share_link_restores_levers_view_and_numbers(page: Page, app_url, context):
+    open_and_nudge_closure(page, app_url)
     page.get_by_role("radio", name="World mirror", exact=True).click()
     ready(page, 1)
     page.wait_for_function("() => location.search.includes('view=mirror')"
@@ -172,13 +179,7 @@ def test_malformed_link_warns_and_keeps_defaults(page: Page, app_url):
 
 
 def test_downloads_parse_and_upload_round_trip(page: Page, app_url, tmp_path):
-    page.goto(app_url)
-    ready(page, 6)
-    slider = page.get_by_role("slider", name=CLOSURE)
-    slider.focus()
-    page.keyboard.press("ArrowRight")
-    expect(slider).to_have_value("0.55")
-    ready(page, 6)
+    slider = open_and_nudge_closure(page, app_url)
     with page.expect_download() as d:
         page.locator('[class*="st-key-dl_csv_"] button').click()
     csv_path = tmp_path / "results.csv"
