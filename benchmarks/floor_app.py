@@ -1,0 +1,57 @@
+"""Floor app for the benchmarks: the least a Streamlit app can do to show the same output.
+
+It draws exactly what the dashboard's default "Compare paths" view draws (the six figures of
+``rebalancing.charts.compare_charts`` with ``st.plotly_chart(..., theme=None)`` in the same
+two-column layout under the same keys, and the 2030 and 2035 headline tables) from
+precomputed ``rebalancing.Results``, with ONE slider (key ``global.closure``, same label,
+range and step as the dashboard's lever). The slider's value is used only to pick which of
+two precomputed Results to draw (parity of its step index), so every one-step move changes
+the figures and forces a full redraw, but no model runs.
+
+The Results come from a pickle named by the environment variable
+``REBALANCING_BENCH_FLOOR_PICKLE`` (a tuple of two Results, written by the benchmark
+process); without it they are computed once per process here (``st.cache_resource``).
+
+    python3 -m streamlit run benchmarks/floor_app.py
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:          # `streamlit run benchmarks/floor_app.py` puts only
+    sys.path.insert(0, str(ROOT))      # benchmarks/ on the path
+
+import streamlit as st  # noqa: E402
+
+from benchmarks.common import CLOSURE_LABEL, FLOOR_CLOSURES, PICKLE_ENV  # noqa: E402
+from rebalancing import charts  # noqa: E402
+
+
+@st.cache_resource(show_spinner=False)
+def precomputed(path: str | None):
+    if path and os.path.exists(path):
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    import rebalancing as rb
+    return tuple(rb.simulate(rb.Scenario().with_values({"global.closure": c}))
+                 for c in FLOOR_CLOSURES)
+
+
+st.set_page_config(page_title="Benchmark floor", layout="wide")
+with st.sidebar:
+    value = st.slider(CLOSURE_LABEL, min_value=0.0, max_value=1.0, value=0.5, step=0.05,
+                      key="global.closure")
+results = precomputed(os.environ.get(PICKLE_ENV))
+res = results[int(round(value / 0.05)) % 2]
+
+figs = charts.compare_charts(res)
+for pair in (("ca", "gdp_vs_sq"), ("cn_consumption", "us_saving"), ("nfa", "bilateral")):
+    for col, cid in zip(st.columns(2), pair):
+        with col:
+            st.plotly_chart(figs[cid], key=f"chart_{cid}", theme=None)
+for year in (2030, 2035):
+    st.table(charts.headline_table(res, year).style.format("{:.2f}"))
