@@ -68,25 +68,27 @@ def init_state() -> None:
         return
     ss["_initialised"] = True
     for lid, lev in LEVERS.items():
-        ss[lid] = lev.default
-    ss["view"], ss["path"], ss["present"] = "compare", "unilateral", False
+        set_lever(lid, lev.default)
+    for key, value in (("view", "compare"), ("path", "unilateral"), ("present", False),
+                       ("lever_group", "global")):
+        set_lever(key, value)
     warnings = []
     for key, raw in st.query_params.to_dict().items():
         try:
             if key in LEVERS:
-                ss[key] = parse_url_value(key, raw)
+                set_lever(key, parse_url_value(key, raw))
             elif key == "view":
                 if raw not in VIEWS:
                     raise ScenarioError(f"view: {raw!r} is not one of {', '.join(VIEWS)}")
-                ss["view"] = raw
+                set_lever("view", raw)
             elif key == "path":
                 if raw not in rb.PATHS:
                     raise ScenarioError(f"path: {raw!r} is not one of {', '.join(rb.PATHS)}")
-                ss["path"] = raw
+                set_lever("path", raw)
             elif key == "year":
                 ss["_url_year"] = int(raw) if raw.isdigit() else raw
             elif key == "present":
-                ss["present"] = raw.lower() in ("true", "1", "yes", "on")
+                set_lever("present", raw.lower() in ("true", "1", "yes", "on"))
             else:
                 warnings.append(f"URL parameter {key}: unknown parameter; ignored.")
         except ScenarioError as e:
@@ -94,20 +96,47 @@ def init_state() -> None:
     ss["_url_warnings"] = warnings
 
 
-def keep_levers() -> None:
-    """Widgets that are not drawn (presentation mode) lose their state: restore it from the
-    copy kept at the end of the last run."""
+#: Widget keys besides the levers whose values must survive while their widget is hidden.
+UI_KEYS = ("view", "present", "lever_group", "path", "year", "years")
+
+
+def set_lever(lid: str, value) -> None:
+    """Set a lever (or UI value) in the widget state and in the copy that outlives hidden
+    widgets."""
+    st.session_state[lid] = value
+    st.session_state.setdefault("_saved", {})[lid] = value
+
+
+def restore_hidden() -> None:
+    """Restore every lever and UI value whose widget was not on screen in the last run.
+
+    Streamlit drops the state of a widget that is not drawn, and a widget drawn again after
+    a pause starts from its default; the sidebar draws one lever group at a time (none in
+    presentation mode) and the path and year pickers only appear in some views. So values
+    are restored from the copy saved at the end of each run, except for widgets that were
+    on screen: their state holds the user's latest move.
+    """
     ss = st.session_state
-    saved = ss.get("_levers", {})
-    for lid, lev in LEVERS.items():
-        if lid not in ss:
-            ss[lid] = saved.get(lid, lev.default)
+    saved = ss.setdefault("_saved", {})
+    shown = ss.get("_shown", set())
+    for key in list(LEVERS) + list(UI_KEYS):
+        if key in shown and key in ss:
+            continue
+        if key in saved:
+            ss[key] = saved[key]
+
+
+def remember(shown: set[str]) -> None:
+    """End of run: save every value, and which widgets were on screen."""
+    ss = st.session_state
+    ss["_saved"] = {k: ss[k] for k in list(LEVERS) + list(UI_KEYS) if k in ss}
+    ss["_shown"] = shown
 
 
 def reset(group: str | None) -> None:
     for lid, lev in LEVERS.items():
         if group is None or lev.group == group:
-            st.session_state[lid] = lev.default
+            set_lever(lid, lev.default)
 
 
 def on_upload() -> None:
@@ -121,7 +150,7 @@ def on_upload() -> None:
         st.session_state["_upload_msg"] = ("error", f"Scenario file not loaded: {e}")
         return
     for lid, v in scn.flat().items():
-        st.session_state[lid] = v
+        set_lever(lid, v)
     st.session_state["_upload_msg"] = ("success", f"Loaded {f.name}: {len(scn.changed())} "
                                                   "lever(s) differ from the defaults.")
 
@@ -162,7 +191,14 @@ def lever_widget(lev) -> None:
                   help=help_)
 
 
-def sidebar_controls() -> None:
+def group_label(scn: rb.Scenario, group: str) -> str:
+    n = sum(1 for lid in scn.changed() if LEVERS[lid].group == group)
+    return rb.GROUP_TITLES[group] + (f" ({n} changed)" if n else "")
+
+
+def sidebar_controls(scn: rb.Scenario) -> None:
+    """The levers of one group at a time (the others keep their values): drawing all ~45
+    sliders on every rerun cost Streamlit about 30 ms, a fifth of a lever move."""
     with st.sidebar:
         st.header("Levers")
         st.caption("Each lever shows its unit; hover the (?) for range, default and source.")
@@ -170,14 +206,15 @@ def sidebar_controls() -> None:
                   icon=":material/restart_alt:")
         st.file_uploader("Load a scenario file (JSON or TOML)", type=["json", "toml"],
                          key="upload", on_change=on_upload)
-        for group, title in rb.GROUP_TITLES.items():
-            with st.expander(title, expanded=(group == "global")):
-                st.caption(GROUP_HELP[group])
-                for lev in LEVERS.values():
-                    if lev.group == group:
-                        lever_widget(lev)
-                st.button(f"Reset {title.lower()}", key=f"reset_{group}", on_click=reset,
-                          args=(group,))
+        group = st.segmented_control(
+            "Lever group", options=list(rb.GROUP_TITLES), key="lever_group", required=True,
+            format_func=functools.partial(group_label, scn))
+        st.caption(GROUP_HELP[group])
+        for lev in LEVERS.values():
+            if lev.group == group:
+                lever_widget(lev)
+        st.button(f"Reset {rb.GROUP_TITLES[group].lower()}", key=f"reset_{group}",
+                  on_click=reset, args=(group,))
 
 
 # --- drawing ------------------------------------------------------------------------------
@@ -225,8 +262,8 @@ def view_compare(res: rb.Results, style, present: bool) -> None:
     for year in chosen:
         table = charts.headline_table(res, year)
         # A real HTML table (not a canvas grid): readable in the browser, by screen readers
-        # and on a shared screen.
-        st.table(table.style.format("{:.2f}"))
+        # and on a shared screen. Formatted as text: a pandas Styler costs ~15 ms a table.
+        st.table(charts.formatted(table))
         if not present:
             st.download_button(f"Headline table {year} (CSV)",
                                data=functools.partial(export.table_csv, table),
@@ -348,18 +385,22 @@ def main() -> None:
     st.set_page_config(page_title="Rebalancing: how the US-China imbalance could unwind",
                        page_icon=":material/balance:", layout="wide")
     init_state()
-    keep_levers()
     ss = st.session_state
+    restore_hidden()
     for w in ss.pop("_url_warnings", []):
         st.warning(w, icon=":material/link_off:")
     present = ss["present"]
+    scn = current_scenario()
     if not present:
-        sidebar_controls()
+        sidebar_controls(scn)
+        scn = current_scenario()
+    shown = {"present", "view"}
+    if not present:
+        shown |= {"lever_group"} | {lid for lid, lev in LEVERS.items()
+                                    if lev.group == ss["lever_group"]}
     msg = ss.pop("_upload_msg", None)
     if msg:
         (st.error if msg[0] == "error" else st.success)(msg[1])
-    scn = current_scenario()
-    ss["_levers"] = scn.flat()
 
     head, toggle = st.columns([5, 1])
     with head:
@@ -373,6 +414,7 @@ def main() -> None:
         res = run_model(ss["_scenario_json"])
     except (rb.ModelError, rb.IdentityError, rb.DataError) as e:
         st.error(f"No admissible solution for these settings: {e}")
+        remember(shown)
         st.stop()
     st.badge(f"Accounts balance: largest identity residual {res.max_residual:.1e} of world "
              "GDP", icon=":material/check_circle:", color="green",
@@ -387,12 +429,14 @@ def main() -> None:
     style = charts.Style.presentation() if present else charts.Style()
     {"compare": view_compare, "mirror": view_mirror, "sectoral": view_sectoral,
      "history": view_history, "accounts": view_accounts}[view](res, style, present)
+    shown |= {"compare": {"years"}, "accounts": {"path", "year"}}.get(view, {"path"})
     params = share_params(scn)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
     if not present:
         downloads(res, scn)
         share_box(params)
+    remember(shown)
 
 
 main()

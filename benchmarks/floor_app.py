@@ -54,4 +54,4 @@ for pair in (("ca", "gdp_vs_sq"), ("cn_consumption", "us_saving"), ("nfa", "bila
         with col:
             st.plotly_chart(figs[cid], key=f"chart_{cid}", theme=None)
 for year in (2030, 2035):
-    st.table(charts.headline_table(res, year).style.format("{:.2f}"))
+    st.table(charts.formatted(charts.headline_table(res, year)))

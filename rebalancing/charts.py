@@ -277,6 +277,11 @@ def headline_table(res: Results, year: int) -> pd.DataFrame:
     return df
 
 
+def formatted(df: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
+    """A display copy with every number as text to ``decimals`` places (minus sign as '-')."""
+    return df.map(lambda v: f"{v:,.{decimals}f}")
+
+
 def flow_matrix(res: Results, path: str, year: int) -> pd.DataFrame:
     """Transactions-flow matrix, USD bn: rows are transactions, columns are each region's
     production, private and public sectors; + a source of funds, - a use. Every row sums to

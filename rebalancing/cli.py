@@ -73,7 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
                                        "status-quo projection with 80%%/95%% bands (tidy CSV)")
     h.add_argument("--horizon", type=_horizon_arg, default=2040,
                    help="last projected year (default 2040)")
-    h.add_argument("--out", required=True, type=Path, help="CSV to write")
+    h.add_argument("--out", type=Path, help="CSV to write")
+    h.add_argument("--refit", action="store_true",
+                   help="refit with statsmodels and rewrite data/statsmodels_fits.json "
+                        "(after replacing data/macro_history.csv)")
 
     dp = sub.add_parser("data", help="data maintenance")
     dsub = dp.add_subparsers(dest="data_command", required=True, metavar="ACTION")
@@ -105,6 +108,15 @@ def _run(args) -> int:
 
 def _history(args) -> int:
     import pandas as pd
+    if args.refit:
+        from .history import write_fits_cache
+        print(f"wrote {write_fits_cache()}")
+        if not args.out:
+            return 0
+    if not args.out:
+        print("python -m rebalancing history: error: --out is required (or --refit)",
+              file=sys.stderr)
+        return 2
 
     from .export import safe_frame
     from .history import history_frame, projection_frame

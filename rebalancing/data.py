@@ -86,9 +86,10 @@ class Fact:
 class History:
     """Validated observations of ``macro_history.csv``, looked up by (region, series, year)."""
 
-    def __init__(self, rows: list[Observation], path: Path):
+    def __init__(self, rows: list[Observation], path: Path, sha256: str = ""):
         self.rows = rows
         self.path = path
+        self.sha256 = sha256          # of the file's bytes: keys the cached statsmodels fits
         self._index = {(r.region, r.series, r.year): r for r in rows}
 
     def get(self, region: str, series: str, year: int) -> Observation:
@@ -222,7 +223,8 @@ def load_history(path: Path | None = None) -> History:
                             f"series={series} (first at row {seen[key]})")
         seen[key] = rowno
         rows.append(Observation(region, year, series, value, unit, source, vintage))
-    return History(rows, path)
+    import hashlib
+    return History(rows, path, hashlib.sha256(path.read_bytes()).hexdigest())
 
 
 def load_facts(path: Path | None = None) -> Facts:

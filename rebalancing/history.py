@@ -10,14 +10,20 @@
   (China's consumption share, the US saving rate, US and China current account % of GDP)
   with 80% and 95% bands. The status-quo path follows its central projection.
 
-Fits are cached per data file (they take ~0.1 s; statsmodels is imported only here, lazily).
-docs/model.md, section 7, explains the specifications.
+The fits depend only on the data file, so they are shipped in ``data/statsmodels_fits.json``,
+keyed by the SHA-256 of ``macro_history.csv``: the dashboard and the CLI read them without
+importing statsmodels (~0.8 s and ~86 MB per server process). If the data file differs from
+the one the cache was made from, the fits are recomputed with statsmodels in memory;
+``python -m rebalancing history --refit`` rewrites the cache, and a test checks that the
+shipped cache equals a fresh fit. docs/model.md, section 7, explains the specifications.
 """
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -146,20 +152,72 @@ class TrendFit:
         return float(self.slope_pct.loc[lo:hi].mean())
 
 
-@lru_cache(maxsize=4)
-def _trend_fits(h: History) -> dict[str, TrendFit]:
+FITS_FILE = "statsmodels_fits.json"
+MAX_HORIZON = 2100
+
+
+def fit_all(h: History) -> dict:
+    """Fit every model with statsmodels: the JSON-ready payload of the fits cache."""
     from statsmodels.tsa.statespace.structural import UnobservedComponents
-    out = {}
+    trends = {}
     for region, d in regional_levels(h).items():
         y = np.log(d["gdp"])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = UnobservedComponents(y.values, level="local linear trend").fit(disp=False)
-        level, slope = res.smoothed_state[0], res.smoothed_state[1]
-        out[region] = TrendFit(trend=pd.Series(np.exp(level), index=y.index),
-                               slope_pct=pd.Series(100 * slope, index=y.index),
-                               aic=float(res.aic))
-    return out
+        trends[region] = {"years": [int(x) for x in y.index],
+                          "trend": np.exp(res.smoothed_state[0]).tolist(),
+                          "slope_pct": (100 * res.smoothed_state[1]).tolist(),
+                          "aic": float(res.aic)}
+    projections = []
+    steps = MAX_HORIZON - BASE_YEAR
+    for region, var, data_region, series in PROJECTED:
+        y = _series(h, data_region, series)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = UnobservedComponents(y.values, level="local level").fit(disp=False)
+        fc = res.get_forecast(steps)
+        ci80, ci95 = fc.conf_int(alpha=0.20), fc.conf_int(alpha=0.05)
+        src = h.get(data_region, series, int(y.index[-1])).source
+        projections.append({
+            "region": region, "variable": var, "last_year": int(y.index[-1]),
+            "last_value": float(y.iloc[-1]), "first_year": BASE_YEAR + 1,
+            "mean": np.asarray(fc.predicted_mean).tolist(),
+            "lo80": ci80[:, 0].tolist(), "hi80": ci80[:, 1].tolist(),
+            "lo95": ci95[:, 0].tolist(), "hi95": ci95[:, 1].tolist(),
+            "aic": float(res.aic), "source": f"{src}, {int(y.index[0])}-{int(y.index[-1])}"})
+    return {"data_sha256": h.sha256, "data_file": h.path.name,
+            "method": "statsmodels UnobservedComponents: local linear trend of log GDP; "
+                      "local level of the projected ratios (docs/model.md section 7)",
+            "trends": trends, "projections": projections}
+
+
+def write_fits_cache(h: History | None = None) -> Path:
+    h = h or load_all()[0]
+    path = h.path.parent / FITS_FILE
+    path.write_text(json.dumps(fit_all(h), indent=1) + "\n", encoding="utf-8")
+    _fits.cache_clear()
+    return path
+
+
+@lru_cache(maxsize=4)
+def _fits(h: History) -> dict:
+    """The fits: from the shipped cache when it matches the data file, else statsmodels."""
+    path = h.path.parent / FITS_FILE
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        if payload.get("data_sha256") == h.sha256 and payload.get("projections"):
+            return payload
+    except (OSError, ValueError):
+        pass
+    return fit_all(h)
+
+
+def _trend_fits(h: History) -> dict[str, TrendFit]:
+    return {r: TrendFit(trend=pd.Series(d["trend"], index=d["years"]),
+                        slope_pct=pd.Series(d["slope_pct"], index=d["years"]),
+                        aic=d["aic"])
+            for r, d in _fits(h)["trends"].items()}
 
 
 def trend_fits(h: History | None = None) -> dict[str, TrendFit]:
@@ -193,25 +251,15 @@ class Projection:
 
 @lru_cache(maxsize=16)
 def _projection(h: History, horizon: int) -> tuple[Projection, ...]:
-    from statsmodels.tsa.statespace.structural import UnobservedComponents
     out = []
-    steps = horizon - BASE_YEAR
     years = pd.RangeIndex(BASE_YEAR + 1, horizon + 1, name="year")
-    for region, var, data_region, series in PROJECTED:
-        y = _series(h, data_region, series)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = UnobservedComponents(y.values, level="local level").fit(disp=False)
-        fc = res.get_forecast(steps)
-        ci80, ci95 = fc.conf_int(alpha=0.20), fc.conf_int(alpha=0.05)
-        src = h.get(data_region, series, int(y.index[-1])).source
-        out.append(Projection(
-            region=region, variable=var, last_year=int(y.index[-1]),
-            last_value=float(y.iloc[-1]),
-            mean=pd.Series(fc.predicted_mean, index=years),
-            lo80=pd.Series(ci80[:, 0], index=years), hi80=pd.Series(ci80[:, 1], index=years),
-            lo95=pd.Series(ci95[:, 0], index=years), hi95=pd.Series(ci95[:, 1], index=years),
-            aic=float(res.aic), source=f"{src}, {int(y.index[0])}-{int(y.index[-1])}"))
+    for d in _fits(h)["projections"]:
+        n = horizon - BASE_YEAR
+        cut = {k: pd.Series(d[k][:n], index=years) for k in ("mean", "lo80", "hi80", "lo95",
+                                                             "hi95")}
+        out.append(Projection(region=d["region"], variable=d["variable"],
+                              last_year=d["last_year"], last_value=d["last_value"],
+                              aic=d["aic"], source=d["source"], **cut))
     return tuple(out)
 
 

@@ -105,3 +105,38 @@ def test_history_cli(tmp_path):
     assert proj.year.max() == 2035
     assert {"current_account_pct_gdp_lo80", "current_account_pct_gdp_hi95",
             "consumption_pct_gdp_lo95", "saving_pct_gdp_hi80"} <= set(proj.variable)
+
+
+def test_shipped_fits_cache_equals_a_fresh_statsmodels_fit():
+    """data/statsmodels_fits.json is a cache, not a source: it must be what statsmodels
+    gives for the shipped data file (after replacing the data: history --refit)."""
+    import json
+
+    from rebalancing.data import DEFAULT_DATA_DIR, load_all
+    from rebalancing.history import FITS_FILE, fit_all
+    h = load_all()[0]
+    shipped = json.loads((DEFAULT_DATA_DIR / FITS_FILE).read_text())
+    assert shipped["data_sha256"] == h.sha256, \
+        "data/macro_history.csv changed: run `python -m rebalancing history --refit`"
+    fresh = fit_all(h)
+    for a, b in zip(shipped["projections"], fresh["projections"]):
+        for k in ("mean", "lo80", "hi80", "lo95", "hi95"):
+            np.testing.assert_allclose(a[k], b[k], rtol=1e-6, atol=1e-9)
+    for r in fresh["trends"]:
+        np.testing.assert_allclose(shipped["trends"][r]["slope_pct"],
+                                   fresh["trends"][r]["slope_pct"], rtol=1e-6, atol=1e-9)
+
+
+def test_without_the_cache_the_fits_are_computed(tmp_path, monkeypatch):
+    import shutil
+
+    from rebalancing.data import DEFAULT_DATA_DIR, load_all
+    for f in ("macro_history.csv", "facts.csv"):
+        shutil.copy(DEFAULT_DATA_DIR / f, tmp_path / f)
+    monkeypatch.setenv("REBALANCING_DATA_DIR", str(tmp_path))
+    h = load_all()[0]
+    assert h.path.parent == tmp_path
+    live = projection(2035, h)[("US", "current_account_pct_gdp")]
+    monkeypatch.delenv("REBALANCING_DATA_DIR")
+    cached = projection(2035)[("US", "current_account_pct_gdp")]
+    np.testing.assert_allclose(live.hi95.values, cached.hi95.values, rtol=1e-6)

@@ -70,7 +70,8 @@ def chart_trace(page: Page, key: str, name: str, which: int = 0) -> list[float]:
 def headline(page: Page, year: int) -> pd.DataFrame:
     for t in page.evaluate(TABLES_JS):
         if t["head"] and t["head"][0] == str(year):
-            return pd.DataFrame([[float(x.replace("−", "-")) for x in r[1:]] for r in t["rows"]],
+            return pd.DataFrame([[float(x.replace("−", "-").replace(",", "")) for x in r[1:]]
+                                 for r in t["rows"]],
                                 index=[r[0] for r in t["rows"]], columns=t["head"][1:])
     raise AssertionError(f"no headline table for {year}")
 
