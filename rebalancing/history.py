@@ -156,8 +156,9 @@ FITS_FILE = "statsmodels_fits.json"
 MAX_HORIZON = 2100
 
 
-def fit_all(h: History) -> dict:
-    """Fit every model with statsmodels: the JSON-ready payload of the fits cache."""
+def fit_all(h: History, horizon: int = MAX_HORIZON) -> dict:
+    """Fit every model with statsmodels: the JSON-ready payload of the fits cache
+    (projections to ``horizon``)."""
     from statsmodels.tsa.statespace.structural import UnobservedComponents
     trends = {}
     for region, d in regional_levels(h).items():
@@ -170,7 +171,7 @@ def fit_all(h: History) -> dict:
                           "slope_pct": (100 * res.smoothed_state[1]).tolist(),
                           "aic": float(res.aic)}
     projections = []
-    steps = MAX_HORIZON - BASE_YEAR
+    steps = max(horizon, MAX_HORIZON) - BASE_YEAR
     for region, var, data_region, series in PROJECTED:
         y = _series(h, data_region, series)
         with warnings.catch_warnings():
@@ -253,8 +254,11 @@ class Projection:
 def _projection(h: History, horizon: int) -> tuple[Projection, ...]:
     out = []
     years = pd.RangeIndex(BASE_YEAR + 1, horizon + 1, name="year")
-    for d in _fits(h)["projections"]:
-        n = horizon - BASE_YEAR
+    fits = _fits(h)
+    n = horizon - BASE_YEAR
+    if n > len(fits["projections"][0]["mean"]):     # beyond the cached 2100: fit afresh
+        fits = fit_all(h, horizon)
+    for d in fits["projections"]:
         cut = {k: pd.Series(d[k][:n], index=years) for k in ("mean", "lo80", "hi80", "lo95",
                                                              "hi95")}
         out.append(Projection(region=d["region"], variable=d["variable"],
