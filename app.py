@@ -19,7 +19,6 @@ from rebalancing.scenario import LEVERS, ScenarioError, validate_value
 
 VIEWS = {"compare": "Compare paths", "mirror": "World mirror", "sectoral": "Sectoral balances",
          "history": "History & projection", "accounts": "Accounts"}
-APP_PARAMS = ("view", "path", "year", "present")
 GROUP_HELP = {"global": "Settings shared by every path.", **rb.PATH_HELP}
 
 
