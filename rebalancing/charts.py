@@ -68,10 +68,10 @@ def _figure(traces: list[dict], title: str, source: str, style: Style, *, ytitle
     ``xaxis``/``yaxis`` "x", "x2", ...).
     """
     note_size = max(10, style.font_size - 3)
-    note = _wrap(source, int(1000 / note_size))
+    note = _wrap(source, int(800 / note_size))        # fits a half-width column
     note_h = (note.count("<br>") + 1) * (note_size + 5)
     axis_h = 30 + 2 * style.font_size                 # tick labels + x-axis title
-    legend_h = (2 * style.font_size + 20) if legend else 0
+    legend_h = (2 * (style.font_size + 12) + 10) if legend else 0   # room for two rows
     bottom = axis_h + legend_h + note_h + 15
     plot_h = style.height - 80
     axis = dict(zeroline=True, zerolinecolor="#999")

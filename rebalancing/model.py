@@ -233,7 +233,7 @@ class Target:
 
 
 def _hit_targets(prm, v, dom0, tau, Ypot, D_raw, lam, I_min, I0, G, NI, targets,
-                 instruments, t):
+                 instruments, t, z0=None):
     """Status-quo shifts z (P, k) that put each target ratio on its value.
 
     Instruments are ("C", region): a consumption shift, USD bn; or ("M", region): a log
@@ -273,7 +273,7 @@ def _hit_targets(prm, v, dom0, tau, Ypot, D_raw, lam, I_min, I0, G, NI, targets,
         r = np.stack([got[tg.kind][:, tg.region] / Y[:, tg.region] for tg in targets], -1)
         return (r - values).reshape(P, k + 1, len(targets))
 
-    z = np.zeros((P, k))
+    z = np.zeros((P, k)) if z0 is None else z0.copy()   # warm start: last year's shifts
     for _ in range(12):
         R = residuals(z)
         r0 = R[:, 0]
@@ -305,6 +305,7 @@ def run(cal: Calibration, prm: Params, spec: PathSpec, *, drift: np.ndarray | No
     out = {k: np.zeros(shape) for k in ("Y", "Ypot", "C", "I", "G", "T", "NI", "NFA",
                                         "NFA_prev", "logp", "cut", "shortfall")}
     drift_out = np.zeros((P, T, n, 2))
+    z_prev = None
     trade = np.zeros((P, T, n, n))
     base_shares = np.stack([cal.C, cal.I, cal.G]) / cal.A          # (3, n)
     c, o = spec.crisis_side, spec.crisis_other
@@ -376,7 +377,8 @@ def run(cal: Calibration, prm: Params, spec: PathSpec, *, drift: np.ndarray | No
         D_raw = prm.alpha * NI + Cs + I0 + G
         if targets and t > 0:
             z = _hit_targets(prm, v, dom0, tau, Ypot, D_raw, lam, I_min, I0, G, NI,
-                             targets, instruments, t)
+                             targets, instruments, t, z_prev)
+            z_prev = z
             for m, (kind, i) in enumerate(instruments):
                 if kind == "C":
                     D_raw[:, i] += z[:, m]
