@@ -8,6 +8,7 @@ parameters of a share link. No model logic here: see ``rebalancing/``.
 from __future__ import annotations
 
 import functools
+import re
 import urllib.parse
 
 import pandas as pd
@@ -15,6 +16,7 @@ import streamlit as st
 
 import rebalancing as rb
 from rebalancing import charts, export
+from rebalancing.data import data_key
 from rebalancing.scenario import LEVERS, ScenarioError, validate_value
 
 VIEWS = {"compare": "Compare paths", "mirror": "World mirror", "sectoral": "Sectoral balances",
@@ -25,8 +27,8 @@ GROUP_HELP = {"global": "Settings shared by every path.", **rb.PATH_HELP}
 # --- cached computations ----------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def run_model(scenario_json: str) -> rb.Results:
-    """The model run, cached by the scenario (its JSON text is the key)."""
+def run_model(scenario_json: str, data: str) -> rb.Results:
+    """The model run, cached by the scenario (its JSON text) and the data in use."""
     return rb.simulate(rb.parse_scenario(scenario_json, "scenario.json"))
 
 
@@ -85,8 +87,18 @@ def init_state() -> None:
                     raise ScenarioError(f"path: {raw!r} is not one of {', '.join(rb.PATHS)}")
                 set_lever("path", raw)
             elif key == "year":
-                ss["_url_year"] = int(raw) if raw.isdigit() else raw
+                if not re.fullmatch(r"[0-9]{4}", raw):
+                    raise ScenarioError(f"year: {raw[:20]!r} is not a year")
+                ss["_url_year"] = int(raw)
+            elif key == "years":
+                ys = raw.split(",")
+                if not all(re.fullmatch(r"[0-9]{4}", y) for y in ys):
+                    raise ScenarioError(f"years: {raw[:30]!r} is not a comma-separated list "
+                                        "of years")
+                ss["_url_years"] = [int(y) for y in ys]
             elif key == "present":
+                if raw.lower() not in ("true", "1", "yes", "on", "false", "0", "no", "off"):
+                    raise ScenarioError(f"present: {raw[:20]!r} is not true or false")
                 set_lever("present", raw.lower() in ("true", "1", "yes", "on"))
             else:
                 warnings.append(f"URL parameter {key}: unknown parameter; ignored.")
@@ -169,6 +181,8 @@ def share_params(scn: rb.Scenario) -> dict[str, str]:
         p["path"] = ss["path"]
     if ss["view"] == "accounts" and "year" in ss:
         p["year"] = str(ss["year"])
+    if ss["view"] == "compare" and ss.get("years") and ss["years"] != ss.get("_default_years"):
+        p["years"] = ",".join(str(y) for y in ss["years"])
     if ss["present"]:
         p["present"] = "true"
     return p
@@ -255,9 +269,20 @@ def view_compare(res: rb.Results, style, present: bool) -> None:
             with col:
                 chart(figs[cid], f"chart_{cid}", present)
     st.subheader("Headline numbers")
-    years = [y for y in (2030, 2035, 2040, 2050) if y <= res.years[-1]] or [int(res.years[-1])]
-    chosen = st.multiselect("Years", options=[int(y) for y in res.years[1:]],
-                            default=years[:2] if len(years) > 1 else years, key="years")
+    options = [int(y) for y in res.years[1:]]
+    default = [y for y in (2030, 2035) if y in options] or options[-1:]
+    st.session_state["_default_years"] = default
+    url_years = st.session_state.pop("_url_years", None)
+    if url_years is not None:
+        bad = [y for y in url_years if y not in options]
+        if bad:
+            st.warning(f"URL parameter years: {bad} outside {options[0]}-{options[-1]}; "
+                       "using the default.")
+        else:
+            st.session_state["years"] = url_years
+    if "years" not in st.session_state or not set(st.session_state["years"]) <= set(options):
+        st.session_state["years"] = default
+    chosen = st.multiselect("Years", options=options, key="years")
     for year in chosen:
         table = charts.headline_table(res, year)
         # A real HTML table (not a canvas grid): readable in the browser, by screen readers
@@ -410,7 +435,7 @@ def main() -> None:
         st.markdown(PRESENT_CSS, unsafe_allow_html=True)
     ss["_scenario_json"] = rb.dumps_scenario(scn)
     try:
-        res = run_model(ss["_scenario_json"])
+        res = run_model(ss["_scenario_json"], data_key())
     except (rb.ModelError, rb.IdentityError, rb.DataError) as e:
         st.error(f"No admissible solution for these settings: {e}")
         remember(shown)
@@ -419,6 +444,8 @@ def main() -> None:
              "GDP", icon=":material/check_circle:", color="green",
              help="Every identity of docs/model.md section 2, on every path, region and year "
                   "(tolerance 1e-9 of world GDP).")
+    for note in res.notes():
+        st.info(note, icon=":material/info:")
     mode = "two-country (US, China)" if scn.global_.two_country else \
         "four regions (US, China, EU + CPTPP bloc, rest of world)"
     st.caption(f"{mode}; {res.years[0]}-{res.years[-1]}; flows in USD bn at 2024 prices. "

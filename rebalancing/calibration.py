@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .data import Facts, History, load_all
+from .data import DataError, Facts, History, data_key, load_all
 
 BASE_YEAR = 2024
 REGIONS4 = ("US", "CN", "BLOC", "ROW")
@@ -121,6 +121,9 @@ def _pct(h: History, region: str, series: str) -> float:
 def _levels(h: History, code: str) -> dict[str, float]:
     """Base-year levels of one data region from the WEO, WDI and UN AMA rows."""
     Y = h.value(HIST_CODES[code], "gdp_usd_bn", BASE_YEAR)
+    if not Y > 0:
+        raise DataError(f"{h.path.name}: {HIST_CODES[code]} {BASE_YEAR} gdp_usd_bn = {Y:g}; "
+                        "GDP must be positive")
     out = {
         "Y": Y,
         "I": Y * _pct(h, code, "gross_capital_formation_pct_gdp"),
@@ -266,15 +269,51 @@ def _calibrate2(h: History, facts: Facts, cal4: Calibration) -> Calibration:
         vintages=cal4.vintages)
 
 
+def check_calibration(cal: Calibration, h: History) -> Calibration:
+    """Refuse base-year data the model cannot stand on, naming the data to check.
+
+    The loader checks each row's form; this checks what they add up to: positive GDP,
+    consumption, investment and government consumption, non-negative bilateral flows, and a
+    domestic share of demand in (0, 1).
+    """
+    name = h.path.name
+    hints = {"Y": "gdp_usd_bn", "C": "household_consumption_pct_gdp",
+             "I": "gross_capital_formation_pct_gdp (investment closes the expenditure "
+                  "identity: C + G + X - M must stay below GDP)",
+             "G": "government_consumption_pct_gdp"}
+    for var, hint in hints.items():
+        vals = getattr(cal, var)
+        bad = ~np.isfinite(vals) | (vals <= 0)
+        if bad.any():
+            r = cal.regions[int(np.argmax(bad))]
+            raise DataError(f"{name}: the {BASE_YEAR} data give {var} = {vals[bad][0]:.6g} "
+                            f"USD bn for {r}; check {hint}")
+    if (~np.isfinite(cal.trade)).any() or (cal.trade < 0).any():
+        i, j = map(int, np.argwhere(~(cal.trade >= 0))[0])
+        raise DataError(f"{name}: the {BASE_YEAR} data imply a negative flow from "
+                        f"{cal.regions[j]} to {cal.regions[i]} ({cal.trade[i, j]:.6g} USD bn); "
+                        "check exports_pct_gdp, imports_pct_gdp and the US-China goods rows")
+    dom = 1 - cal.mu.sum(-1)
+    if ((dom <= 0) | (dom >= 1)).any():
+        r = cal.regions[int(np.argmax((dom <= 0) | (dom >= 1)))]
+        raise DataError(f"{name}: the {BASE_YEAR} imports of {r} leave no domestic share of "
+                        "demand; check imports_pct_gdp")
+    return cal
+
+
 @lru_cache(maxsize=8)
-def _calibrate_cached(key) -> Calibration:
-    two_country, _ = key
+def _calibrate_cached(two_country: bool, key: str) -> Calibration:
     h, facts = load_all()
-    cal4 = _calibrate4(h, facts)
-    return _calibrate2(h, facts, cal4) if two_country else cal4
+    try:
+        cal4 = check_calibration(_calibrate4(h, facts), h)
+    except ValueError as e:        # RAS cannot balance the trade matrix with these totals
+        if isinstance(e, DataError):
+            raise
+        raise DataError(f"{h.path.name}: the {BASE_YEAR} trade totals cannot be balanced "
+                        f"({e}); check exports_pct_gdp and imports_pct_gdp") from None
+    return check_calibration(_calibrate2(h, facts, cal4), h) if two_country else cal4
 
 
 def calibrate(two_country: bool = False) -> Calibration:
     """The base-year calibration (cached until the data files change)."""
-    h, facts = load_all()
-    return _calibrate_cached((bool(two_country), id(h)))
+    return _calibrate_cached(bool(two_country), data_key())

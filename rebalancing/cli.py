@@ -30,7 +30,7 @@ def meta_path(out: Path) -> Path:
 
 
 def _paths_arg(text: str) -> tuple[str, ...]:
-    ids = tuple(p.strip() for p in text.split(",") if p.strip())
+    ids = tuple(dict.fromkeys(p.strip() for p in text.split(",") if p.strip()))
     bad = [p for p in ids if p not in PATHS]
     if not ids or bad:
         raise argparse.ArgumentTypeError(
@@ -100,6 +100,8 @@ def _run(args) -> int:
     from .results import simulate
     res = simulate(scn, args.paths)
     csv_path, meta = write_results(res, args.out)
+    for note in res.notes():
+        print(f"note: {note}", file=sys.stderr)
     print(f"wrote {csv_path} ({len(res.paths)} paths, {len(res.regions)} regions, "
           f"{res.years[0]}-{res.years[-1]}) and {meta}; largest identity residual "
           f"{res.max_residual:.2e} of world GDP")

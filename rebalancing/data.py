@@ -113,9 +113,10 @@ class History:
 
 
 class Facts:
-    def __init__(self, rows: list[Fact], path: Path):
+    def __init__(self, rows: list[Fact], path: Path, sha256: str = ""):
         self.rows = rows
         self.path = path
+        self.sha256 = sha256
 
     def get(self, subject: str, fact: str, as_of_prefix: str = "") -> Fact:
         hits = [f for f in self.rows if f.subject == subject and f.fact == fact
@@ -249,13 +250,20 @@ def load_facts(path: Path | None = None) -> Facts:
                             f"fact={key[1]}, as_of={key[2]} (first at row {seen[key]})")
         seen[key] = rowno
         rows.append(Fact(**vals))
-    return Facts(rows, path)
+    import hashlib
+    return Facts(rows, path, hashlib.sha256(path.read_bytes()).hexdigest())
 
 
 @lru_cache(maxsize=4)
 def _cached(dirpath: str, mtimes: tuple) -> tuple[History, Facts]:
     d = Path(dirpath)
     return load_history(d / "macro_history.csv"), load_facts(d / "facts.csv")
+
+
+def data_key() -> str:
+    """Identifies the data in use: caches of anything computed from it are keyed by this."""
+    h, f = load_all()
+    return h.sha256 + f.sha256
 
 
 def load_all(directory: Path | None = None) -> tuple[History, Facts]:

@@ -106,6 +106,19 @@ def world_nfa(s) -> np.ndarray:
     return s.NFA.sum(-1)
 
 
+# --- behaviour, checked the same way: a mis-booked flow that keeps the accounts consistent
+# (e.g. tariff revenue left out of taxes) still breaks one of these.
+
+def consumption_function(s) -> np.ndarray:
+    """C - (alpha (Y + NI - T) + Cshift): consumption out of disposable income."""
+    return s.C - (s.alpha * (s.Y + s.NI - s.T) + s.Cshift)
+
+
+def net_taxes(s) -> np.ndarray:
+    """T - (theta Y + sum_j tau_ij M_ij): net taxes include tariff revenue."""
+    return s.T - (s.theta * s.Y + (s.tau * s.trade).sum(-1))
+
+
 RESIDUALS = {
     "gdp_expenditure": gdp_expenditure,
     "saving_split": saving_split,
@@ -117,6 +130,8 @@ RESIDUALS = {
     "world_current_account": world_current_account,
     "world_net_lending": world_net_lending,
     "world_nfa": world_nfa,
+    "consumption_function": consumption_function,
+    "net_taxes": net_taxes,
 }
 
 

@@ -167,6 +167,9 @@ class Solution:
     cut: np.ndarray          # crisis absorption cut, USD bn (same for every region column)
     shortfall: np.ndarray    # USD bn by which the crisis CA stays below its floor
     drift: np.ndarray        # (P, T, n, 2) status-quo shifts: C (USD bn), log import weights
+    Cshift: np.ndarray       # consumption shifts (policy, bloc rule, drift, crisis), USD bn
+    alpha: np.ndarray        # (n,) propensity to consume, for the behavioural residuals
+    theta: np.ndarray        # (n,) net tax rate on GDP
     tau: np.ndarray          # (P, T, n, n)
     crisis_year: np.ndarray  # (P,) int, 0 = none
 
@@ -199,7 +202,11 @@ def _solve_year(prm: Params, mu, tau, Ypot, D_raw, lam, I_min=None, I0=None):
     scale = 1 + prm.alpha * rt
     k = prm.alpha * (1 - prm.theta) / scale
     D = D_raw / scale
-    YK = np.linalg.solve(eye - B * k[:, None, :], (B @ D[..., None]))[..., 0]
+    try:
+        YK = np.linalg.solve(eye - B * k[:, None, :], (B @ D[..., None]))[..., 0]
+    except np.linalg.LinAlgError:
+        raise ModelError("the year's linear system is singular (trade shares out of their "
+                         "admissible range)") from None
     Ystar = Ypot + (1 - lam) * (YK - Ypot)
     # Row forms: closure target (B A)_i = Y*_i; fixed investment:
     # scale_i A_i - scale_i k_i (B A)_i = D_raw_i + dI_i.
@@ -211,7 +218,10 @@ def _solve_year(prm: Params, mu, tau, Ypot, D_raw, lam, I_min=None, I0=None):
         lhs = np.where(use_target[..., None], B, fixed_rows)
         dI_fixed = np.where(floored, (I_min - I0) if I_min is not None else 0.0, 0.0)
         rhs = np.where(use_target, Ystar, D_raw + dI_fixed)
-        A = np.linalg.solve(lhs, rhs[..., None])[..., 0]
+        try:
+            A = np.linalg.solve(lhs, rhs[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            raise ModelError("the closure's linear system is singular") from None
         Y = (B @ A[..., None])[..., 0]
         dI = scale * (A - k * Y) - D_raw
         if I_min is None:
@@ -280,7 +290,13 @@ def _hit_targets(prm, v, dom0, tau, Ypot, D_raw, lam, I_min, I0, G, NI, targets,
         if np.abs(r0).max() < 1e-12:
             break
         J = np.swapaxes((R[:, 1:] - r0[:, None]) / step[None, :, None], 1, 2)
-        z = z - np.linalg.solve(J, r0[..., None])[..., 0]
+        try:
+            z = z - np.linalg.solve(J, r0[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            raise ModelError(f"year {2024 + t}: the status quo cannot follow the projection "
+                             "with these settings (its targets no longer respond to the "
+                             "shifts); turn off baseline.follow_projection or shorten "
+                             "global.horizon") from None
     else:
         raise ModelError(f"year {2024 + t}: the status quo cannot follow the projection "
                          "with these settings (turn off baseline.follow_projection)")
@@ -303,7 +319,7 @@ def run(cal: Calibration, prm: Params, spec: PathSpec, *, drift: np.ndarray | No
     dom0 = 1.0 - prm.mubar.sum(-1)          # base-year domestic share of demand
     shape = (P, T, n)
     out = {k: np.zeros(shape) for k in ("Y", "Ypot", "C", "I", "G", "T", "NI", "NFA",
-                                        "NFA_prev", "logp", "cut", "shortfall")}
+                                        "NFA_prev", "logp", "cut", "shortfall", "Cshift")}
     drift_out = np.zeros((P, T, n, 2))
     z_prev = None
     trade = np.zeros((P, T, n, n))
@@ -356,7 +372,8 @@ def run(cal: Calibration, prm: Params, spec: PathSpec, *, drift: np.ndarray | No
                     * _gap(ca_ratio_prev, spec.bloc_band), 0.0), -MAX_BLOC_SHIFT, MAX_BLOC_SHIFT)
         Ypot = Ytrend * (1 - loss)
         logp = np.clip(logp, -MAX_LOG_RER, MAX_LOG_RER)
-        logp_eff = logp_eff + prm.switching * (logp + crisis_logp - logp_eff)
+        p_now = np.clip(logp + crisis_logp, -MAX_LOG_RER, MAX_LOG_RER)
+        logp_eff = logp_eff + prm.switching * (p_now - logp_eff)
         v = mu0[:, t] * np.exp(-prm.eta * (logp_eff[:, None, :] - logp_eff[:, :, None]))
         if drift is not None:
             v = v * np.exp(drift[t, :, 1])[None, :, None]
@@ -382,6 +399,7 @@ def run(cal: Calibration, prm: Params, spec: PathSpec, *, drift: np.ndarray | No
             for m, (kind, i) in enumerate(instruments):
                 if kind == "C":
                     D_raw[:, i] += z[:, m]
+                    Cs[:, i] += z[:, m]
                     drift_out[:, t, i, 0] += z[:, m]
                 else:
                     v[:, i, :] *= np.exp(z[:, m])[:, None]
@@ -444,6 +462,8 @@ def run(cal: Calibration, prm: Params, spec: PathSpec, *, drift: np.ndarray | No
         I[:, c] -= cut_bn * base_shares[1, c]
         I[:, o] -= spec.spillover * cut * 0.01 * Ypot[:, o]
         C = A - I - G
+        Cs = Cs.copy()
+        Cs[:, c] -= cut_bn * base_shares[0, c]     # the crisis cut's consumption part
         M = mu * A[..., None]
         rt = (tau * mu).sum(-1)
         Tax = prm.theta * Y + rt * A
@@ -454,15 +474,16 @@ def run(cal: Calibration, prm: Params, spec: PathSpec, *, drift: np.ndarray | No
                     nfa_ratio=nfa_prev / np.where(y_prev > 0, y_prev, np.inf))
 
         for k, v in (("Y", Y), ("Ypot", Ypot), ("C", C), ("I", I), ("G", G), ("T", Tax),
-                     ("NI", NI), ("NFA", NFA), ("NFA_prev", nfa_prev), ("logp", logp + crisis_logp),
+                     ("NI", NI), ("NFA", NFA), ("NFA_prev", nfa_prev), ("logp", p_now),
                      ("cut", np.broadcast_to((cut * 0.01 * Ypot[:, c])[:, None], (P, n))),
-                     ("shortfall", np.broadcast_to(shortfall[:, None], (P, n)))):
+                     ("shortfall", np.broadcast_to(shortfall[:, None], (P, n))),
+                     ("Cshift", Cs)):
             out[k][:, t] = v
         trade[:, t] = M
         nfa_prev, ca_ratio_prev, y_prev = NFA, CA / Y, Y
 
     return Solution(years=years, trade=trade, tau=spec.tau, crisis_year=crisis_year,
-                    drift=drift_out, **out)
+                    drift=drift_out, alpha=prm.alpha, theta=prm.theta, **out)
 
 
 def _admissible(spec: PathSpec, years, t, *, regions, nfa_ratio=None, **arrays) -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 from . import __version__
 from . import identities as idn
 from .calibration import BASE_YEAR, Calibration, calibrate
+from .data import data_key
 from .model import Params, Solution, Target, derive_params, run
 from .paths import PATHS, build_paths
 from .scenario import Scenario, ScenarioError
@@ -135,6 +136,43 @@ class Results:
             v[f"tariff_on_{r}"] = 100.0 * s.tau[:, :, :, k]
         return v
 
+    def notes(self) -> list[str]:
+        """Settings that do something other than a user might expect, each naming the
+        lever(s): shown by the app, printed by the CLI, kept in the metadata."""
+        scn, out = self.scenario, []
+        g, d, u = scn.global_, scn.disorderly, scn.unilateral
+        H = int(self.years[-1])
+        if "disorderly" in self.paths and self.crisis_year() is None:
+            if d.timing == "hazard" and d.side == "US":
+                out.append(f"disorderly.timing = hazard: the crisis hazard does not reach 50% "
+                           f"by {H}, so the disorderly path has no crisis within the horizon.")
+            else:
+                out.append(f"disorderly.crisis_year ({d.crisis_year}) is after global.horizon "
+                           f"({H}): the disorderly path has no crisis and equals the status "
+                           "quo.")
+        if "disorderly" in self.paths and d.timing == "hazard" and d.side == "CN":
+            out.append("disorderly.timing = hazard applies to the US side only; the China-side "
+                       "crisis comes in disorderly.crisis_year.")
+        if ({"unilateral", "subglobal"} & set(self.paths) and u.us_industrial_investment > 0
+                and u.industrial_end_year < g.policy_start):
+            out.append(f"unilateral.industrial_end_year ({u.industrial_end_year}) is before "
+                       f"global.policy_start ({g.policy_start}): no industrial-policy "
+                       "investment is added.")
+        if g.policy_start > H:
+            out.append(f"global.policy_start ({g.policy_start}) is after global.horizon ({H}): "
+                       "every path equals the status quo.")
+        if g.two_country and "subglobal" in self.paths:
+            out.append("global.two_country: there is no bloc, so the sub-global path equals "
+                       "the unilateral path.")
+        if "disorderly" in self.run_paths:
+            short = self.solution.shortfall[self.run_paths.index("disorderly"), :, 0]
+            if short.max() > 1e-6:
+                years = ", ".join(str(int(y)) for y in self.years[short > 1e-6])
+                out.append(f"disorderly.ca_floor could not be reached in {years} (largest "
+                           f"shortfall {short.max():,.0f} USD bn): the forced cut is capped "
+                           "at 10% of potential output; see financing_shortfall.")
+        return out
+
     def _crisis_region(self) -> int:
         return self.regions.index(self.scenario.disorderly.side)
 
@@ -193,6 +231,7 @@ class Results:
                 "value": self.max_residual, "identity": self.max_residual_identity,
                 "unit": "share of world GDP", "tolerance": idn.TOLERANCE},
             "crisis_year": self.crisis_year(),
+            "notes": self.notes(),
             "calibration_notes": {k: (float(v) if isinstance(v, (int, float, np.floating))
                                       else v) for k, v in self.calibration.notes.items()},
             "units": {k: u for k, (u, _) in VARIABLES.items()},
@@ -200,7 +239,7 @@ class Results:
 
 
 @lru_cache(maxsize=64)
-def _status_quo_drift(scn: Scenario) -> np.ndarray:
+def _status_quo_drift(scn: Scenario, data: str) -> np.ndarray:
     """Status-quo drift (T, n, 2): consumption shifts (USD bn) and import-weight shifts
     (log) that keep the status quo on the statsmodels projection of the four headline
     ratios (rebalancing.history.projection).
@@ -255,7 +294,7 @@ def simulate(scenario: Scenario | None = None, paths: tuple[str, ...] | list[str
     always solved as well, since ``gdp_vs_baseline_pct`` is measured against it.
     """
     scn = scenario or Scenario()
-    req = tuple(paths) if paths else PATHS
+    req = tuple(dict.fromkeys(paths)) if paths else PATHS     # duplicates dropped, order kept
     unknown = [p for p in req if p not in PATHS]
     if unknown:
         raise ScenarioError(f"paths: unknown path id(s) {', '.join(unknown)} "
@@ -265,7 +304,8 @@ def simulate(scenario: Scenario | None = None, paths: tuple[str, ...] | list[str
     drift = None
     if scn.baseline.follow_projection:
         # Only the global settings and the status-quo levers shape the drift.
-        drift = _status_quo_drift(Scenario(global_=scn.global_, baseline=scn.baseline))
+        drift = _status_quo_drift(Scenario(global_=scn.global_, baseline=scn.baseline),
+                                  data_key())
     spec = build_paths(scn, cal, run_paths)
     sol = run(cal, prm, spec, drift=drift)
     idn.check(sol, run_paths, sol.years)

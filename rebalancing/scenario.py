@@ -230,7 +230,8 @@ class DisorderlyLevers:
                                   source="assumption")
     currency_fall: float = lever(20.0, 0.0, 50.0, step=1.0, unit="%",
                                  label="Real depreciation of the crisis currency",
-                                 help="One-off real fall in the crisis year, persisting.",
+                                 help="One-off real fall in the crisis year, unwinding at the "
+                                      "recovery speed.",
                                  source="assumption (typical of sudden-stop episodes)")
     output_loss: float = lever(6.0, 0.0, 15.0, step=0.5, unit="% of potential",
                                label="Loss of potential output",
@@ -443,6 +444,11 @@ def validate_value(lev: Lever, v: Any) -> Any:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise ScenarioError(f"{lid}: expected a number ({lev.unit}), got {type(v).__name__}",
                             lid)
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ScenarioError(f"{lid}: {v} is not a finite number", lid)
+    if isinstance(v, int) and abs(v) > 10**9:      # far outside every range; float() of a
+        raise ScenarioError(f"{lid}: {str(v)[:12]}... is out of range [{lev.lo}, {lev.hi}] "
+                            f"({lev.unit})", lid)  # 400-digit integer would overflow
     if lev.type is int:
         if isinstance(v, float):
             if not v.is_integer():
@@ -451,8 +457,6 @@ def validate_value(lev: Lever, v: Any) -> Any:
             v = int(v)
     else:
         v = float(v)
-        if not math.isfinite(v):
-            raise ScenarioError(f"{lid}: {v} is not a finite number", lid)
     if not lev.lo <= v <= lev.hi:
         raise ScenarioError(f"{lid}: {v} is out of range [{lev.lo}, {lev.hi}] ({lev.unit})",
                             lid)
@@ -496,17 +500,29 @@ def parse_scenario(content: bytes | str, filename: str = "scenario") -> Scenario
     lower = filename.lower()
     fmt = ("json" if lower.endswith(".json") else "toml" if lower.endswith(".toml")
            else "json" if text.lstrip().startswith("{") else "toml")
-    if fmt == "json":
-        try:
-            data = json.loads(text, parse_constant=_reject_constant)
-        except ValueError as e:
-            raise ScenarioError(f"{filename}: not valid JSON ({e})") from None
-    else:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as e:
-            raise ScenarioError(f"{filename}: not valid TOML ({e})") from None
+    try:
+        if fmt == "json":
+            try:
+                data = json.loads(text, parse_constant=_reject_constant,
+                                  object_pairs_hook=_no_duplicates)
+            except ValueError as e:
+                raise ScenarioError(f"{filename}: not valid JSON ({e})") from None
+        else:
+            try:
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as e:
+                raise ScenarioError(f"{filename}: not valid TOML ({e})") from None
+    except RecursionError:
+        raise ScenarioError(f"{filename}: nested too deeply to be a scenario") from None
     return scenario_from_dict(data)
+
+
+def _no_duplicates(pairs):
+    keys = [k for k, _ in pairs]
+    dup = next((k for k in keys if keys.count(k) > 1), None)
+    if dup is not None:
+        raise ValueError(f"key {dup!r} appears twice")
+    return dict(pairs)
 
 
 def _reject_constant(name: str):

@@ -253,3 +253,30 @@ def test_inadmissible_settings_show_an_error_not_a_traceback():
                   "baseline.follow_projection": "false"})
     no_exceptions(at)
     assert len(at.error) == 1 and "debt spirals" in at.error[0].value
+
+
+@pytest.mark.parametrize("params,needle", [
+    ({"view": "accounts", "year": "²"}, "year: '²' is not a year"),
+    ({"year": "9" * 5000}, "is not a year"),
+    ({"present": "maybe"}, "present: 'maybe' is not true or false"),
+    ({"years": "2030,soon"}, "years: '2030,soon' is not"),
+])
+def test_more_bad_url_values_warn(params, needle):
+    at = new_app(params)
+    no_exceptions(at)
+    assert len(at.warning) == 1 and needle in at.warning[0].value
+
+
+def test_headline_years_are_in_the_share_link():
+    at = new_app()
+    at.multiselect(key="years").set_value([2030, 2040]).run()
+    assert dict(at.query_params).get("years") in ("2030,2040", ["2030,2040"])
+    again = new_app({"years": "2030,2040"})
+    assert again.multiselect(key="years").value == [2030, 2040]
+    assert table(again, "headline_2040") is not None
+
+
+def test_notes_on_conflicting_settings_are_shown():
+    at = new_app({"disorderly.crisis_year": "2045"})
+    no_exceptions(at)
+    assert any("disorderly.crisis_year (2045)" in i.value for i in at.info)

@@ -90,3 +90,43 @@ def test_corrupt_data_dir_surfaces_as_data_error_in_simulate(tmp_path, monkeypat
     monkeypatch.setenv("REBALANCING_DATA_DIR", str(tmp_path))
     with pytest.raises(PublicDataError, match="field 'value': 'oops' is not a number"):
         simulate(Scenario().with_values({"global.horizon": 2031}))
+
+
+def _with_data(tmp_path, monkeypatch, old, new):
+    from rebalancing.data import DEFAULT_DATA_DIR
+    for f in ("macro_history.csv", "facts.csv"):
+        shutil.copy(DEFAULT_DATA_DIR / f, tmp_path / f)
+    text = (tmp_path / "macro_history.csv").read_text()
+    assert old in text
+    (tmp_path / "macro_history.csv").write_text(text.replace(old, new, 1))
+    monkeypatch.setenv("REBALANCING_DATA_DIR", str(tmp_path))
+
+
+@pytest.mark.parametrize("old,new,needle", [
+    ("US,2024,gdp_usd_bn,29298.025", "US,2024,gdp_usd_bn,0", "gdp_usd_bn"),
+    ("US,2024,us_goods_imports_from_china_usd_bn,440.3195",
+     "US,2024,us_goods_imports_from_china_usd_bn,5000", "negative flow"),
+    ("China,2024,household_consumption_pct_gdp,39.926817",
+     "China,2024,household_consumption_pct_gdp,150", "for CN; check"),
+])
+def test_implausible_data_is_refused_naming_what_to_check(tmp_path, monkeypatch, old, new,
+                                                         needle):
+    """Rows of the right form that add up to an impossible base year: one DataError."""
+    from rebalancing import DataError as PublicDataError, Scenario, simulate
+    _with_data(tmp_path, monkeypatch, old, new)
+    with pytest.raises(PublicDataError, match=needle):
+        simulate(Scenario())
+
+
+def test_results_follow_a_data_change_in_the_same_process(tmp_path, monkeypatch):
+    """Caches are keyed by the data in use: replacing the data changes the numbers."""
+    from rebalancing import Scenario, simulate
+    before = simulate(Scenario()).value("baseline", "CN", "consumption_pct_gdp", 2030)
+    _with_data(tmp_path, monkeypatch, "China,2024,household_consumption_pct_gdp,39.926817",
+               "China,2024,household_consumption_pct_gdp,45.0")
+    changed = simulate(Scenario())
+    assert changed.value("baseline", "CN", "consumption_pct_gdp", 2024) == pytest.approx(45.0)
+    assert changed.value("baseline", "CN", "consumption_pct_gdp", 2030) == pytest.approx(
+        45.0, abs=1e-8)                                  # still on its (flat) projection
+    monkeypatch.delenv("REBALANCING_DATA_DIR")
+    assert simulate(Scenario()).value("baseline", "CN", "consumption_pct_gdp", 2030) == before

@@ -157,3 +157,19 @@ def test_subglobal_safeguard_cuts_china_exports_to_bloc(default_results):
             < r.value("unilateral", "CN", "exports_to_BLOC", 2035))
     assert (abs(r.value("subglobal", "BLOC", "current_account_pct_gdp", 2040))
             < abs(r.value("unilateral", "BLOC", "current_account_pct_gdp", 2040)))
+
+
+def test_settings_that_switch_a_path_off_are_noted():
+    res = simulate(Scenario().with_values({"disorderly.crisis_year": 2045,
+                                           "unilateral.industrial_end_year": 2025}))
+    notes = " ".join(res.notes())
+    assert "disorderly.crisis_year (2045) is after global.horizon (2040)" in notes
+    assert "unilateral.industrial_end_year (2025)" in notes
+    assert res.metadata()["notes"] == res.notes()
+    assert simulate(Scenario()).notes() == []
+
+
+def test_duplicate_path_ids_are_dropped():
+    res = simulate(Scenario(), ["orderly", "orderly", "baseline"])
+    assert res.paths == ("orderly", "baseline")
+    assert not res.to_frame().duplicated(["path", "region", "year", "variable"]).any()

@@ -92,3 +92,27 @@ def test_debt_spiral_beyond_admissible_horizon_is_explained():
                                   "baseline.follow_projection": False})
     with pytest.raises(ModelError, match="debt spirals.*global.return_on_nfa"):
         simulate(scn, ["baseline"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(max_horizon=2100))
+def test_any_scenario_to_2100_balances_or_says_why(scn):
+    """Over the whole lever space, up to 2100: either every account balances, or a
+    ModelError explains (e.g. an external debt spiral), never any other exception."""
+    from rebalancing import ModelError
+    try:
+        res = simulate(scn)
+    except ModelError as e:
+        assert str(e) and "\n" not in str(e)
+        return
+    assert res.max_residual < TOL
+
+
+def test_behavioural_residuals_catch_a_misbooked_flow(default_results):
+    """Leaving tariff revenue out of net taxes keeps every accounting identity (T cancels)
+    but breaks the net-taxes and consumption residuals: the check must see it."""
+    import copy
+    sol = copy.deepcopy(default_results.solution)
+    sol.T = sol.T - (sol.tau * sol.trade).sum(-1)
+    with pytest.raises(identities.IdentityError, match="consumption_function|net_taxes"):
+        identities.check(sol, default_results.run_paths, sol.years)

@@ -101,3 +101,14 @@ def test_every_lever_has_metadata():
             assert lev.lo <= lev.default <= lev.hi
         if lev.kind == "choice":
             assert lev.default in lev.choices
+
+
+@pytest.mark.parametrize("content,name,needle", [
+    (b"[global]\nclosure = 1" + b"0" * 400 + b"\n", "s.toml", "global.closure: 1000"),
+    (b"a = " + b"[" * 3000 + b"]" * 3000, "s.toml", "nested too deeply"),
+    (b'{"a":' * 3000 + b"1" + b"}" * 3000, "s.json", "nested too deeply"),
+    (b'{"orderly": {"band": 4, "band": 5}}', "s.json", "key 'band' appears twice"),
+])
+def test_hostile_files_are_rejected_not_crashing(content, name, needle):
+    with pytest.raises(ScenarioError, match=needle):
+        parse_scenario(content, name)
