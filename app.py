@@ -240,11 +240,11 @@ def digest(*parts) -> str:
     return hashlib.sha1(repr(parts).encode()).hexdigest()[:10]
 
 
-def chart(fig, key: str, present: bool, downloads: bool = True) -> None:
+def chart(fig, key: str, present: bool) -> None:
     st.plotly_chart(fig, key=key, theme=None, config={
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "filename": key, "scale": 2}})
-    if present or not downloads:
+    if present:
         return
     cols = st.columns(3)
     static_ok = export.chromium_path() is not None

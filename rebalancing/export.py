@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -72,19 +73,16 @@ def write_results(res: Results, out: Path) -> tuple[Path, Path]:
     return out, meta
 
 
-def read_results_csv(path_or_buffer) -> pd.DataFrame:
-    """Read a results CSV back (for researchers and tests)."""
-    return pd.read_csv(path_or_buffer)
-
-
 # --- charts ------------------------------------------------------------------------------
 
 INSTALL_HINT = ("Static PNG/SVG export needs a Chromium browser for kaleido: on Debian/Ubuntu "
                 "`apt-get install chromium` (or set BROWSER_PATH). HTML export works without it.")
 
 
+@lru_cache(maxsize=1)
 def chromium_path() -> str | None:
-    """The browser kaleido will use, if any (BROWSER_PATH, then chromium on PATH)."""
+    """The browser kaleido will use, if any (BROWSER_PATH, then chromium on PATH); looked up
+    once per process, since the app asks for every chart on every rerun."""
     import os
     import shutil
     p = os.environ.get("BROWSER_PATH")

@@ -83,12 +83,13 @@ class Results:
         return self.solution.years
 
     @cached_property
-    def max_residual(self) -> float:
-        return idn.max_residual(self.solution)[0]
+    def max_residual_identity(self) -> str:
+        return max(self.residuals, key=lambda k: float(np.max(self.residuals[k])))
 
     @cached_property
-    def max_residual_identity(self) -> str:
-        return idn.max_residual(self.solution)[1]
+    def max_residual(self) -> float:
+        """Largest residual of any identity, path, region and year, share of world GDP."""
+        return float(np.max(self.residuals[self.max_residual_identity]))
 
     @cached_property
     def residuals(self) -> dict[str, np.ndarray]:
