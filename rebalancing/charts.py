@@ -45,10 +45,20 @@ class Style:
     """Presentation mode enlarges fonts; titles, units and sources stay."""
     font_size: int = 13
     height: int = 380
+    legend_width: int = 330      # px a legend row can fill: a half-width column (normal),
+                                 # the full page (presentation); conservative for exports
 
     @classmethod
     def presentation(cls) -> "Style":
-        return cls(font_size=20, height=520)
+        return cls(font_size=20, height=520, legend_width=1100)
+
+
+def _legend_rows(traces: list[dict], style: Style) -> int:
+    """Rows the horizontal legend wraps to: each entry ~3 font sizes of symbol and padding
+    plus ~0.55 font size per character."""
+    names = [t["name"] for t in traces if t.get("showlegend", True) and t.get("name")]
+    px = sum(style.font_size * (3 + 0.55 * len(n)) for n in names)
+    return max(1, int(np.ceil(px / style.legend_width)))
 
 
 def _wrap(text: str, width: int) -> str:
@@ -71,7 +81,7 @@ def _figure(traces: list[dict], title: str, source: str, style: Style, *, ytitle
     note = _wrap(source, int(800 / note_size))        # fits a half-width column
     note_h = (note.count("<br>") + 1) * (note_size + 5)
     axis_h = 30 + 2 * style.font_size                 # tick labels + x-axis title
-    legend_h = (2 * (style.font_size + 12) + 10) if legend else 0   # room for two rows
+    legend_h = (_legend_rows(traces, style) * (style.font_size + 12) + 10) if legend else 0
     bottom = axis_h + legend_h + note_h + 15
     plot_h = style.height - 80
     axis = dict(zeroline=True, zerolinecolor="#999")
