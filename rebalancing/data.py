@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .errors import RebalancingError
+
 #: Default data folder: ``data/`` at the project root, beside the package.
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -53,7 +55,7 @@ SERIES_UNITS = {
 YEAR_MIN, YEAR_MAX = 1950, 2100
 
 
-class DataError(ValueError):
+class DataError(RebalancingError, ValueError):
     """A data file is missing, unreadable or breaks the schema; the message names where."""
 
 
