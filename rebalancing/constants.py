@@ -50,6 +50,11 @@ TARIFF_COST_SPEED = 0.3
 #: years, the size of FRB/US's and the GPM's responses to a 100 bp tightening.
 C_RATE = 0.15
 I_RATE = 0.25
+#: Share of the gap between income-driven consumption and last year's that is closed
+#: within the year (partial adjustment): error-correction consumption equations of NiGEM
+#: and FRB/US have short-run marginal propensities of about half the long-run one
+#: (assumption: 0.5).
+CONSUMPTION_ADJUSTMENT = 0.5
 #: Neutral real policy rates, fraction: Holston-Laubach-Williams (New York Fed) estimates of
 #: about 0.8% for the US and near zero for the euro area; China and the rest of the world
 #: are assumptions (1.0%, 1.5%), the bloc's includes Japan's negative rate.

@@ -22,7 +22,7 @@ import numpy as np
 
 from .blocks import crisis, demand, exchange, policy, prices, stocks, supply, trade
 from .calibration import Calibration
-from .constants import CUT_FADE, FISCAL_AT_FLOOR, MAX_CRISIS_CUT_PCT, PI_TARGET, R_NEUTRAL
+from .constants import CONSUMPTION_ADJUSTMENT, CUT_FADE, FISCAL_AT_FLOOR, MAX_CRISIS_CUT_PCT, PI_TARGET, R_NEUTRAL
 from .errors import ModelError
 from .paths import PathSpec
 
@@ -43,7 +43,7 @@ class Params:
     tau0: np.ndarray        # base-year tariffs (n, n)
     dom0: np.ndarray        # base-year domestic share of demand
     weights: np.ndarray     # base-year GDP shares (world means of exchange rates)
-    import_w: np.ndarray    # base-year supplier weights (effective tariff rates)
+    trade_w: tuple          # base-year import and export weights (effective tariff rates)
     pi_target: np.ndarray
     r_neutral: np.ndarray
     rp0: np.ndarray         # base-year risk premium (priced in the 2024 exchange rates)
@@ -73,7 +73,7 @@ def derive_params(cal: Calibration, *, years, long_run_growth, r_nfa, eps, eta, 
     return Params(
         alpha=alpha, theta=theta, gamma=cal.G / cal.Y, iota=cal.I / cal.Y,
         q=(cal.NI - r_nfa * cal.NFA_prev) / cal.Y, mubar=mubar, tau0=cal.tariff0, dom0=1.0 - mubar.sum(-1),
-        weights=cal.Y / cal.Y.sum(), import_w=supply.import_weights(mubar),
+        weights=cal.Y / cal.Y.sum(), trade_w=supply.trade_weights(cal.trade),
         pi_target=region([PI_TARGET[r] for r in cal.regions]),
         r_neutral=region([R_NEUTRAL[r] for r in cal.regions]), rp0=rp_base,
         growth=supply.growth_path(years, cal.regions, np.asarray(long_run_growth, float)),
@@ -88,6 +88,7 @@ class State:
     Ytrend: np.ndarray
     Y: np.ndarray
     gap: np.ndarray
+    c_habit: np.ndarray     # last year's income-driven consumption, share of potential
     ca_ratio: np.ndarray
     nfa: np.ndarray
     A_pos: np.ndarray       # (P, n, K) gross assets by currency
@@ -125,7 +126,8 @@ def initial_state(cal: Calibration, prm: Params, P: int) -> State:
 
     zeros = np.zeros((P, n))
     return State(
-        Ytrend=rep(cal.Y), Y=rep(cal.Y), gap=zeros.copy(), ca_ratio=rep(cal.CA / cal.Y),
+        Ytrend=rep(cal.Y), Y=rep(cal.Y), gap=zeros.copy(),
+        c_habit=rep(prm.alpha * (cal.Y + cal.NI - cal.public_saving - cal.G) / cal.Y), ca_ratio=rep(cal.CA / cal.Y),
         nfa=rep(cal.NFA_prev), A_pos=rep(cal.assets), L_pos=rep(cal.liabilities),
         pi=rep(prm.pi_target), i=rep(prm.r_neutral + prm.pi_target), rgap=zeros.copy(),
         rn=rep(prm.r_neutral), w=zeros.copy(), logp=zeros.copy(), logp_eff=zeros.copy(),
@@ -201,7 +203,9 @@ class Solution:
     drift: np.ndarray        # (P, T, n, 2) status-quo shifts
     Cshift: np.ndarray       # consumption shifts (policy, drift, crisis cut), USD bn
     Crate: np.ndarray        # interest-rate term of consumption, USD bn
-    alpha: np.ndarray        # (n,) propensity to consume, for the behavioural residuals
+    Chabit: np.ndarray       # consumption carried from last year (habit), USD bn
+    alpha: np.ndarray        # (n,) propensity to consume within the year (adjustment share x
+    #                          long-run propensity), for the behavioural residuals
     theta: np.ndarray        # (n,) net tax rate on GDP
     tau: np.ndarray          # (P, T, n, n)
     crisis_year: np.ndarray  # (P,) int, 0 = none
@@ -253,8 +257,8 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
 
     # --- 3.1 supply
     Ytrend = s.Ytrend * (1 + prm.growth[t])
-    cost = supply.tariff_cost(s.cost, supply.effective_tariff(inp.tau, prm.import_w),
-                              supply.effective_tariff(prm.tau0, prm.import_w),
+    cost = supply.tariff_cost(s.cost, supply.effective_tariff(inp.tau, prm.trade_w),
+                              supply.effective_tariff(prm.tau0, prm.trade_w),
                               prm.tariff_cost)
     loss = np.zeros((P, n))
     loss[:, c] = supply.crisis_loss(L0[:, c], spec.permanent_share, spec.recovery, since)
@@ -288,12 +292,18 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
     I_auto[:, c] -= collapse * Ypot[:, c]
     I_auto[:, o] -= spec.spillover * collapse * Ypot[:, o]
     Cs = (inp.c_shift + inp.drift[..., 0] + bloc_shift) * Ypot
-    alpha_w = prm.alpha * np.exp(-w)    # consumption out of income in consumer prices
-    D_auto = alpha_w * NI + Cs + I_auto + G
+    # Consumption out of disposable income at market prices (net of tariff revenue, which
+    # households pay through prices); its volume is C / exp(w) (real_consumption). Deflating
+    # the propensity as well would charge the tariff twice. Within the year only a share
+    # of an income change is spent; the rest follows last year's consumption (3.2).
+    alpha_w = CONSUMPTION_ADJUSTMENT * prm.alpha
+    C_habit = (1 - CONSUMPTION_ADJUSTMENT) * s.c_habit * Ypot
+    D_auto = alpha_w * NI + C_habit + Cs + I_auto + G
 
-    # --- 3.7 financing constraint (deficit side): CA >= floor Y, found exactly; after it
-    # lifts, the forced cut fades (credit returns gradually)
-    cut = np.where(since >= spec.constraint_years, s.cut * (1 - CUT_FADE), 0.0)
+    # --- 3.7 financing constraint (deficit side): CA >= floor Y, found exactly. A cut once
+    # forced fades by CUT_FADE a year at most (deleveraging takes time, credit returns
+    # gradually); while the constraint binds, more is cut where the floor needs it.
+    cut = np.where(since >= 1, s.cut * (1 - CUT_FADE), 0.0)
     shortfall = np.zeros(P)
     binding = (inp.crisis & (since >= 0) & (since < spec.constraint_years)
                & (spec.crisis_side_name == "US"))
@@ -304,16 +314,19 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
         floor = crisis.floor_path(floor_from, spec.ca_floor, since, spec.adjustment_years,
                                   spec.floor_scale)
 
-        def excess(cut_):
-            Y_, A_, _, _, _ = _market(prm, inp, mu, alpha_w, Ypot, D_auto + cut_[:, None] * unit,
-                                   i0, i1, pi_e)
+        carried = cut
+
+        def excess(extra):
+            D_ = D_auto + (carried + extra)[:, None] * unit
+            Y_, A_, _, _, _ = _market(prm, inp, mu, alpha_w, Ypot, D_, i0, i1, pi_e)
             M_ = mu * A_[..., None]
             ca = M_.sum(-2)[:, c] - M_.sum(-1)[:, c] + NI[:, c]
             return ca - floor * Y_[:, c]
 
-        binding &= excess(cut) < 0
-        cut = crisis.find_cut(excess, binding, MAX_CRISIS_CUT_PCT)
-        shortfall = np.where(binding, np.maximum(0.0, -excess(cut)), 0.0)
+        binding &= excess(np.zeros(P)) < 0
+        extra = crisis.find_cut(excess, binding, MAX_CRISIS_CUT_PCT - carried)
+        cut = carried + extra
+        shortfall = np.where(binding, np.maximum(0.0, -excess(extra)), 0.0)
     D_auto = D_auto + cut[:, None] * unit
     Y, A, i0, i1, f1 = _market(prm, inp, mu, alpha_w, Ypot, D_auto, i0, i1, pi_e)
 
@@ -323,6 +336,7 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
     i = i0 + i1 * gap
     r = i - pi_e
     Crate, Irate = demand.rate_terms(r, prm.r_neutral, Ypot)
+    C_income = alpha_w * (Y + NI - prm.theta * Y - (inp.tau * mu).sum(-1) * A) + C_habit
     cut_bn = cut * 0.01 * Ypot[:, c]
     base = spec.absorption_shares                       # (3,) C, I, G of the crisis country
     I = I_auto + Irate                                  # noqa: E741
@@ -348,16 +362,15 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
         NFA = s.nfa + CA + VAL
     _admissible(spec, year, Y=Y, C=C, I=I, G=G, mu=mu, nfa_ratio=s.nfa / s.Y)
 
-    new = State(Ytrend=Ytrend, Y=Y, gap=gap, ca_ratio=CA / Y, nfa=NFA, A_pos=A_pos,
+    new = State(Ytrend=Ytrend, Y=Y, gap=gap, c_habit=C_income / Ypot, ca_ratio=CA / Y, nfa=NFA, A_pos=A_pos,
                 L_pos=L_pos, pi=pi, i=i, rgap=exchange.smooth_rate_gap(s.rgap, r - prm.r_neutral), rn=rn, w=w, logp=logp,
                 logp_eff=logp_eff, qbar=qbar, bloc_shift=bloc_shift, cost=cost, crisis_rp=crisis_rp,
                 collapse=collapse, L0=L0, survival=survival, crisis_year=crisis_year,
                 floor_from=floor_from, cut=cut,
-                rationed=np.zeros((P, n), dtype=bool) | ((cut > 0)[:, None]
-                                                         & (np.arange(n) == c)))
+                rationed=(binding[:, None] & (np.arange(n) == c)))
     record = dict(Y=Y, Ypot=Ypot, C=C, I=I, G=G, trade=M, T=Tax, NI=NI, NFA=NFA,
                   NFA_prev=s.nfa, VAL=VAL, A_pos=A_pos, L_pos=L_pos, logp=logp, pi=pi, i=i,
-                  r=r, w=w, Cshift=Cs, Crate=Crate, drift=inp.drift,
+                  r=r, w=w, Cshift=Cs, Crate=Crate, Chabit=C_habit, drift=inp.drift,
                   cut=np.broadcast_to(cut_bn[:, None], (P, n)),
                   shortfall=np.broadcast_to(shortfall[:, None], (P, n)))
     return new, record
@@ -387,7 +400,8 @@ def run(cal: Calibration, prm: Params, spec: PathSpec, *, drift: np.ndarray | No
         s, rec = step(prm, spec, inp, s)
         records.append(rec)
     out = {k: np.stack([rec[k] for rec in records], axis=1) for k in records[0]}
-    return Solution(years=years, tau=spec.tau, crisis_year=s.crisis_year, alpha=prm.alpha,
+    return Solution(years=years, tau=spec.tau, crisis_year=s.crisis_year,
+                    alpha=CONSUMPTION_ADJUSTMENT * prm.alpha,
                     theta=prm.theta, **out)
 
 

@@ -125,9 +125,9 @@ def world_currency_positions(s) -> np.ndarray:
 # (e.g. tariff revenue left out of taxes) still breaks one of these.
 
 def consumption_function(s) -> np.ndarray:
-    """C - (alpha (Y + NI - T) / Pc + Cshift + Crate): consumption out of disposable income in
-    consumer prices (Pc = exp(w) relative to the GDP deflator), with its interest-rate term."""
-    return s.C - (s.alpha * np.exp(-s.w) * (s.Y + s.NI - s.T) + s.Cshift + s.Crate)
+    """C - (alpha (Y + NI - T) + Chabit + Cshift + Crate): consumption out of disposable income
+    (net of taxes, tariff revenue included), last year's habit and the interest-rate term."""
+    return s.C - (s.alpha * (s.Y + s.NI - s.T) + s.Chabit + s.Cshift + s.Crate)
 
 
 def net_taxes(s) -> np.ndarray:

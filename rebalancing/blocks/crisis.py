@@ -8,7 +8,8 @@ financing floor, reached within ``adjustment_years``. Where the floor binds, aut
 demand is cut until it holds: CA - floor Y is affine in the cut (piecewise, across the rate
 bounds), so Newton steps land on it exactly.
 
-When the constraint lifts, the forced cut fades by ``CUT_FADE`` a year (credit returns).
+A cut once forced fades by at most ``CUT_FADE`` a year (deleveraging takes time, credit
+returns gradually); while the constraint binds, more is cut where the floor needs it.
 
 Surplus side (China): investment collapses (fading at the recovery speed), capital flees
 (the same premium jump), inflation falls with the gap; the other side's investment falls
@@ -44,8 +45,9 @@ def floor_path(ca_before, floor, since, adjustment_years: int, scale: float) -> 
     return f0 + scale * (floor - f0) * reach
 
 
-def find_cut(excess, binding, max_cut: float) -> np.ndarray:
-    """The smallest cut (% of potential, (P,)) with ``excess(cut) >= 0`` on binding paths.
+def find_cut(excess, binding, max_cut) -> np.ndarray:
+    """The smallest cut (% of potential, (P,)) with ``excess(cut) >= 0`` on binding paths,
+    at most ``max_cut`` (scalar or (P,)).
 
     ``excess`` is affine in the cut between kinks: exact Newton steps from zero.
     """

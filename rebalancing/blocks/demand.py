@@ -1,6 +1,8 @@
 """3.2 Demand: consumption, investment and government, and the goods market of all regions.
 
-    C_i = alpha_i (Y_i + NI_i - T_i) + Cs_i - c_r (r_i - r*_i) Ypot_i
+    C_i = a alpha_i (Y_i + NI_i - T_i) + (1 - a) h_i(t-1) Ypot_i + Cs_i - c_r (r_i - r*_i) Ypot_i
+          (h: last year's income-driven consumption / potential; a: the share adjusted
+          within the year)
     I_i = iota_i Ypot_i + extra_i - i_r (r_i - r*_i) Ypot_i
     G_i = (gamma_i - cut_i) Ypot_i - f_i (Y_i - Ypot_i)  fiscal rule with the path's levers;
                                                          f_i > 0 only while the policy rate

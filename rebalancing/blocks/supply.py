@@ -4,7 +4,11 @@
     Ytrend_i(t) = Ytrend_i(t-1) (1 + g_i(t))
     loss_i(t) = L0 (s + (1 - s) (1 - rec)^(t - t_c))            for t >= t_c (crisis year)
     cost_i(t) = cost_i(t-1) + speed (beta (etr_i(t) - etr_i(2024)) - cost_i(t-1))
-    etr_i = sum_j w_ij tau_ij,  w_ij = mubar_ij / sum_k mubar_ik    (base import weights)
+    etr_i = sum_j wM_ij tau_ij + sum_j wX_ij tau_ji          (base import / export weights)
+
+A tariff raises the cost of a flow for both its sides: the importer's average tariff and
+the average tariff its exporters face both count (the gains from trade that a tariff takes
+away are shared, as in the gravity / CGE models the published simulations use).
 
 Growth is real: WEO October 2025 for 2025-26, then linear to the long-run rate by 2030.
 """
@@ -39,14 +43,18 @@ def growth_path(years: np.ndarray, regions, long_run: np.ndarray) -> np.ndarray:
     return g
 
 
-def import_weights(mubar: np.ndarray) -> np.ndarray:
-    """w_ij: each supplier's share of a region's base-year imports (rows sum to 1)."""
-    return mubar / mubar.sum(-1, keepdims=True)
+def trade_weights(trade0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(wM, wX): each supplier's share of a region's base-year imports and each market's
+    share of its exports (rows sum to 1); ``trade0[i, j]`` is i's imports from j."""
+    return (trade0 / trade0.sum(-1, keepdims=True),
+            trade0.T / trade0.sum(0)[:, None])
 
 
-def effective_tariff(tau: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Import-weighted average tariff a region levies, fraction: sum_j w_ij tau_ij."""
-    return (tau * weights).sum(-1)
+def effective_tariff(tau: np.ndarray, weights: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Trade-weighted average tariff on a region's flows, fraction: on its imports plus on
+    its exports (``tau[..., i, j]`` is i's tariff on imports from j)."""
+    wM, wX = weights
+    return (tau * wM).sum(-1) + (np.swapaxes(tau, -1, -2) * wX).sum(-1)
 
 
 def tariff_cost(cost_prev: np.ndarray, etr: np.ndarray, etr0: np.ndarray,
