@@ -20,7 +20,8 @@ from rebalancing.data import data_key
 from rebalancing.scenario import LEVERS, ScenarioError, validate_value
 
 VIEWS = {"compare": "Compare paths", "mirror": "World mirror", "sectoral": "Sectoral balances",
-         "history": "History & projection", "accounts": "Accounts"}
+         "history": "History & projection", "accounts": "Accounts",
+         "validation": "Validation"}
 GROUP_HELP = {"global": "Settings shared by every path.", **rb.PATH_HELP}
 
 
@@ -30,6 +31,21 @@ GROUP_HELP = {"global": "Settings shared by every path.", **rb.PATH_HELP}
 def run_model(scenario_json: str, data: str) -> rb.Results:
     """The model run, cached by the scenario (its JSON text) and the data in use."""
     return rb.simulate(rb.parse_scenario(scenario_json, "scenario.json"))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def validation_frame(data: str) -> pd.DataFrame:
+    """The published-results table (rebalancing.validate): independent of the levers."""
+    from rebalancing.validate import validation_table
+    rows = []
+    for c in validation_table():
+        rows.append({"Topic": c.topic, "Study": c.study, "Published": c.published,
+                     "Allowed range": (f"must contain {c.model:,.0f}" if c.model_text else
+                                       f"{c.low:+.2f} to {c.high:+.2f}") + f" {c.unit}",
+                     "Model": c.model_text or f"{c.model:+.2f}",
+                     "Result": "inside" if c.inside else "OUTSIDE",
+                     "Experiment": c.experiment, "Why this range": c.why_range})
+    return pd.DataFrame(rows)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -368,6 +384,24 @@ def view_accounts(res, style, present) -> None:
         "largest residual": st.column_config.NumberColumn(format="%.2e")})
 
 
+def view_validation(res, style, present) -> None:
+    table = validation_frame(data_key())
+    inside = int((table["Result"] == "inside").sum())
+    st.markdown(f"**The model against published results: {inside} of {len(table)} inside the "
+                "range each allows.** Each row reruns the study's experiment with the default "
+                "settings except the levers it names; the published figures and their sources "
+                "are in data/facts.csv, the method in docs/validation.md.")
+    st.dataframe(table, key="validation", hide_index=True, column_config={
+        "Experiment": st.column_config.TextColumn(width="large"),
+        "Why this range": st.column_config.TextColumn(width="large")})
+    if not present:
+        st.download_button("Validation table (CSV)",
+                           data=functools.partial(export.table_csv,
+                                                  table.set_index("Topic")),
+                           file_name="validation.csv", mime="text/csv",
+                           key="dl_validation", on_click="ignore")
+
+
 def downloads(res: rb.Results, scn: rb.Scenario) -> None:
     tag = digest(st.session_state.get("_scenario_json"))
     with st.sidebar:
@@ -454,8 +488,10 @@ def main() -> None:
                                 key="view", required=True)
     style = charts.Style.presentation() if present else charts.Style()
     {"compare": view_compare, "mirror": view_mirror, "sectoral": view_sectoral,
-     "history": view_history, "accounts": view_accounts}[view](res, style, present)
-    shown |= {"compare": {"years"}, "accounts": {"path", "year"}}.get(view, {"path"})
+     "history": view_history, "accounts": view_accounts,
+     "validation": view_validation}[view](res, style, present)
+    shown |= {"compare": {"years"}, "accounts": {"path", "year"},
+              "validation": set()}.get(view, {"path"})
     params = share_params(scn)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)

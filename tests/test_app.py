@@ -237,7 +237,7 @@ def test_presentation_url_parameter():
     assert len(at.sidebar.slider) == 0
 
 
-@pytest.mark.parametrize("view", ["mirror", "sectoral", "history", "accounts"])
+@pytest.mark.parametrize("view", ["mirror", "sectoral", "history", "accounts", "validation"])
 def test_every_view_renders(view):
     at = new_app({"view": view})
     no_exceptions(at)
@@ -280,3 +280,13 @@ def test_notes_on_conflicting_settings_are_shown():
     at = new_app({"disorderly.crisis_year": "2045"})
     no_exceptions(at)
     assert any("disorderly.crisis_year (2045)" in i.value for i in at.info)
+
+
+def test_validation_view_lists_every_published_result_inside():
+    at = new_app({"view": "validation"})
+    no_exceptions(at)
+    from rebalancing.validate import validation_table
+    n = len(validation_table())
+    assert any(f"{n} of {n} inside" in m.value for m in at.markdown)
+    df = next(d.value for d in at.dataframe if "Result" in d.value.columns)
+    assert len(df) == n and (df["Result"] == "inside").all()
