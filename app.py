@@ -17,7 +17,8 @@ import streamlit as st
 import rebalancing as rb
 from rebalancing import charts, export
 from rebalancing.data import data_key
-from rebalancing.scenario import LEVERS, ScenarioError, validate_value
+from rebalancing.scenario import (LEVERS, RETIRED, ScenarioError, unknown_lever_message,
+                                  validate_value)
 
 VIEWS = {"compare": "Compare paths", "mirror": "World mirror", "sectoral": "Sectoral balances",
          "history": "History & projection", "accounts": "Accounts",
@@ -116,6 +117,8 @@ def init_state() -> None:
                 if raw.lower() not in ("true", "1", "yes", "on", "false", "0", "no", "off"):
                     raise ScenarioError(f"present: {raw[:20]!r} is not true or false")
                 set_lever("present", raw.lower() in ("true", "1", "yes", "on"))
+            elif key in RETIRED:
+                warnings.append(f"URL parameter {unknown_lever_message(key)}; ignored.")
             else:
                 warnings.append(f"URL parameter {key}: unknown parameter; ignored.")
         except ScenarioError as e:

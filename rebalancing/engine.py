@@ -44,6 +44,7 @@ class Params:
     dom0: np.ndarray        # base-year domestic share of demand
     weights: np.ndarray     # base-year GDP shares (world means of exchange rates)
     trade_w: tuple          # base-year import and export weights (effective tariff rates)
+    etr0: np.ndarray        # base-year effective tariff rates
     pi_target: np.ndarray
     r_neutral: np.ndarray
     rp0: np.ndarray         # base-year risk premium (priced in the 2024 exchange rates)
@@ -74,6 +75,7 @@ def derive_params(cal: Calibration, *, years, long_run_growth, r_nfa, eps, eta, 
         alpha=alpha, theta=theta, gamma=cal.G / cal.Y, iota=cal.I / cal.Y,
         q=(cal.NI - r_nfa * cal.NFA_prev) / cal.Y, mubar=mubar, tau0=cal.tariff0, dom0=1.0 - mubar.sum(-1),
         weights=cal.Y / cal.Y.sum(), trade_w=supply.trade_weights(cal.trade),
+        etr0=supply.effective_tariff(cal.tariff0, supply.trade_weights(cal.trade)),
         pi_target=region([PI_TARGET[r] for r in cal.regions]),
         r_neutral=region([R_NEUTRAL[r] for r in cal.regions]), rp0=rp_base,
         growth=supply.growth_path(years, cal.regions, np.asarray(long_run_growth, float)),
@@ -166,7 +168,7 @@ class YearInputs:
 
 def year_inputs(spec: PathSpec, mu0: np.ndarray, t: int, drift: np.ndarray | None) -> YearInputs:
     P, n = len(spec.names), spec.tau.shape[-1]
-    d = np.zeros((P, n, 2)) if drift is None else np.broadcast_to(drift[t], (P, n, 2)).copy()
+    d = np.zeros((P, n, 2)) if drift is None else np.broadcast_to(drift[t], (P, n, 2))
     return YearInputs(
         year=int(spec.years[t]), t=t, mu0=mu0[:, t], tau=spec.tau[:, t],
         c_shift=spec.c_shift[:, t], g_cut=spec.g_cut[:, t], i_extra=spec.i_extra[:, t],
@@ -211,17 +213,18 @@ class Solution:
     crisis_year: np.ndarray  # (P,) int, 0 = none
 
 
-def _market(prm, inp, mu, alpha_w, Ypot, D_auto, i0, i1, pi_e):
+def _market(prm, B, rt, alpha_w, Ypot, D_auto, i0, i1, pi_e):
     """Goods market with the policy rate held at its bounds where the rule would cross them
     (and fiscal policy leaning against the gap where the rate is at its lower bound): each
     round is an exact solve, at most n + 1 rounds."""
-    for _ in range(mu.shape[-1] + 1):
-        f1 = np.where(policy.at_floor(i0, i1), FISCAL_AT_FLOOR, 0.0)
-        Y, A = demand.solve(mu, inp.tau, alpha_w, prm.theta, Ypot, D_auto, i0 - pi_e,
+    f1 = np.zeros_like(i0)
+    for _ in range(B.shape[-1] + 1):
+        Y, A = demand.solve(B, rt, alpha_w, prm.theta, Ypot, D_auto, i0 - pi_e,
                             prm.r_neutral, i1, f1)
         i0, i1, changed = policy.bound(i0, i1, Y / Ypot - 1)
         if not changed:
             break
+        f1 = np.where(policy.at_floor(i0, i1), FISCAL_AT_FLOOR, 0.0)
     return Y, A, i0, i1, f1
 
 
@@ -257,16 +260,16 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
 
     # --- 3.1 supply
     Ytrend = s.Ytrend * (1 + prm.growth[t])
-    cost = supply.tariff_cost(s.cost, supply.effective_tariff(inp.tau, prm.trade_w),
-                              supply.effective_tariff(prm.tau0, prm.trade_w),
+    cost = supply.tariff_cost(s.cost, supply.effective_tariff(inp.tau, prm.trade_w), prm.etr0,
                               prm.tariff_cost)
     loss = np.zeros((P, n))
-    loss[:, c] = supply.crisis_loss(L0[:, c], spec.permanent_share, spec.recovery, since)
+    if L0.any():
+        loss[:, c] = supply.crisis_loss(L0[:, c], spec.permanent_share, spec.recovery, since)
     Ypot = supply.potential(Ytrend, loss, cost)
 
     # --- 3.5 exchange rates; trade follows with a lag
     qbar = exchange.policy_equilibrium(s.qbar, s.ca_ratio, inp.rule_kappa, inp.rule_band,
-                                       rules_on)
+                                       rules_on and spec.has_currency_rule)
     rp = exchange.risk_premium(s.nfa, s.Y, prm.rp_slope, crisis_rp) - prm.rp0
     logp = exchange.real_exchange_rates(qbar + inp.drift[..., 1], s.rgap, rp, prm.weights)
     logp_eff = exchange.switching(s.logp_eff, logp, prm.switching)
@@ -274,6 +277,7 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
     # --- 3.2 trade shares
     v = trade.relative_price_weights(inp.mu0, logp_eff, prm.eta)
     mu = trade.armington(v, prm.dom0)
+    B, rt = demand.goods_matrix(mu), demand.tariff_rate(inp.tau, mu)
 
     # --- 3.3 prices and 3.4 policy: the parts known before output
     w = prices.consumer_price_wedge(inp.tau, prm.tau0, logp, prm.mubar)
@@ -285,7 +289,7 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
 
     # --- 3.2 autonomous demand (with the bloc's internal rebalancing); 3.6 net income
     bloc_shift = demand.internal_rebalancing(s.bloc_shift, s.ca_ratio, inp.bloc_speed,
-                                             inp.bloc_band, rules_on)
+                                             inp.bloc_band, rules_on and spec.has_bloc_rule)
     NI = stocks.net_income(prm.q, Ypot, prm.r_nfa, s.nfa)
     G = (prm.gamma - inp.g_cut) * Ypot
     I_auto = (prm.iota + inp.i_shift) * Ypot + inp.i_extra
@@ -316,19 +320,22 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
 
         carried = cut
 
-        def excess(extra):
-            D_ = D_auto + (carried + extra)[:, None] * unit
-            Y_, A_, _, _, _ = _market(prm, inp, mu, alpha_w, Ypot, D_, i0, i1, pi_e)
-            M_ = mu * A_[..., None]
-            ca = M_.sum(-2)[:, c] - M_.sum(-1)[:, c] + NI[:, c]
-            return ca - floor * Y_[:, c]
+        def excess_pair(a, b):
+            """CA - floor Y of the crisis country at two extra cuts, one batched solve."""
+            two = lambda x: np.concatenate([x, x])             # noqa: E731
+            cuts = np.concatenate([carried + a, carried + b])
+            Y_, A_, _, _, _ = _market(prm, two(B), two(rt), alpha_w, two(Ypot),
+                                      two(D_auto) + cuts[:, None] * two(unit), two(i0),
+                                      two(i1), two(pi_e))
+            M_ = two(mu) * A_[..., None]
+            g = M_.sum(-2)[:, c] - M_.sum(-1)[:, c] + two(NI)[:, c] - two(floor) * Y_[:, c]
+            return g[:P], g[P:]
 
-        binding &= excess(np.zeros(P)) < 0
-        extra = crisis.find_cut(excess, binding, MAX_CRISIS_CUT_PCT - carried)
+        extra, left = crisis.find_cut(excess_pair, binding, MAX_CRISIS_CUT_PCT - carried)
         cut = carried + extra
-        shortfall = np.where(binding, np.maximum(0.0, -excess(extra)), 0.0)
+        shortfall = np.maximum(0.0, -left)
     D_auto = D_auto + cut[:, None] * unit
-    Y, A, i0, i1, f1 = _market(prm, inp, mu, alpha_w, Ypot, D_auto, i0, i1, pi_e)
+    Y, A, i0, i1, f1 = _market(prm, B, rt, alpha_w, Ypot, D_auto, i0, i1, pi_e)
 
     # --- booking (section 2): the accounts
     gap = Y / Ypot - 1
@@ -336,7 +343,7 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
     i = i0 + i1 * gap
     r = i - pi_e
     Crate, Irate = demand.rate_terms(r, prm.r_neutral, Ypot)
-    C_income = alpha_w * (Y + NI - prm.theta * Y - (inp.tau * mu).sum(-1) * A) + C_habit
+    C_income = alpha_w * (Y + NI - prm.theta * Y - rt * A) + C_habit
     cut_bn = cut * 0.01 * Ypot[:, c]
     base = spec.absorption_shares                       # (3,) C, I, G of the crisis country
     I = I_auto + Irate                                  # noqa: E741
@@ -348,7 +355,7 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
     Cs[:, c] -= cut_bn * base[0]
     C = A - I - G
     M = mu * A[..., None]
-    Tax = prm.theta * Y + (inp.tau * mu).sum(-1) * A
+    Tax = prm.theta * Y + rt * A
     CA = M.sum(-2) - M.sum(-1) + NI
 
     # --- 3.6 external stocks: valuation at this year's exchange rates, then the flows
@@ -360,7 +367,6 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
         A_pos, L_pos, VAL = stocks.revalue(s.A_pos, s.L_pos, e_ratio)
         A_pos, L_pos = stocks.finance(A_pos, L_pos, CA)
         NFA = s.nfa + CA + VAL
-    _admissible(spec, year, Y=Y, C=C, I=I, G=G, mu=mu, nfa_ratio=s.nfa / s.Y)
 
     new = State(Ytrend=Ytrend, Y=Y, gap=gap, c_habit=C_income / Ypot, ca_ratio=CA / Y, nfa=NFA, A_pos=A_pos,
                 L_pos=L_pos, pi=pi, i=i, rgap=exchange.smooth_rate_gap(s.rgap, r - prm.r_neutral), rn=rn, w=w, logp=logp,
@@ -371,8 +377,8 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
     record = dict(Y=Y, Ypot=Ypot, C=C, I=I, G=G, trade=M, T=Tax, NI=NI, NFA=NFA,
                   NFA_prev=s.nfa, VAL=VAL, A_pos=A_pos, L_pos=L_pos, logp=logp, pi=pi, i=i,
                   r=r, w=w, Cshift=Cs, Crate=Crate, Chabit=C_habit, drift=inp.drift,
-                  cut=np.broadcast_to(cut_bn[:, None], (P, n)),
-                  shortfall=np.broadcast_to(shortfall[:, None], (P, n)))
+                  dom=1 - mu.sum(-1),
+                  cut=cut_bn, shortfall=shortfall)
     return new, record
 
 
@@ -391,39 +397,50 @@ def run(cal: Calibration, prm: Params, spec: PathSpec, *, drift: np.ndarray | No
     mu0 = trade.trade_shares(cal.trade, cal.A, cal.Y, size, spec.tau, cal.tariff0, prm.eps,
                              prm.diversion, prm.rerouting, spec.share_factor)
     s = initial_state(cal, prm, P)
-    records = []
+    out = None
     for t in range(T):
         inp = year_inputs(spec, mu0, t, drift)
         if qbar_extra is not None:
             inp.drift = inp.drift.copy()
             inp.drift[..., 1] += qbar_extra[:, t]
         s, rec = step(prm, spec, inp, s)
-        records.append(rec)
-    out = {k: np.stack([rec[k] for rec in records], axis=1) for k in records[0]}
+        if out is None:
+            out = {k: np.empty((P, T) + np.shape(v)[1:]) for k, v in rec.items()}
+        for k, v in rec.items():
+            out[k][:, t] = v
+    _admissible(spec, out)
+    del out["dom"]
+    n = cal.n
+    out["cut"] = np.broadcast_to(out["cut"][..., None], (P, T, n))
+    out["shortfall"] = np.broadcast_to(out["shortfall"][..., None], (P, T, n))
     return Solution(years=years, tau=spec.tau, crisis_year=s.crisis_year,
                     alpha=CONSUMPTION_ADJUSTMENT * prm.alpha,
                     theta=prm.theta, **out)
 
 
-def _admissible(spec: PathSpec, year, *, mu, nfa_ratio, **arrays) -> None:
-    """Raise ModelError if any account is non-finite or a level is not positive."""
-    regions = spec.regions
-    bad = ~np.isfinite(mu).all(axis=(-1, -2)) | (mu.sum(-1) >= 1).any(-1)
-    if bad.any():
-        p = int(np.argmax(bad))
-        i = int(np.argmax(mu[p].sum(-1) >= 1))
-        raise ModelError(f"path {spec.names[p]}, region {regions[i]}, year {year}: the domestic "
-                         "share of demand is not positive")
-    for name, v in arrays.items():
+def _admissible(spec: PathSpec, out: dict) -> None:
+    """Raise ModelError at the first path, year and region whose domestic share of demand or
+    whose output, consumption, investment or government consumption is not a positive
+    finite number (checked once for the whole run: a bad year's NaNs only propagate)."""
+    regions, years = spec.regions, spec.years
+    first = None
+    for name in ("dom", "Y", "C", "I", "G"):
+        v = out[name]
         bad = ~np.isfinite(v) | (v <= 0)
         if bad.any():
-            p, i = map(int, np.argwhere(bad)[0])
-            why = ""
-            if nfa_ratio[p, i] < -1.5:
-                why = (f" (net foreign assets have reached {100 * nfa_ratio[p, i]:.0f}% of "
-                       "GDP: with the return on net foreign assets above growth the debt "
-                       "spirals; lower the return on net foreign assets, raise growth or "
-                       "shorten the horizon)")
-            raise ModelError(f"path {spec.names[p]}, region {regions[i]}, year {year}: "
-                             f"{name} = {v[p, i]:.6g} is not a positive finite number{why}")
-
+            p, t, i = map(int, np.argwhere(bad)[np.argmin(np.argwhere(bad)[:, 1])])
+            if first is None or t < first[2]:
+                first = (name, p, t, i, v[p, t, i])
+    if first is None:
+        return
+    name, p, t, i, x = first
+    where = f"path {spec.names[p]}, region {regions[i]}, year {years[t]}"
+    if name == "dom":
+        raise ModelError(f"{where}: the domestic share of demand is not positive")
+    prev = out["NFA_prev"][p, t, i] / out["Y"][p, max(t - 1, 0), i]
+    why = ""
+    if prev < -1.5:
+        why = (f" (net foreign assets have reached {100 * prev:.0f}% of GDP: with the return "
+               "on net foreign assets above growth the debt spirals; lower the return on net "
+               "foreign assets, raise growth or shorten the horizon)")
+    raise ModelError(f"{where}: {name} = {x:.6g} is not a positive finite number{why}")

@@ -173,9 +173,11 @@ def max_residual(s) -> tuple[float, str]:
     return float(np.max(res[name])), name
 
 
-def check(s, names=None, years=None) -> float:
-    """Raise :class:`IdentityError` if any identity fails; return the largest residual."""
-    for name, r in residuals(s).items():
+def check(s, names=None, years=None) -> dict[str, np.ndarray]:
+    """Raise :class:`IdentityError` if any identity fails; return the residuals (as
+    :func:`residuals`, so that callers need not compute them twice)."""
+    res = residuals(s)
+    for name, r in res.items():
         bad = ~np.isfinite(r) | (r > TOLERANCE)
         if bad.any():
             p, t = map(int, np.argwhere(bad)[0])
@@ -183,4 +185,4 @@ def check(s, names=None, years=None) -> float:
             year = years[t] if years is not None else t
             raise IdentityError(f"identity {name} fails on path {path}, year {year}: residual "
                                 f"{r[p, t]:.3g} of world GDP > {TOLERANCE:g}")
-    return max_residual(s)[0]
+    return res

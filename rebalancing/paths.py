@@ -61,6 +61,8 @@ class PathSpec:
     bloc_speed: np.ndarray       # (P, n) bloc demand rule: shift per unit of CA gap a year
     bloc_band: np.ndarray        # (P, n)
     rule_start: int              # first year the orderly and bloc rules act
+    has_currency_rule: bool      # any path with the orderly currency rule
+    has_bloc_rule: bool          # any path with the bloc's internal rebalancing
     crisis: np.ndarray           # (P,) bool: path has a crisis
     crisis_side: int             # region index of the crisis country
     crisis_side_name: str        # "US" or "CN"
@@ -177,6 +179,7 @@ def build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS)
         names=tuple(names), regions=tuple(regions), years=years, tau=tau, share_factor=share_factor, c_shift=c_shift,
         g_cut=g_cut, i_extra=i_extra, i_shift=i_shift, rule_kappa=rule_kappa, rule_band=rule_band,
         bloc_speed=bloc_speed, bloc_band=bloc_band,
+        has_currency_rule=bool(rule_kappa.any()), has_bloc_rule=bool(bloc_speed.any()),
         rule_start=start, crisis=crisis,
         crisis_side=side, crisis_side_name=regions[side],
         absorption_shares=np.array([cal.C[side], cal.I[side], cal.G[side]]) / cal.A[side],

@@ -293,15 +293,21 @@ def _status_quo_drift(scn: Scenario, data: str) -> tuple[np.ndarray, float]:
 
 
 def _calibrated(scn: Scenario) -> tuple[Calibration, Params]:
-    g = scn.global_
+    return _calibrated_cached(scn.global_, scn.baseline, data_key())
+
+
+@lru_cache(maxsize=64)
+def _calibrated_cached(g, baseline, data: str) -> tuple[Calibration, Params]:
+    """The calibration and the parameters, cached by the levers they depend on and the
+    data (the parameters' arrays are never written to)."""
     cal = calibrate(g.two_country)
     growth = np.array([{"US": g.growth_US, "CN": g.growth_CN, "BLOC": g.growth_BLOC,
                         "ROW": g.growth_ROW}[r] for r in cal.regions]) / 100
     prm = derive_params(cal, years=np.arange(BASE_YEAR, g.horizon + 1), long_run_growth=growth,
                         r_nfa=g.return_on_nfa / 100, eps=g.tariff_elasticity,
                         eta=g.price_elasticity, switching=g.switching_speed / 100,
-                        diversion=scn.baseline.diversion / 100,
-                        rerouting=scn.baseline.rerouting / 100, monetary=g.monetary_response,
+                        diversion=baseline.diversion / 100,
+                        rerouting=baseline.rerouting / 100, monetary=g.monetary_response,
                         rp_slope=g.risk_premium / 100, tariff_cost=g.tariff_cost)
     return cal, prm
 
@@ -320,15 +326,18 @@ def simulate(scenario: Scenario | None = None, paths: tuple[str, ...] | list[str
         raise ScenarioError(f"paths: unknown path id(s) {', '.join(unknown)} "
                             f"(expected {', '.join(PATHS)})", "paths")
     run_paths = tuple(p for p in PATHS if p in req or p == "baseline")
-    cal, prm = _calibrated(scn)
+    key = data_key()
+    cal, prm = _calibrated_cached(scn.global_, scn.baseline, key)
     drift, miss = None, 0.0
     if scn.baseline.follow_projection:
         # Only the global settings and the status-quo levers shape the drift.
         drift, miss = _status_quo_drift(Scenario(global_=scn.global_, baseline=scn.baseline),
-                                        data_key())
+                                        key)
     spec = build_paths(scn, cal, run_paths)
     sol = run(cal, prm, spec, drift=drift)
-    idn.check(sol, run_paths, sol.years)
-    return Results(scenario=scn, calibration=cal, solution=sol, paths=req, run_paths=run_paths,
-                   created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                   anchor_miss=miss)
+    resid = idn.check(sol, run_paths, sol.years)
+    res = Results(scenario=scn, calibration=cal, solution=sol, paths=req, run_paths=run_paths,
+                  created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                  anchor_miss=miss)
+    res.__dict__["residuals"] = resid          # the check's residuals: the cached property
+    return res

@@ -45,19 +45,27 @@ def floor_path(ca_before, floor, since, adjustment_years: int, scale: float) -> 
     return f0 + scale * (floor - f0) * reach
 
 
-def find_cut(excess, binding, max_cut) -> np.ndarray:
-    """The smallest cut (% of potential, (P,)) with ``excess(cut) >= 0`` on binding paths,
-    at most ``max_cut`` (scalar or (P,)).
+def find_cut(excess_pair, binding, max_cut) -> tuple[np.ndarray, np.ndarray]:
+    """The smallest cut (% of potential, (P,)) with ``excess(cut) >= 0`` where ``binding``
+    and ``excess(0) < 0``, at most ``max_cut`` (scalar or (P,)); returns the cut and the
+    excess left at it (0 where the floor is met, negative where the cap stops the cut).
 
     ``excess`` is affine in the cut between kinks: exact Newton steps from zero.
+    ``excess_pair(a, b)`` evaluates it at two cuts in one batched solve: the point and
+    the point plus one, which gives the slope.
     """
     cut = np.zeros(binding.shape)
+    g, g1 = excess_pair(cut, cut + 1.0)
+    binding = binding & (g < 0)
     for _ in range(8):
-        g0 = excess(cut)
-        slope = excess(cut + 1.0) - g0
-        step = np.where(binding & (slope > 0), -g0 / np.where(slope > 0, slope, 1.0), 0.0)
-        new = np.clip(cut + step, 0.0, max_cut)
-        if np.allclose(new, cut, rtol=0, atol=1e-12):
+        if not binding.any():
             break
+        slope = g1 - g
+        step = np.where(binding & (slope > 0), -g / np.where(slope > 0, slope, 1.0), 0.0)
+        new = np.clip(cut + step, 0.0, max_cut)
+        moved = not np.allclose(new, cut, rtol=0, atol=1e-12)
         cut = new
-    return cut
+        g, g1 = excess_pair(cut, cut + 1.0)
+        if not moved or np.abs(np.where(binding & (cut < max_cut), g, 0.0)).max() < 1e-9:
+            break
+    return cut, np.where(binding, g, 0.0)

@@ -21,27 +21,39 @@ output, A = k Y + D, and the world goods market is one exact n x n solve per pat
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ..constants import C_RATE, I_RATE, MAX_BLOC_SHIFT
 from ..errors import ModelError
 
 
+@lru_cache(maxsize=8)
+def _eye(n: int) -> np.ndarray:
+    eye = np.eye(n)
+    eye.flags.writeable = False
+    return eye
+
+
 def goods_matrix(mu) -> np.ndarray:
     """B = mu^T + diag(1 - m): column-stochastic map from absorption to output."""
-    n = mu.shape[-1]
-    return np.swapaxes(mu, -1, -2) + (1 - mu.sum(-1))[..., None] * np.eye(n)
+    return np.swapaxes(mu, -1, -2) + (1 - mu.sum(-1))[..., None] * _eye(mu.shape[-1])
 
 
-def solve(mu, tau, alpha, theta, Ypot, D_auto, r0, rstar, i1, f1):
+def tariff_rate(tau, mu) -> np.ndarray:
+    """rt_i = sum_j tau_ij mu_ij: tariff revenue per unit of absorption."""
+    return (tau * mu).sum(-1)
+
+
+def solve(B, rt, alpha, theta, Ypot, D_auto, r0, rstar, i1, f1):
     """Output and absorption (P, n) of every region, exactly.
 
-    ``D_auto`` = alpha NI + Cs + Iauto + G0 (USD bn); the real rate ``r = r0 + i1 gap``;
-    government spending leans against the gap with ``f1`` (P, n).
+    ``B`` the goods matrix and ``rt`` the tariff rate of the year's shares; ``D_auto`` =
+    alpha NI + Cs + Iauto + G0 (USD bn); the real rate ``r = r0 + i1 gap``; government
+    spending leans against the gap with ``f1`` (P, n).
     """
-    eye = np.eye(mu.shape[-1])
-    B = goods_matrix(mu)
-    rt = (tau * mu).sum(-1)
+    eye = _eye(B.shape[-1])
     scale = 1 + alpha * rt
     cr = C_RATE + I_RATE
     k = (alpha * (1 - theta) - cr * i1 - f1) / scale

@@ -20,7 +20,7 @@ VIEWS = {"compare": ("Compare paths", 6, "chart_ca"),
          "sectoral": ("Sectoral balances", 1, "chart_sectoral"),
          "history": ("History & projection", 4, "chart_history_cn_consumption"),
          "accounts": ("Accounts", 0, None)}
-CLOSURE = "Demand-policy closure (lambda) (share of gap)"
+RESPONSE = "Monetary policy response (x Taylor (1993))"
 
 CHART_DATA_JS = """(key) => {
   const el = document.querySelector(`.st-key-${key} .js-plotly-plot`);
@@ -104,9 +104,9 @@ def test_first_load_every_view_renders_with_green_badge(page: Page, app_url):
 def test_keyboard_lever_move_redraws_to_engine_values(page: Page, app_url):
     page.goto(app_url)
     ready(page, 6)
-    slider = page.get_by_role("slider", name=CLOSURE)
+    slider = page.get_by_role("slider", name=RESPONSE)
     timings = []
-    value = LEVERS["global.closure"].default
+    value = LEVERS["global.monetary_response"].default
     for _ in range(4):
         before = chart_trace(page, "chart_ca", "Orderly")
         slider.focus()
@@ -118,10 +118,10 @@ def test_keyboard_lever_move_redraws_to_engine_values(page: Page, app_url):
             " return y && JSON.stringify(y[1]) !== JSON.stringify(b); }", arg=before,
             timeout=30_000)
         timings.append(time.perf_counter() - t0)
-        value = round(value + LEVERS["global.closure"].step, 10)
+        value = round(value + LEVERS["global.monetary_response"].step, 10)
         expect(slider).to_have_value(str(value))
     ready(page, 6)
-    res = model_for({"global.closure": value})
+    res = model_for({"global.monetary_response": value})
     got = chart_trace(page, "chart_ca", "Orderly")
     want = res.series("orderly", "US", "current_account_pct_gdp").values
     assert got == pytest.approx(list(want), rel=1e-9)
@@ -135,58 +135,59 @@ def test_keyboard_lever_move_redraws_to_engine_values(page: Page, app_url):
         {"seconds": timings, "median": statistics.median(timings)}, indent=2))
 
 
-def open_and_nudge_closure(page: Page, app_url):
-    """Open the app and move the closure lever one step right with the keyboard (0.55)."""
+def open_and_nudge_response(page: Page, app_url):
+    """Open the app and move the monetary-response lever one step right with the keyboard
+    (1.05)."""
     page.goto(app_url)
     ready(page, 6)
-    slider = page.get_by_role("slider", name=CLOSURE)
+    slider = page.get_by_role("slider", name=RESPONSE)
     slider.focus()
     page.keyboard.press("ArrowRight")
-    expect(slider).to_have_value("0.55")
+    expect(slider).to_have_value("1.05")
     ready(page, 6)
     return slider
 
 
 def test_share_link_restores_levers_view_and_numbers(page: Page, app_url, context):
-    open_and_nudge_closure(page, app_url)
+    open_and_nudge_response(page, app_url)
     page.get_by_role("radio", name="World mirror", exact=True).click()
     ready(page, 1)
     page.wait_for_function("() => location.search.includes('view=mirror')"
-                           " && location.search.includes('global.closure=0.55')")
+                           " && location.search.includes('global.monetary_response=1.05')")
     link = page.url
     shown = page.locator('[data-testid="stCode"]').inner_text()
-    assert "global.closure=0.55" in shown and "view=mirror" in shown
+    assert "global.monetary_response=1.05" in shown and "view=mirror" in shown
     other = context.new_page()
     other.goto(link)
     ready(other, 1)
-    expect(other.get_by_role("slider", name=CLOSURE)).to_have_value("0.55")
+    expect(other.get_by_role("slider", name=RESPONSE)).to_have_value("1.05")
     expect(other.locator(".st-key-chart_mirror")).to_contain_text("The world mirror")
     assert chart_trace(other, "chart_mirror", "United States") == pytest.approx(
         chart_trace(page, "chart_mirror", "United States"), rel=1e-12)
-    want = model_for({"global.closure": 0.55}).series("unilateral", "US", "current_account")
+    want = model_for({"global.monetary_response": 1.05}).series("unilateral", "US", "current_account")
     assert chart_trace(other, "chart_mirror", "United States") == pytest.approx(
         list(want.values), rel=1e-9)
 
 
 def test_malformed_link_warns_and_keeps_defaults(page: Page, app_url):
-    page.goto(f"{app_url}/?global.closure=abc&orderly.kappa=99&nonsense=1")
+    page.goto(f"{app_url}/?global.monetary_response=abc&orderly.kappa=99&nonsense=1")
     ready(page, 6)
     alerts = page.locator('[data-testid="stAlertContentWarning"]')
     expect(alerts).to_have_count(3)
     text = " ".join(alerts.all_inner_texts())
-    for needle in ("global.closure", "orderly.kappa", "nonsense"):
+    for needle in ("global.monetary_response", "orderly.kappa", "nonsense"):
         assert needle in text
-    expect(page.get_by_role("slider", name=CLOSURE)).to_have_value("0.5")
+    expect(page.get_by_role("slider", name=RESPONSE)).to_have_value("1")
 
 
 def test_downloads_parse_and_upload_round_trip(page: Page, app_url, tmp_path):
-    slider = open_and_nudge_closure(page, app_url)
+    slider = open_and_nudge_response(page, app_url)
     with page.expect_download() as d:
         page.locator('[class*="st-key-dl_csv_"] button').click()
     csv_path = tmp_path / "results.csv"
     d.value.save_as(csv_path)
     df = pd.read_csv(csv_path)
-    res = model_for({"global.closure": 0.55})
+    res = model_for({"global.monetary_response": 1.05})
     assert len(df) == len(res.to_frame())
     got = df[(df.path == "disorderly") & (df.region == "US") & (df.year == 2031)
              & (df.variable == "gdp")].value.item()
@@ -198,18 +199,19 @@ def test_downloads_parse_and_upload_round_trip(page: Page, app_url, tmp_path):
     assert parse_scenario(scn_path.read_bytes(), "scenario.json") == res.scenario
     # reset, then load the downloaded scenario back: same state
     page.locator(".st-key-reset_all button").click()
-    expect(slider).to_have_value("0.5")
+    expect(slider).to_have_value("1")
     upload = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
     upload.set_input_files(str(scn_path))
-    expect(slider).to_have_value("0.55", timeout=30_000)
+    expect(slider).to_have_value("1.05", timeout=30_000)
     # a bad file: one error naming the field, nothing changes
     bad = tmp_path / "bad.json"
     bad.write_text('{"global": {"closure": 3}}')
     upload.set_input_files(str(bad))
     errors = page.locator('[data-testid="stAlertContentError"]')
     expect(errors).to_have_count(1, timeout=30_000)
-    expect(errors).to_contain_text("global.closure")
-    expect(slider).to_have_value("0.55")
+    expect(errors).to_contain_text("global.closure: this lever no longer exists; use "
+                                   "global.monetary_response")
+    expect(slider).to_have_value("1.05")
 
 
 @pytest.mark.parametrize("fmt,magic", [("png", b"\x89PNG\r\n\x1a\n"), ("svg", b"<svg")])
