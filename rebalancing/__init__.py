@@ -5,7 +5,12 @@ unwind, comparing five paths (status quo, orderly, disorderly, unilateral, sub-g
     >>> res = simulate(default_scenario())
     >>> res.to_frame()            # tidy: path, region, year, variable, value, unit
 """
-__version__ = "0.1.0"
+import importlib.metadata as _metadata
+
+try:
+    __version__ = _metadata.version("rebalancing")  # pyproject.toml, via installed metadata
+except _metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0.0.0+unknown"
 
 from .calibration import BASE_YEAR, REGION_NAMES, REGIONS2, REGIONS4, calibrate  # noqa: E402
 from .data import DataError  # noqa: E402

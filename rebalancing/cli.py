@@ -1,4 +1,5 @@
-"""Command line: ``python -m rebalancing {defaults,run,levers} ...``.
+"""Command line: ``python -m rebalancing {defaults,run,levers,history,data} ...``, also installed
+as the console script ``rebalancing`` (pyproject.toml), which does the same.
 
     python -m rebalancing defaults --out scenario.json
     python -m rebalancing run [--scenario FILE] [--two-country] [--paths a,b] [--horizon Y]
@@ -51,8 +52,10 @@ def _horizon_arg(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # The console script `rebalancing` (pyproject.toml) and `python -m rebalancing` are one CLI.
+    script = Path(sys.argv[0]).name == "rebalancing"
     ap = argparse.ArgumentParser(
-        prog="python -m rebalancing",
+        prog="rebalancing" if script else "python -m rebalancing",
         description="Exact multi-region accounting model of US-China rebalancing.")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
