@@ -18,9 +18,18 @@ from .identities import IdentityError  # noqa: E402
 from .model import ModelError  # noqa: E402
 from .paths import PATH_HELP, PATH_TITLES, PATHS  # noqa: E402
 from .results import VARIABLES, Results, simulate  # noqa: E402
-from .scenario import (GROUP_TITLES, GROUPS, LEVERS, Scenario, ScenarioError,  # noqa: E402
-                       default_scenario, dumps_scenario, load_scenario, parse_scenario,
-                       save_scenario)
+from .scenario import (  # noqa: E402
+    GROUP_TITLES,
+    GROUPS,
+    LEVERS,
+    Scenario,
+    ScenarioError,
+    default_scenario,
+    dumps_scenario,
+    load_scenario,
+    parse_scenario,
+    save_scenario,
+)
 
 __all__ = [
     "BASE_YEAR", "REGIONS4", "REGIONS2", "REGION_NAMES", "PATHS", "PATH_TITLES", "PATH_HELP",

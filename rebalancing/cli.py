@@ -99,7 +99,7 @@ def _run(args) -> int:
     if args.horizon:
         changes["global.horizon"] = args.horizon
     scn = scn.with_values(changes)
-    from .export import write_results   # pandas import only where needed
+    from .export import write_results  # pandas import only where needed
     from .results import simulate
     res = simulate(scn, args.paths)
     csv_path, meta = write_results(res, args.out)

@@ -1,8 +1,8 @@
 """The command line contract: verbs, flags, CSV columns, metadata, exit codes."""
 import json
+import shutil
 import subprocess
 import sys
-import shutil
 from pathlib import Path
 
 import pandas as pd

@@ -5,10 +5,17 @@ import json
 import pandas as pd
 import pytest
 
-from rebalancing import PATHS, Scenario, charts, parse_scenario, simulate
-from rebalancing.export import (ExportUnavailable, chromium_path, figure_bytes,
-                                results_csv, results_meta_json, safe_cell, safe_frame,
-                                table_csv)
+from rebalancing import PATHS, charts, parse_scenario
+from rebalancing.export import (
+    ExportUnavailable,
+    chromium_path,
+    figure_bytes,
+    results_csv,
+    results_meta_json,
+    safe_cell,
+    safe_frame,
+    table_csv,
+)
 
 
 @pytest.mark.parametrize("cell,expected", [

@@ -4,9 +4,14 @@ import pandas as pd
 import pytest
 
 from rebalancing import LEVERS, Scenario, simulate
-from rebalancing.history import (PROJECTED, history_frame, projection, projection_frame,
-                                 trend_fits, trend_growth)
-
+from rebalancing.history import (
+    PROJECTED,
+    history_frame,
+    projection,
+    projection_frame,
+    trend_fits,
+    trend_growth,
+)
 
 #: Fresh statsmodels fits against the shipped cache. The fits are maximum-likelihood estimates
 #: found by scipy's L-BFGS, which stops at a gradient tolerance, so they move in the 6th digit

@@ -93,7 +93,7 @@ def test_first_load_every_view_renders_with_green_badge(page: Page, app_url):
         shown(page, key)
         ready(page, n)
         page.screenshot(path=str(ARTIFACTS / f"view_{view}.png"), full_page=True)
-    for view, (label, n, key) in VIEWS.items():
+    for view, (_label, n, key) in VIEWS.items():
         page.goto(f"{app_url}/?view={view}&present=true")
         shown(page, key)
         ready(page, n)
