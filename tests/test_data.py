@@ -132,6 +132,6 @@ def test_results_follow_a_data_change_in_the_same_process(tmp_path, monkeypatch)
     changed = simulate(Scenario())
     assert changed.value("baseline", "CN", "consumption_pct_gdp", 2024) == pytest.approx(45.0)
     assert changed.value("baseline", "CN", "consumption_pct_gdp", 2030) == pytest.approx(
-        45.0, abs=1e-8)                                  # still on its (flat) projection
+        45.0, abs=1e-8)              # still on its (flat) projection; round-off only
     monkeypatch.delenv("REBALANCING_DATA_DIR")
     assert simulate(Scenario()).value("baseline", "CN", "consumption_pct_gdp", 2030) == before

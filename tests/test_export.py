@@ -43,6 +43,7 @@ def test_results_csv_complete_and_safe(default_results):
             assert not cell.startswith(("=", "+", "@")), cell
     got = df[(df.path == "orderly") & (df.region == "CN") & (df.year == 2035)
              & (df.variable == "consumption_pct_gdp")].value.item()
+    # the CSV keeps 10 significant digits (float_format %.10g)
     assert got == pytest.approx(default_results.value("orderly", "CN", "consumption_pct_gdp",
                                                       2035), rel=1e-9)
 

@@ -45,7 +45,7 @@ def test_history_values_match_the_data(hist):
     """data/macro_history.csv: China 2024 household consumption 39.926817% (UN AMA)."""
     row = hist[(hist.region == "CN") & (hist.variable == "consumption_pct_gdp")
                & (hist.year == 2024)]
-    assert row.value.item() == pytest.approx(39.926817)
+    assert row.value.item() == pytest.approx(39.926817)   # a data value, read as written
     bloc = hist[(hist.region == "BLOC") & (hist.variable == "gdp") & (hist.year == 2024)]
     assert bloc.value.item() == pytest.approx(16447.395 + 4019.382)   # euro area + Japan
 
@@ -94,6 +94,8 @@ def test_baseline_follows_the_projection(default_results):
     for year in (2025, 2030, 2040):
         want_c = 100 * cal.C[1] / cal.Y[1] + (p[("CN", "consumption_pct_gdp")].mean[year]
                                              - p[("CN", "consumption_pct_gdp")].last_value)
+        # the status quo follows the projection by construction: round-off only (pp of GDP);
+        # the consumption share is set directly, the current account comes through the solve
         assert r.value("baseline", "CN", "consumption_pct_gdp", year) == pytest.approx(
             want_c, abs=1e-8)
         pus = p[("US", "current_account_pct_gdp")]
