@@ -14,8 +14,7 @@ except _metadata.PackageNotFoundError:  # a source tree that was never installed
 
 from .calibration import BASE_YEAR, REGION_NAMES, REGIONS2, REGIONS4, calibrate  # noqa: E402
 from .data import DataError  # noqa: E402
-from .identities import IdentityError  # noqa: E402
-from .model import ModelError  # noqa: E402
+from .errors import IdentityError, ModelError, RebalancingError  # noqa: E402
 from .paths import PATH_HELP, PATH_TITLES, PATHS  # noqa: E402
 from .results import VARIABLES, Results, simulate  # noqa: E402
 from .scenario import (  # noqa: E402
@@ -35,5 +34,5 @@ __all__ = [
     "BASE_YEAR", "REGIONS4", "REGIONS2", "REGION_NAMES", "PATHS", "PATH_TITLES", "PATH_HELP",
     "VARIABLES", "LEVERS", "GROUPS", "GROUP_TITLES", "Scenario", "Results", "simulate",
     "default_scenario", "load_scenario", "parse_scenario", "save_scenario", "dumps_scenario",
-    "calibrate", "DataError", "IdentityError", "ModelError", "ScenarioError",
+    "calibrate", "RebalancingError", "DataError", "IdentityError", "ModelError", "ScenarioError",
 ]

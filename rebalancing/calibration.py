@@ -22,6 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .constants import ASSET_CURRENCY, BLOC_GROSS_PCT_GDP, LIABILITY_CURRENCY
 from .data import DataError, Facts, History, data_key, load_all
 
 BASE_YEAR = 2024
@@ -61,6 +62,8 @@ class Calibration:
     NFA: np.ndarray
     tariff0: np.ndarray           # base-year tariff matrix, fraction, importer x exporter
     public_saving: np.ndarray     # T - G, USD bn
+    assets: np.ndarray = None     # (n, n) gross external assets of i in currency k, end-2024
+    liabilities: np.ndarray = None  # (n, n) gross external liabilities of i in currency k
     notes: dict = field(default_factory=dict)
     vintages: tuple[str, ...] = ()
 
@@ -151,6 +154,47 @@ def _tariffs0(facts: Facts, regions) -> np.ndarray:
     return t
 
 
+def _currency_shares(table: dict, regions) -> np.ndarray:
+    """Shares by currency for the regions present; absent currencies folded into dollars."""
+    out = np.array([table.get(k, 0.0) for k in regions])
+    out[0] += 1.0 - out.sum()
+    return out
+
+
+def positions(regions, Y: np.ndarray, nfa: np.ndarray, facts: Facts,
+              residual: str) -> tuple[np.ndarray, np.ndarray]:
+    """Gross external assets and liabilities by currency (n, n), end-2024, USD bn.
+
+    US and China: the BEA and SAFE gross positions (data/facts.csv) split by the currency
+    shares of :mod:`rebalancing.constants`; the bloc: gross positions of BLOC_GROSS_PCT_GDP
+    of GDP either side (assumption, net zero). The ``residual`` region holds, currency by
+    currency, minus the others' net positions, so every currency's world net position is
+    exactly zero and the residual's net position is the calibrated one.
+    """
+    n = len(regions)
+    gross = {"US": ("US", "gross_external_assets", "gross_external_liabilities"),
+             "CN": ("China", "gross_external_assets", "gross_external_liabilities")}
+    A, L = np.zeros((n, n)), np.zeros((n, n))
+    for i, r in enumerate(regions):
+        if r == residual:
+            continue
+        if r in gross:
+            subj, fa, fl = gross[r]
+            a, l_ = facts.get(subj, fa).number, facts.get(subj, fl).number
+        else:
+            a = l_ = BLOC_GROSS_PCT_GDP / 100 * Y[i]
+        A[i] = a * _currency_shares(ASSET_CURRENCY[r], regions)
+        L[i] = l_ * _currency_shares(LIABILITY_CURRENCY[r], regions)
+    k = regions.index(residual)
+    net = -(A - L).sum(0)
+    A[k], L[k] = np.maximum(net, 0.0), np.maximum(-net, 0.0)
+    if not np.allclose((A - L).sum(1), nfa, rtol=1e-12, atol=1e-6):
+        raise DataError("facts.csv: gross external assets less liabilities do not equal the "
+                        "net international investment position; check the gross_external_* "
+                        "and net_international_investment_position rows")
+    return A, L
+
+
 def _calibrate4(h: History, facts: Facts) -> Calibration:
     us, cn, ea, jp, w = (_levels(h, c) for c in ("US", "CN", "EA", "JP", "WORLD"))
     notes = {}
@@ -231,11 +275,12 @@ def _calibrate4(h: History, facts: Facts) -> Calibration:
         NFA_BLOC_ASSUMED, 0.0])
     nfa[3] = -nfa[:3].sum()
     notes["nfa_row_residual"] = nfa[3]
+    A, L = positions(regions, vec["Y"], nfa, facts, residual="ROW")
     return Calibration(
         regions=regions, Y=vec["Y"], C=vec["C"], I=vec["I"], G=vec["G"], trade=trade,
         CA=vec["CA"], NI=NIv, NFA=nfa, tariff0=_tariffs0(facts, regions),
         public_saving=np.array([PUBLIC_SAVING_PCT[r] / 100 for r in regions]) * vec["Y"],
-        notes=notes, vintages=tuple(h.vintages()))
+        assets=A, liabilities=L, notes=notes, vintages=tuple(h.vintages()))
 
 
 def _calibrate2(h: History, facts: Facts, cal4: Calibration) -> Calibration:
@@ -260,11 +305,12 @@ def _calibrate2(h: History, facts: Facts, cal4: Calibration) -> Calibration:
     CA = NX + NI
     nfa_cn = facts.get("China", "net_international_investment_position").number
     nfa = np.array([-nfa_cn, nfa_cn])
+    A, L = positions(regions, Y, nfa, facts, residual="US")
     return Calibration(
         regions=regions, Y=Y, C=C, I=I, G=G, trade=trade, CA=CA, NI=NI, NFA=nfa,
         tariff0=_tariffs0(facts, regions),
         public_saving=np.array([PUBLIC_SAVING_PCT[r] / 100 for r in regions]) * Y,
-        notes={"two_country": "bilateral Census goods trade; rest of trade folded into "
+        assets=A, liabilities=L, notes={"two_country": "bilateral Census goods trade; rest of trade folded into "
                               "domestic demand; base-year net income set to 0"},
         vintages=cal4.vintages)
 

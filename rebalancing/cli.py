@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .data import DataError
 from .identities import IdentityError
-from .model import ModelError
+from .errors import ModelError
 from .paths import PATHS
 from .scenario import LEVERS, Scenario, ScenarioError, load_scenario, save_scenario
 

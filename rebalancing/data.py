@@ -24,6 +24,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from .errors import RebalancingError
+
 
 def _default_data_dir() -> Path:
     """The shipped data: ``rebalancing/data/`` inside an installed wheel (package data, mapped
@@ -65,7 +67,7 @@ SERIES_UNITS = {
 YEAR_MIN, YEAR_MAX = 1950, 2100
 
 
-class DataError(ValueError):
+class DataError(RebalancingError, ValueError):
     """A data file is missing, unreadable or breaks the schema; the message names where."""
 
 

@@ -1,6 +1,6 @@
-"""The accounting identities of DESIGN.md section 2, each a named residual.
+"""The accounting identities of docs/model.md section 2, each a named residual.
 
-Every function takes a :class:`~rebalancing.model.Solution` and returns the residual (USD bn)
+Every function takes a :class:`~rebalancing.engine.Solution` and returns the residual (USD bn)
 with shape (P, T, n) for per-region identities or (P, T) for world ones. They are used by
 the model's own check after every solve, by the tests and by the app's "accounts balance"
 badge. :func:`check` raises :class:`IdentityError` when any residual exceeds ``TOLERANCE``
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Largest admissible residual, as a share of world GDP (DESIGN.md section 2).
+from .errors import IdentityError
+
+__all__ = ["IdentityError", "TOLERANCE", "RESIDUALS", "residuals", "max_residual", "check"]
+
+#: Largest admissible residual, as a share of world GDP (docs/model.md section 2).
 TOLERANCE = 1e-9
-
-
-class IdentityError(ArithmeticError):
-    """An accounting identity does not hold; the message names it, the path and the year."""
 
 
 def exports(s) -> np.ndarray:
@@ -70,8 +70,13 @@ def current_account_two_ways(s) -> np.ndarray:
 
 
 def nfa_stock_flow(s) -> np.ndarray:
-    """NFA(t) - NFA(t-1) - CA(t): net foreign assets are stock-flow consistent."""
-    return s.NFA - s.NFA_prev - current_account(s)
+    """NFA(t) - NFA(t-1) - CA(t) - VAL(t): net foreign assets are flows plus valuation."""
+    return s.NFA - s.NFA_prev - current_account(s) - s.VAL
+
+
+def nfa_positions(s) -> np.ndarray:
+    """NFA - sum_k (A_k - L_k): the net position is the gross positions' balance."""
+    return s.NFA - (s.A_pos - s.L_pos).sum(-1)
 
 
 def nfa_continuity(s) -> np.ndarray:
@@ -106,12 +111,23 @@ def world_nfa(s) -> np.ndarray:
     return s.NFA.sum(-1)
 
 
+def world_valuation(s) -> np.ndarray:
+    """sum_i VAL_i = 0: a currency move revalues an asset and a liability by the same amount."""
+    return s.VAL.sum(-1)
+
+
+def world_currency_positions(s) -> np.ndarray:
+    """max_k |sum_i (A_ik - L_ik)|: every asset in a currency is someone's liability in it."""
+    return np.abs((s.A_pos - s.L_pos).sum(-2)).max(-1)
+
+
 # --- behaviour, checked the same way: a mis-booked flow that keeps the accounts consistent
 # (e.g. tariff revenue left out of taxes) still breaks one of these.
 
 def consumption_function(s) -> np.ndarray:
-    """C - (alpha (Y + NI - T) + Cshift): consumption out of disposable income."""
-    return s.C - (s.alpha * (s.Y + s.NI - s.T) + s.Cshift)
+    """C - (alpha (Y + NI - T) / Pc + Cshift + Crate): consumption out of disposable income in
+    consumer prices (Pc = exp(w) relative to the GDP deflator), with its interest-rate term."""
+    return s.C - (s.alpha * np.exp(-s.w) * (s.Y + s.NI - s.T) + s.Cshift + s.Crate)
 
 
 def net_taxes(s) -> np.ndarray:
@@ -124,12 +140,15 @@ RESIDUALS = {
     "saving_split": saving_split,
     "current_account_two_ways": current_account_two_ways,
     "nfa_stock_flow": nfa_stock_flow,
+    "nfa_positions": nfa_positions,
     "nfa_continuity": nfa_continuity,
     "world_trade": world_trade,
     "world_income": world_income,
     "world_current_account": world_current_account,
     "world_net_lending": world_net_lending,
     "world_nfa": world_nfa,
+    "world_valuation": world_valuation,
+    "world_currency_positions": world_currency_positions,
     "consumption_function": consumption_function,
     "net_taxes": net_taxes,
 }

@@ -1,6 +1,6 @@
 """The five paths as arrays the engine reads: tariff schedules, demand shifts, rules.
 
-Each path is the status quo plus its own levers (DESIGN.md section 4). All paths share 2024
+Each path is the status quo plus its own levers (docs/model.md section 4). All paths share 2024
 (the calibrated base year) and 2025 (the 2025 truce tariffs); alternative policies move from
 ``global.policy_start``. This is the one place where percent levers become fractions.
 """
@@ -48,32 +48,54 @@ class PathSpec:
     i levies on imports from region j.
     """
     names: tuple[str, ...]
+    regions: tuple[str, ...]
     years: np.ndarray            # (T,)
     tau: np.ndarray              # (P, T, n, n)
     share_factor: np.ndarray     # (P, T, n, n) trade creation / reshoring multipliers on mu
     c_shift: np.ndarray          # (P, T, n) consumption shift, fraction of potential GDP
     g_cut: np.ndarray            # (P, T, n) government consumption cut, fraction of potential
     i_extra: np.ndarray          # (P, T, n) extra investment, USD bn
-    kappa: np.ndarray            # (P,) orderly rule: dlog p per unit of CA/GDP gap (fraction)
-    band: np.ndarray             # (P,) orderly band, fraction of GDP
+    i_shift: np.ndarray          # (P, T, n) investment shift, fraction of potential GDP
+    rule_kappa: np.ndarray       # (P, n) orderly currency rule: dlog qbar per unit of CA gap
+    rule_band: np.ndarray        # (P, n) the rule's band, fraction of GDP
+    bloc_speed: np.ndarray       # (P, n) bloc demand rule: shift per unit of CA gap a year
+    bloc_band: np.ndarray        # (P, n)
     rule_start: int              # first year the orderly and bloc rules act
-    bloc_members: np.ndarray     # (P, n) bool: regions under the bloc's internal rule
-    bloc_band: np.ndarray        # (P,)
-    bloc_speed: np.ndarray       # (P,)
     crisis: np.ndarray           # (P,) bool: path has a crisis
     crisis_side: int             # region index of the crisis country
+    crisis_side_name: str        # "US" or "CN"
+    absorption_shares: np.ndarray  # (3,) base-year C, I, G shares of the crisis country
     crisis_other: int            # region index of the other side (spill-over)
     crisis_fixed_year: int | None
     hazard_base: float
     hazard_slope: float
     ca_floor: float
+    floor_scale: float           # share of the floor's required improvement that applies
     adjustment_years: int
     constraint_years: int
     currency_fall: float
     output_loss: float
+    permanent_share: float
     recovery: float
     spillover: float
     cn_investment_collapse: float
+
+
+def _floor_scale(cal: Calibration) -> float:
+    """1 with four regions. In two-country mode US trade is only its trade with China (about
+    a tenth of its trade) and current accounts are bilateral balances, about a tenth as
+    large: thresholds in % of GDP (the crisis floor's required improvement, the orderly band)
+    are scaled by the US trade openness of the two-country calibration relative to the
+    four-region one."""
+    if "BLOC" in cal.regions:
+        return 1.0
+    from .calibration import calibrate
+    cal4 = calibrate(False)
+
+    def openness(c):
+        i = c.index("US")
+        return (c.X[i] + c.M[i]) / c.Y[i]
+    return float(openness(cal) / openness(cal4))
 
 
 def build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS) -> PathSpec:
@@ -85,6 +107,7 @@ def build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS)
     years = np.arange(BASE_YEAR, gs.horizon + 1)
     T, P = len(years), len(names)
     start = gs.policy_start
+    scale = _floor_scale(cal)       # two-country thresholds in % of GDP scale with openness
     after_base = (years > BASE_YEAR).astype(float)
 
     tau = np.broadcast_to(cal.tariff0, (P, T, n, n)).copy()
@@ -92,15 +115,18 @@ def build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS)
     c_shift = np.zeros((P, T, n))
     g_cut = np.zeros((P, T, n))
     i_extra = np.zeros((P, T, n))
-    kappa = np.zeros(P)
-    band = np.zeros(P)
-    bloc_members = np.zeros((P, n), dtype=bool)
-    bloc_band = np.zeros(P)
-    bloc_speed = np.zeros(P)
+    i_shift = np.zeros((P, T, n))
+    rule_kappa = np.zeros((P, n))
+    rule_band = np.zeros((P, n))
+    bloc_speed = np.zeros((P, n))
+    bloc_band = np.zeros((P, n))
     crisis = np.zeros(P, dtype=bool)
 
     b = scn.baseline
     sq_us, sq_cn = b.us_tariff_on_cn / 100, b.cn_tariff_on_us / 100
+    others = [k for k in range(n) if k not in (us, cn)]
+    for k in others:     # the status quo's US tariff on other partners, from 2025, all paths
+        tau[:, :, us, k] = np.where(after_base, b.us_tariff_on_others / 100, cal.tariff0[us, k])
 
     def us_cn_tariffs(p, target_us, target_cn, n_years):
         """Status-quo tariffs from 2025, moving linearly to targets from the policy start."""
@@ -117,9 +143,13 @@ def build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS)
             o = scn.orderly
             w = ramp(years, start, o.years)
             us_cn_tariffs(p, o.us_tariff_target / 100, o.cn_tariff_target / 100, o.years)
-            kappa[p] = o.kappa            # % per pp = dlog p per unit of gap (fraction)
-            band[p] = o.band / 100
+            rule_kappa[p] = o.kappa       # % per pp = dlog p per unit of gap (fraction)
+            rule_band[p] = o.band / 100 * scale
+            for k in others:              # the US rolls back its other tariffs too
+                tau[p, :, us, k] = np.where(after_base, b.us_tariff_on_others / 100 * (1 - w),
+                                            cal.tariff0[us, k])
             c_shift[p, :, cn] = o.cn_consumption_rise / 100 * w
+            i_shift[p, :, cn] = -o.cn_investment_offset / 100 * o.cn_consumption_rise / 100 * w
             g_cut[p, :, us] = o.us_fiscal_consolidation / 100 * w
         elif name == "disorderly":
             crisis[p] = True
@@ -138,20 +168,23 @@ def build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS)
                 for i in members:
                     for j in members:
                         share_factor[p, :, i, j] *= 1 + s.trade_creation / 100 * wb
-                bloc_members[p, members] = True
-                bloc_band[p] = s.band / 100
-                bloc_speed[p] = s.speed
+                bloc_speed[p, members] = s.speed
+                bloc_band[p, members] = s.band / 100
 
     d = scn.disorderly
     side = us if d.side == "US" else cn
     return PathSpec(
-        names=tuple(names), years=years, tau=tau, share_factor=share_factor, c_shift=c_shift,
-        g_cut=g_cut, i_extra=i_extra, kappa=kappa, band=band, rule_start=start,
-        bloc_members=bloc_members, bloc_band=bloc_band, bloc_speed=bloc_speed, crisis=crisis,
-        crisis_side=side, crisis_other=cn if side == us else us,
+        names=tuple(names), regions=tuple(regions), years=years, tau=tau, share_factor=share_factor, c_shift=c_shift,
+        g_cut=g_cut, i_extra=i_extra, i_shift=i_shift, rule_kappa=rule_kappa, rule_band=rule_band,
+        bloc_speed=bloc_speed, bloc_band=bloc_band,
+        rule_start=start, crisis=crisis,
+        crisis_side=side, crisis_side_name=regions[side],
+        absorption_shares=np.array([cal.C[side], cal.I[side], cal.G[side]]) / cal.A[side],
+        crisis_other=cn if side == us else us,
         crisis_fixed_year=(d.crisis_year if (d.timing == "fixed" or d.side == "CN") else None),
         hazard_base=d.hazard_base / 100, hazard_slope=d.hazard_slope / 100,
-        ca_floor=d.ca_floor / 100, adjustment_years=d.adjustment_years,
+        ca_floor=d.ca_floor / 100, floor_scale=scale, adjustment_years=d.adjustment_years,
         constraint_years=d.constraint_years, currency_fall=d.currency_fall / 100,
-        output_loss=d.output_loss / 100, recovery=d.recovery / 100,
+        output_loss=d.output_loss / 100, permanent_share=d.permanent_share / 100,
+        recovery=d.recovery / 100,
         spillover=d.spillover / 100, cn_investment_collapse=d.cn_investment_collapse / 100)

@@ -16,7 +16,9 @@ from . import __version__
 from . import identities as idn
 from .calibration import BASE_YEAR, Calibration, calibrate
 from .data import data_key
-from .model import Params, Solution, Target, derive_params, run
+from .constants import VALID_CA_PCT, VALID_GAP_PCT
+from .drift import status_quo_drift
+from .engine import Params, Solution, derive_params, run
 from .paths import PATHS, build_paths
 from .scenario import Scenario, ScenarioError
 
@@ -42,7 +44,19 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "public_saving": (USD, "S_g = T - G"),
     "current_account": (USD, "CA = X - M + NI = S - I"),
     "net_foreign_assets": (USD, "NFA, end of year"),
-    "real_exchange_rate": ("index, 2024 = 100", "real exchange rate p (up = appreciation)"),
+    "real_exchange_rate": ("index, 2024 = 100", "real effective exchange rate against the "
+                           "world, p (up = appreciation)"),
+    "real_gdp": (USD, "real GDP (GDP at 2024 prices; the accounts' unit)"),
+    "real_consumption": (USD, "C deflated by consumer prices relative to the GDP deflator"),
+    "inflation": ("%", "consumer-price inflation, Phillips curve"),
+    "policy_rate": ("%", "nominal policy rate, inertial Taylor rule"),
+    "real_interest_rate": ("%", "ex-ante real policy rate, i - expected inflation"),
+    "consumer_price_level": ("index, 2024 = 100", "consumer prices relative to the GDP "
+                             "deflator (tariffs and the exchange rate)"),
+    "nfa_valuation": (USD, "valuation change of net foreign assets from currency moves"),
+    "gross_assets": (USD, "gross external assets, end of year"),
+    "gross_liabilities": (USD, "gross external liabilities, end of year"),
+    "niip_pct_gdp": (PCT_GDP, "net international investment position / Y (= NFA / Y)"),
     "crisis_absorption_cut": (USD, "cut in autonomous demand forced by the financing floor"),
     "financing_shortfall": (USD, "how far CA stays below the financing floor at the "
                                  "largest admissible cut"),
@@ -73,6 +87,7 @@ class Results:
     paths: tuple[str, ...]          # paths requested (subset of the solution's)
     run_paths: tuple[str, ...]      # paths solved (always includes the baseline)
     created: str
+    anchor_miss: float = 0.0        # how far the status quo misses its CA anchors (fraction)
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -119,6 +134,11 @@ class Results:
             "net_taxes": s.T, "tariff_revenue": tariff_rev, "national_saving": S,
             "private_saving": Sp, "public_saving": Sg, "current_account": CA,
             "net_foreign_assets": s.NFA, "real_exchange_rate": 100.0 * np.exp(s.logp),
+            "real_gdp": Y, "real_consumption": s.C / np.exp(s.w),
+            "inflation": 100.0 * s.pi, "policy_rate": 100.0 * s.i,
+            "real_interest_rate": 100.0 * s.r, "consumer_price_level": 100.0 * np.exp(s.w),
+            "nfa_valuation": s.VAL, "gross_assets": s.A_pos.sum(-1),
+            "gross_liabilities": s.L_pos.sum(-1), "niip_pct_gdp": _pct(s.NFA, Y),
             "crisis_absorption_cut": np.where(
                 np.arange(len(self.regions)) == self._crisis_region(), s.cut, 0.0),
             "financing_shortfall": np.where(
@@ -171,7 +191,32 @@ class Results:
                 years = ", ".join(str(int(y)) for y in self.years[short > 1e-6])
                 out.append(f"disorderly.ca_floor could not be reached in {years} (largest "
                            f"shortfall {short.max():,.0f} USD bn): the forced cut is capped "
-                           "at 10% of potential output; see financing_shortfall.")
+                           "at 15% of potential output; see financing_shortfall.")
+        if self.anchor_miss > 0:
+            out.append("baseline.follow_projection: with these settings the status quo cannot "
+                       "reach the IMF's 2030 current-account projections within the exchange-"
+                       f"rate bounds; it misses them by {100 * self.anchor_miss:.2f} points of "
+                       "GDP (the closest point is used).")
+        out.extend(self.validity_notes())
+        return out
+
+    def validity_notes(self) -> list[str]:
+        """Paths that leave the range the model was validated for (docs/validation.md):
+        output gaps beyond +/-VALID_GAP_PCT or current accounts beyond +/-VALID_CA_PCT."""
+        v, out = self.variables, []
+        for var, limit, what in (("output_gap_pct", VALID_GAP_PCT, "output gap"),
+                                 ("current_account_pct_gdp", VALID_CA_PCT,
+                                  "current account")):
+            a = v[var]
+            for p in self.paths:
+                x = a[self.run_paths.index(p)]                       # (T, n)
+                bad = np.abs(x) > limit
+                if bad.any():
+                    t, i = np.unravel_index(np.argmax(np.abs(x)), x.shape)
+                    out.append(f"{p}: the {what} of {self.regions[i]} reaches "
+                               f"{x[t, i]:+.1f}% in {int(self.years[t])}, beyond the +/-"
+                               f"{limit:g}% the model was validated for; read this path with "
+                               "care.")
         return out
 
     def _crisis_region(self) -> int:
@@ -240,39 +285,11 @@ class Results:
 
 
 @lru_cache(maxsize=64)
-def _status_quo_drift(scn: Scenario, data: str) -> np.ndarray:
-    """Status-quo drift (T, n, 2): consumption shifts (USD bn) and import-weight shifts
-    (log) that keep the status quo on the statsmodels projection of the four headline
-    ratios (rebalancing.history.projection).
-
-    Each ratio follows its 2024 model value plus the projected change from the last data
-    year, so the projection's path is applied to the calibrated base year. Instruments:
-    China's and the US's consumption (for China's consumption share and the US saving rate)
-    and their import demand weights (for the two current accounts: a home-bias drift that
-    moves the current account under any closure). Two-country mode targets only the first
-    two: the current accounts are each other's mirror.
-    """
-    from .history import projection
+def _status_quo_drift(scn: Scenario, data: str) -> tuple[np.ndarray, float]:
+    """The status quo's drift (T, n, 2) and its miss, cached by the levers that shape it (the
+    global settings and the status-quo group) and the data; :mod:`rebalancing.drift`."""
     cal, prm = _calibrated(scn)
-    years = np.arange(BASE_YEAR, scn.global_.horizon + 1)
-    us, cn = cal.index("US"), cal.index("CN")
-    base = {"C": cal.C / cal.Y, "S": (cal.CA + cal.I) / cal.Y, "CA": cal.CA / cal.Y}
-    proj = projection(int(years[-1]))
-    wanted = [("C", cn, ("CN", "consumption_pct_gdp")), ("S", us, ("US", "saving_pct_gdp"))]
-    instruments = [("C", cn), ("C", us)]
-    if not scn.global_.two_country:
-        wanted += [("CA", us, ("US", "current_account_pct_gdp")),
-                   ("CA", cn, ("CN", "current_account_pct_gdp"))]
-        instruments += [("M", us), ("M", cn)]
-    targets = []
-    for kind, i, key in wanted:
-        p = proj[key]
-        change = (p.mean.reindex(years).to_numpy() - p.last_value) / 100
-        targets.append(Target(kind, i, np.where(years > BASE_YEAR, base[kind][i] + change,
-                                                np.nan)))
-    spec = build_paths(scn, cal, ("baseline",))
-    sol = run(cal, prm, spec, targets=tuple(targets), instruments=tuple(instruments))
-    return sol.drift[0]
+    return status_quo_drift(cal, prm, build_paths(scn, cal, ("baseline",)))
 
 
 def _calibrated(scn: Scenario) -> tuple[Calibration, Params]:
@@ -280,10 +297,12 @@ def _calibrated(scn: Scenario) -> tuple[Calibration, Params]:
     cal = calibrate(g.two_country)
     growth = np.array([{"US": g.growth_US, "CN": g.growth_CN, "BLOC": g.growth_BLOC,
                         "ROW": g.growth_ROW}[r] for r in cal.regions]) / 100
-    prm = derive_params(cal, r=g.return_on_nfa / 100, growth=growth, eps=g.tariff_elasticity,
-                        eta=g.price_elasticity, lam=g.closure, switching=g.switching_speed / 100,
+    prm = derive_params(cal, years=np.arange(BASE_YEAR, g.horizon + 1), long_run_growth=growth,
+                        r_nfa=g.return_on_nfa / 100, eps=g.tariff_elasticity,
+                        eta=g.price_elasticity, switching=g.switching_speed / 100,
                         diversion=scn.baseline.diversion / 100,
-                        rerouting=scn.baseline.rerouting / 100)
+                        rerouting=scn.baseline.rerouting / 100, monetary=g.monetary_response,
+                        rp_slope=g.risk_premium / 100, tariff_cost=g.tariff_cost)
     return cal, prm
 
 
@@ -302,13 +321,14 @@ def simulate(scenario: Scenario | None = None, paths: tuple[str, ...] | list[str
                             f"(expected {', '.join(PATHS)})", "paths")
     run_paths = tuple(p for p in PATHS if p in req or p == "baseline")
     cal, prm = _calibrated(scn)
-    drift = None
+    drift, miss = None, 0.0
     if scn.baseline.follow_projection:
         # Only the global settings and the status-quo levers shape the drift.
-        drift = _status_quo_drift(Scenario(global_=scn.global_, baseline=scn.baseline),
-                                  data_key())
+        drift, miss = _status_quo_drift(Scenario(global_=scn.global_, baseline=scn.baseline),
+                                        data_key())
     spec = build_paths(scn, cal, run_paths)
     sol = run(cal, prm, spec, drift=drift)
     idn.check(sol, run_paths, sol.years)
     return Results(scenario=scn, calibration=cal, solution=sol, paths=req, run_paths=run_paths,
-                   created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+                   created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                   anchor_miss=miss)

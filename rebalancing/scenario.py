@@ -28,6 +28,8 @@ from typing import Any
 
 import tomli_w
 
+from .errors import RebalancingError
+
 #: Largest scenario file accepted (bytes). A full scenario is ~2 kB.
 MAX_SCENARIO_BYTES = 200_000
 
@@ -37,7 +39,18 @@ TREND_SOURCE = ("statsmodels UC local linear trend of WEO nominal-USD GDP 1990-2
                 "rebalancing.history.trend_growth")
 
 
-class ScenarioError(ValueError):
+#: Version of the scenario file format: 2 since the semi-structural engine (lever
+#: ``global.closure`` retired). Files without ``format_version`` are read as version 1.
+FORMAT_VERSION = 2
+
+#: Levers that no longer exist, with what replaced them (one message names the replacement).
+RETIRED = {
+    "global.closure": "global.monetary_response (an inertial Taylor rule now closes output "
+                      "gaps; 1.0 = Taylor 1993)",
+}
+
+
+class ScenarioError(RebalancingError, ValueError):
     """A scenario value or file is invalid; ``field`` names the lever (or ``None``)."""
 
     def __init__(self, message: str, field: str | None = None):
@@ -57,17 +70,21 @@ def lever(default, lo=None, hi=None, *, unit: str, help: str, source: str, step=
 class GlobalSettings:
     horizon: int = lever(2040, 2030, 2100, step=1, unit="year", label="Horizon",
                          help="Last year projected (annual steps from the 2024 base year).",
-                         source="DESIGN.md section 2 (default 2040)")
+                         source="docs/model.md section 2 (default 2040)")
     two_country: bool = lever(False, unit="on/off", label="Two-country mode",
                               help="Only US and China: every flow is bilateral and "
                                    "CA_US = -CA_CN exactly.",
-                              source="DESIGN.md section 2")
-    closure: float = lever(0.5, 0.0, 1.0, step=0.05, unit="share of gap",
-                           label="Demand-policy closure (lambda)",
-                           help="Share of each region's output gap closed by monetary/credit "
-                                "policy through investment: 0 = pure multiplier, 1 = output "
-                                "held at potential.",
-                           source="assumption (DESIGN.md section 3)")
+                              source="docs/model.md section 2")
+    monetary_response: float = lever(1.0, 0.25, 2.0, step=0.05, unit="x Taylor (1993)",
+                                     label="Monetary policy response",
+                                     help="Strength of the central banks' response to "
+                                          "inflation and the output gap, as a multiple of the "
+                                          "Taylor (1993) coefficients (phi_pi = 0.5, phi_y = "
+                                          "0.5) and of the neutral-rate learning that closes "
+                                          "persistent gaps. Below 0.25 gaps need not close: "
+                                          "outside the validated range.",
+                                     source="Taylor (1993); inertial rule as in the IMF GPM "
+                                            "(Carabenciov et al. 2008)")
     policy_start: int = lever(2026, 2025, 2035, step=1, unit="year", label="Policy start year",
                               help="First year in which the alternative paths' policies move "
                                    "(2025 is the same for all paths: the 2025 truce).",
@@ -77,46 +94,71 @@ class GlobalSettings:
                                  help="Interest paid on each extra dollar of net foreign "
                                       "liabilities (earned on assets); the base-year income "
                                       "gap is a fixed region-specific term.",
-                                 source="assumption (cf. DESIGN.md section 3)")
-    tariff_elasticity: float = lever(1.8, 0.5, 5.0, step=0.1, unit="elasticity",
-                                     label="Tariff elasticity of import shares (epsilon)",
-                                     help="mu_ij falls with (1+tariff)^(-epsilon). 1.8 turns "
+                                 source="assumption, about long-run nominal US bond yields "
+                                        "less growth")
+    risk_premium: float = lever(2.0, 0.0, 10.0, step=0.5, unit="bp per pp of GDP",
+                                label="Risk premium on foreign liabilities",
+                                help="Rise of a currency's risk premium per point of net "
+                                     "foreign liabilities beyond 60% of GDP: the currency "
+                                     "falls by premium / 0.2 under the exchange-rate block.",
+                                source="threshold: Catao & Milesi-Ferretti (JIE 2014); slope: "
+                                       "assumption")
+    tariff_cost: float = lever(0.03, 0.0, 0.11, step=0.01, unit="% of GDP per pp",
+                               label="Long-run cost of own tariffs",
+                               help="Loss of potential output per point of a region's "
+                                    "import-weighted average tariff: tariffs misallocate "
+                                    "capital and supply chains. 0.11 is Furceri et al.'s "
+                                    "upper estimate.",
+                               source="Yale Budget Lab, State of U.S. Tariffs (2025): long-run "
+                                      "GDP -0.4% for a 14-15 pp rise in the effective rate")
+    tariff_elasticity: float = lever(1.8, 0.5, 4.0, step=0.1, unit="elasticity",
+                                     label="Trade response to tariffs",
+                                     help="Tariff elasticity of import shares (epsilon): "
+                                          "mu_ij falls with (1+tariff)^(-epsilon). 1.8 turns "
                                           "the 2025 rise from 20.8% to 51.1% into the observed "
                                           "-33% in China's exports to the US.",
-                                     source=f"calibrated to {FACTS} (PIIE tariffs, IOG -33%)")
-    price_elasticity: float = lever(0.8, 0.0, 2.0, step=0.1, unit="elasticity",
-                                    label="Real-exchange-rate elasticity of import shares (eta)",
-                                    help="mu_ij moves with (p_j/p_i)^(-eta): a currency that "
-                                         "appreciates 10% buys ~8% more imports.",
-                                    source="assumption (mid-range of empirical trade "
-                                           "price elasticities)")
-    switching_speed: float = lever(50.0, 10.0, 100.0, step=5.0, unit="% per year",
+                                     source=f"calibrated to {FACTS} (PIIE tariffs, IOG -33%); "
+                                            "Boehm et al. (AER 2023): 0.8 short, ~2 long run")
+    price_elasticity: float = lever(0.8, 0.2, 1.5, step=0.1, unit="elasticity",
+                                    label="Trade response to exchange rates",
+                                    help="Real-exchange-rate elasticity of import shares "
+                                         "(eta): mu_ij moves with (p_j/p_i)^(-eta); a currency "
+                                         "10% stronger buys ~8% more imports. Above 1.5 with "
+                                         "fast switching the annual model can cycle: outside "
+                                         "the validated range.",
+                                    source="Boehm, Levchenko & Pandalai-Nayar (AER 2023): "
+                                           "-0.76 after one year")
+    switching_speed: float = lever(50.0, 10.0, 60.0, step=5.0, unit="% per year",
                                    label="Speed of expenditure switching",
                                    help="Share of the remaining gap to the long-run trade "
                                         "response to a real-exchange-rate move closed each "
-                                        "year (J-curve); 100 = immediate.",
-                                   source="assumption (trade volumes take 2-3 years to "
-                                          "respond fully)")
-    growth_US: float = lever(3.1, 0.0, 6.0, step=0.1, unit="% per year",
-                             label="Trend growth, US",
-                             help="Growth of potential output, constant 2024 dollars.",
-                             source=TREND_SOURCE)
-    growth_CN: float = lever(3.5, 0.0, 8.0, step=0.1, unit="% per year",
-                             label="Trend growth, China",
-                             help="Growth of potential output, constant 2024 dollars "
-                                  "(the 2025 real-growth target is 5%).",
-                             source=TREND_SOURCE)
-    growth_BLOC: float = lever(0.2, 0.0, 6.0, step=0.1, unit="% per year",
-                             label="Trend growth, bloc",
-                             help="Growth of potential output of the EU + CPTPP bloc (euro "
-                                  "area + Japan core), constant 2024 dollars: low because the "
-                                  "euro and yen fell against the dollar.",
-                             source=TREND_SOURCE)
-    growth_ROW: float = lever(3.3, 0.0, 8.0, step=0.1, unit="% per year",
-                             label="Trend growth, rest of world",
-                             help="Growth of potential output of the rest of the world, "
-                                  "constant 2024 dollars.",
-                             source=TREND_SOURCE)
+                                        "year (J-curve). Faster than 60% a year is outside "
+                                        "the range validated (and the literature's).",
+                                   source="Boehm et al. (AER 2023): trade elasticities take "
+                                          "several years to reach their long-run value")
+    growth_US: float = lever(1.8, 0.0, 4.0, step=0.1, unit="% per year",
+                             label="Long-run real growth, US",
+                             help="Growth of potential output from 2030 (2025-26: IMF WEO "
+                                  "October 2025, 2.0 and 2.1; linear in between).",
+                             source="CBO long-term budget outlook: potential growth about "
+                                    "1.8% a year")
+    growth_CN: float = lever(2.8, 0.0, 6.0, step=0.1, unit="% per year",
+                             label="Long-run real growth, China",
+                             help="Growth of potential output from 2030 (2025-26: IMF WEO "
+                                  "October 2025, 4.8 and 4.2; linear in between).",
+                             source="IMF WP/24/238: potential growth 3.8% 2025-30, 2.8% "
+                                    "2031-40 without reforms")
+    growth_BLOC: float = lever(1.0, 0.0, 3.0, step=0.1, unit="% per year",
+                               label="Long-run real growth, bloc",
+                               help="Growth of potential output of the EU + CPTPP bloc (euro "
+                                    "area + Japan core) from 2030.",
+                               source="assumption: euro-area potential ~1.2%, Japan ~0.5%")
+    growth_ROW: float = lever(3.0, 0.0, 5.0, step=0.1, unit="% per year",
+                              label="Long-run real growth, rest of world",
+                              help="Growth of potential output of the rest of the world from "
+                                   "2030.",
+                              source="assumption: between emerging-market (~3.8%) and other "
+                                     "advanced-economy (~1.5%) growth in the WEO")
 
 
 @dataclass(frozen=True)
@@ -129,14 +171,22 @@ class BaselineLevers:
                                    label="China tariff on US, status quo",
                                    help="Average Chinese tariff on US goods held from 2025 on.",
                                    source=f"{FACTS}: PIIE, after the Geneva truce of 14 May 2025")
+    us_tariff_on_others: float = lever(0.0, 0.0, 30.0, step=0.5, unit="%",
+                                       label="US tariff on other partners, status quo",
+                                       help="Average US tariff on the bloc and the rest of the "
+                                            "world from 2025. 0 leaves out the 2025 universal "
+                                            "and sectoral tariffs (about 12% on non-Chinese "
+                                            "imports, Yale Budget Lab, Sept 2025); the orderly "
+                                            "path rolls it back.",
+                                       source="assumption (the report's levers are US-China)")
     follow_projection: bool = lever(True, unit="on/off",
-                                    label="Follow the statsmodels projection",
-                                    help="The status quo keeps China's consumption share, the US "
-                                         "saving rate and both current accounts on their "
-                                         "projected central paths (all paths inherit the same "
-                                         "drift).",
-                                    source="rebalancing.history.projection: UC local level, "
-                                           "WEO / UN AMA 1990-2024")
+                                    label="Follow published projections",
+                                    help="The status quo follows the IMF's current-account "
+                                         "projections to 2030 (US to -2.5% of GDP, China from "
+                                         "3.3%), then its own dynamics (all paths inherit the "
+                                         "same drift).",
+                                    source=f"{FACTS}: IMF External Sector Report 2025, IMF "
+                                           "China mission December 2025")
     diversion: float = lever(80.0, 0.0, 100.0, step=5.0, unit="% of lost sales",
                              label="Trade diversion, exporter side",
                              help="Share of sales that a tariff shuts out which the exporter "
@@ -159,22 +209,33 @@ class OrderlyLevers:
                              "currency adjusts.",
                         source=f"assumption; the 2010 G20 proposal was +/-4% ({FACTS})")
     kappa: float = lever(2.0, 0.0, 3.0, step=0.1, unit="% per pp per year",
-                         label="Currency adjustment speed (kappa)",
-                         help="dlog p = kappa x (CA/GDP beyond the band): surplus currencies "
+                         label="Currency adjustment speed",
+                         help="Each year the equilibrium real exchange rate moves by kappa % "
+                              "per point of CA/GDP beyond the band: surplus currencies "
                               "appreciate, deficit currencies depreciate.",
-                         source="assumption (a 'self-enforcing WTO' rule, DESIGN.md section 4)")
-    cn_consumption_rise: float = lever(5.0, 0.0, 15.0, step=0.5, unit="pp of GDP",
+                         source="assumption (a 'self-enforcing WTO' rule, the seed report)")
+    cn_consumption_rise: float = lever(5.0, 0.0, 10.0, step=0.5, unit="pp of GDP",
                                        label="China consumption share rise",
                                        help="Shift of China's consumption function, in % of "
                                             "potential GDP, reached after the adjustment years.",
-                                       source="assumption (Bessent's 'great rebalancing', seed)")
+                                       source="assumption (Bessent's 'great rebalancing', the "
+                                              "seed report); 10 is the validated limit")
+    cn_investment_offset: float = lever(50.0, 0.0, 100.0, step=5.0,
+                                        unit="% of the consumption rise",
+                                        label="China investment fall, share of the rise",
+                                        help="China's investment falls by this share of its "
+                                             "consumption rise: rebalancing from investment to "
+                                             "consumption, not only more demand.",
+                                        source="IMF China Article IV consultations: "
+                                               "rebalancing from investment to consumption; "
+                                               "the split is an assumption")
     us_fiscal_consolidation: float = lever(2.0, 0.0, 6.0, step=0.25, unit="pp of GDP",
                                            label="US fiscal consolidation",
                                            help="Cut in US government consumption, % of "
                                                 "potential GDP, reached after the adjustment "
                                                 "years: the US saves more.",
                                            source="assumption")
-    years: int = lever(10, 1, 20, step=1, unit="years", label="Adjustment years",
+    years: int = lever(10, 3, 20, step=1, unit="years", label="Adjustment years",
                        help="Years over which consumption, fiscal and tariff changes phase in "
                             "linearly.",
                        source="assumption")
@@ -195,12 +256,12 @@ class DisorderlyLevers:
     side: str = lever("US", choices=("US", "CN"), unit="region", label="Crisis side",
                       help="US: a sudden stop on the deficit side; CN: a debt/property crisis "
                            "on the surplus side.",
-                      source="DESIGN.md section 4")
+                      source="the seed report")
     timing: str = lever("fixed", choices=("fixed", "hazard"), unit="rule",
                         label="Crisis timing",
                         help="fixed: in the crisis year; hazard (US side): the median year of "
                              "a hazard that rises with US net foreign liabilities/GDP.",
-                        source="DESIGN.md section 4")
+                        source="the seed report; docs/model.md 3.7")
     crisis_year: int = lever(2030, 2026, 2060, step=1, unit="year", label="Crisis year",
                              help="Year the crisis hits (timing = fixed).",
                              source="assumption")
@@ -215,34 +276,45 @@ class DisorderlyLevers:
                                      "liabilities above 60% of GDP.",
                                 source="assumption (cf. Catao & Milesi-Ferretti 2014: crisis "
                                        "risk rises above ~60% of GDP)")
-    ca_floor: float = lever(-1.5, -4.0, 0.0, step=0.25, unit="% of GDP",
+    ca_floor: float = lever(1.0, -4.0, 2.0, step=0.25, unit="% of GDP",
                             label="Financing floor for the US current account",
                             help="A sudden stop forces the deficit country's CA up to this "
-                                 "floor; the absorption cut that achieves it is found exactly.",
-                            source="assumption")
+                                 "floor (0 = net inflows stop; above 0 = capital flight to be "
+                                 "repaid); the demand cut that achieves it is found exactly.",
+                            source="Hutchison & Noy (JDE 2006), Freund (JIMF 2005): reversals "
+                                   "of 3-5 points of GDP, from deficit to balance or surplus")
     adjustment_years: int = lever(1, 1, 2, step=1, unit="years",
                                   label="Years to reach the floor",
                                   help="The CA reaches the floor within 1-2 years.",
-                                  source="DESIGN.md section 4")
-    constraint_years: int = lever(5, 1, 20, step=1, unit="years",
+                                  source="Calvo et al. (2004): reversals within 1-2 years")
+    constraint_years: int = lever(3, 1, 5, step=1, unit="years",
                                   label="Years the financing constraint binds",
-                                  help="After these years, markets finance deficits again.",
-                                  source="assumption")
-    currency_fall: float = lever(20.0, 0.0, 50.0, step=1.0, unit="%",
+                                  help="After these years, markets finance deficits again and "
+                                       "the forced cut fades at the recovery speed.",
+                                  source="Hutchison & Noy (JDE 2006): output losses of sudden "
+                                         "stops measured over three years")
+    currency_fall: float = lever(20.0, 0.0, 40.0, step=1.0, unit="%",
                                  label="Real depreciation of the crisis currency",
                                  help="One-off real fall in the crisis year, unwinding at the "
                                       "recovery speed.",
                                  source="assumption (typical of sudden-stop episodes)")
-    output_loss: float = lever(6.0, 0.0, 15.0, step=0.5, unit="% of potential",
+    output_loss: float = lever(6.0, 0.0, 12.0, step=0.5, unit="% of potential",
                                label="Loss of potential output",
                                help="Level loss of the crisis country's potential output in "
                                     "the crisis year.",
-                               source="assumption (cf. Cerra & Saxena 2008: persistent "
-                                      "losses after crises)")
-    recovery: float = lever(10.0, 0.0, 100.0, step=5.0, unit="% of loss per year",
+                               source="Hutchison & Noy (JDE 2006): sudden stops cost 6-8% of "
+                                      "output in the crisis year beyond a currency crisis")
+    permanent_share: float = lever(70.0, 0.0, 100.0, step=5.0, unit="% of the loss",
+                                   label="Permanent share of the loss",
+                                   help="Share of the potential-output loss never recovered "
+                                        "(hysteresis); the rest recovers at the recovery "
+                                        "speed.",
+                                   source="Cerra & Saxena (AER 2008); IMF WEO Oct 2009 ch. 4: "
+                                          "output ~10% below trend 7 years after crises")
+    recovery: float = lever(20.0, 0.0, 100.0, step=5.0, unit="% per year",
                             label="Recovery speed",
-                            help="Share of the remaining potential-output loss recovered each "
-                                 "year (0 = permanent).",
+                            help="Share of the remaining temporary loss (and of the crisis "
+                                 "risk premium) recovered each year.",
                             source="assumption")
     spillover: float = lever(30.0, 0.0, 100.0, step=5.0, unit="% of the shock",
                              label="Financial spill-over to the other side",
@@ -309,16 +381,19 @@ class SubglobalLevers:
                                "rebalancing')")
     speed: float = lever(0.5, 0.0, 1.0, step=0.05, unit="pp of GDP per pp per year",
                          label="Internal rebalancing speed",
-                         help="Demand added (surplus) or cut (deficit) each year per pp of "
-                              "CA/GDP beyond the band.",
-                         source="assumption")
+                         help="Each year a member with a CA beyond the band shifts its "
+                              "domestic demand (up in surplus, down in deficit) by this share "
+                              "of the excess, up to 10% of GDP; the higher rates that follow "
+                              "appreciate its currency through the exchange-rate block.",
+                         source="assumption (the seed report: members 'would still need ... "
+                                "internal rebalancing')")
     years: int = lever(5, 1, 20, step=1, unit="years", label="Bloc phase-in years",
                        help="Years over which the safeguard and trade creation phase in.",
                        source="assumption")
     us_joins: bool = lever(False, unit="on/off", label="US joins the bloc",
                            help="The US trades freely with the bloc and rebalances with it; "
                                 "US-China tariffs still follow the unilateral levers.",
-                           source="DESIGN.md section 4")
+                           source="the seed report")
 
 
 GROUPS: dict[str, type] = {
@@ -418,13 +493,20 @@ class Scenario:
         for lid, v in values.items():
             lev = LEVERS.get(lid)
             if lev is None:
-                raise ScenarioError(f"{lid}: unknown lever", lid)
+                raise ScenarioError(unknown_lever_message(lid), lid)
             groups[lev.group][lev.name] = validate_value(lev, v)
         kw = {}
         for g, changes in groups.items():
             if changes:
                 kw["global_" if g == "global" else g] = replace(self.group(g), **changes)
         return replace(self, **kw)
+
+
+def unknown_lever_message(lid: str) -> str:
+    """One message for a lever id that does not exist, naming its replacement if retired."""
+    if lid in RETIRED:
+        return f"{lid}: this lever no longer exists; use {RETIRED[lid]}"
+    return f"{lid}: unknown lever"
 
 
 def validate_value(lev: Lever, v: Any) -> Any:
@@ -473,6 +555,11 @@ def scenario_from_dict(data: Any) -> Scenario:
         raise ScenarioError("scenario: expected a table of groups "
                             f"({', '.join(GROUPS)}), got {type(data).__name__}")
     values = {}
+    data = dict(data)
+    version = data.pop("format_version", 1)
+    if isinstance(version, bool) or version not in (1, FORMAT_VERSION):
+        raise ScenarioError(f"format_version: {str(version)[:20]} is not a known scenario "
+                            f"format (expected 1 or {FORMAT_VERSION})", "format_version")
     for g, table in data.items():
         if g not in GROUPS:
             raise ScenarioError(f"{g}: unknown group (expected one of {', '.join(GROUPS)})", g)
@@ -482,7 +569,7 @@ def scenario_from_dict(data: Any) -> Scenario:
         for k, v in table.items():
             lid = f"{g}.{k}"
             if lid not in LEVERS:
-                raise ScenarioError(f"{lid}: unknown lever", lid)
+                raise ScenarioError(unknown_lever_message(lid), lid)
             values[lid] = v
     return Scenario().with_values(values)
 
@@ -539,7 +626,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def dumps_scenario(scn: Scenario, fmt: str = "json") -> str:
-    d = scn.to_dict()
+    d = {"format_version": FORMAT_VERSION, **scn.to_dict()}
     if fmt == "json":
         return json.dumps(d, indent=2) + "\n"
     if fmt == "toml":

@@ -251,7 +251,7 @@ def test_every_view_renders(view):
 
 def test_inadmissible_settings_show_an_error_not_a_traceback():
     at = new_app({"global.horizon": "2100", "global.return_on_nfa": "5",
-                  "global.growth_US": "0", "global.closure": "1",
+                  "global.growth_US": "0", "global.growth_CN": "6", "global.risk_premium": "0",
                   "baseline.follow_projection": "false"})
     no_exceptions(at)
     assert len(at.error) == 1 and "debt spirals" in at.error[0].value

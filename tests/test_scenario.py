@@ -10,7 +10,7 @@ from rebalancing.scenario import MAX_SCENARIO_BYTES, load_scenario, save_scenari
 
 def changed_scenario():
     return Scenario().with_values({
-        "global.horizon": 2050, "global.two_country": True, "global.closure": 0.25,
+        "global.horizon": 2050, "global.two_country": True, "global.monetary_response": 0.5,
         "orderly.kappa": 1.3, "disorderly.side": "CN", "disorderly.timing": "hazard",
         "unilateral.phase_in_years": 1, "subglobal.us_joins": True})
 
@@ -111,7 +111,8 @@ def test_every_lever_has_metadata():
 
 
 @pytest.mark.parametrize("content,name,needle", [
-    (b"[global]\nclosure = 1" + b"0" * 400 + b"\n", "s.toml", "global.closure: 1000"),
+    (b"[global]\nmonetary_response = 1" + b"0" * 400 + b"\n", "s.toml",
+     "global.monetary_response: 1000"),
     (b"a = " + b"[" * 3000 + b"]" * 3000, "s.toml", "nested too deeply"),
     (b'{"a":' * 3000 + b"1" + b"}" * 3000, "s.json", "nested too deeply"),
     (b'{"orderly": {"band": 4, "band": 5}}', "s.json", "key 'band' appears twice"),
@@ -119,3 +120,24 @@ def test_every_lever_has_metadata():
 def test_hostile_files_are_rejected_not_crashing(content, name, needle):
     with pytest.raises(ScenarioError, match=needle):
         parse_scenario(content, name)
+
+
+def test_a_retired_lever_names_its_replacement():
+    """Files and links written before the Taylor rule replaced the closure get one message
+    that says what to use instead."""
+    for make in (lambda: Scenario().with_values({"global.closure": 0.5}),
+                 lambda: parse_scenario(b'{"global": {"closure": 0.5}}', "old.json")):
+        with pytest.raises(ScenarioError, match="global.closure: this lever no longer exists; "
+                                                "use global.monetary_response"):
+            make()
+
+
+def test_files_carry_a_format_version():
+    import json
+    from rebalancing.scenario import FORMAT_VERSION
+    d = json.loads(dumps_scenario(Scenario(), "json"))
+    assert d["format_version"] == FORMAT_VERSION == 2
+    assert parse_scenario(b'{"format_version": 1, "global": {"horizon": 2050}}', "s.json") \
+        == Scenario().with_values({"global.horizon": 2050})
+    with pytest.raises(ScenarioError, match="format_version: 7 is not a known"):
+        parse_scenario(b'{"format_version": 7}', "s.json")

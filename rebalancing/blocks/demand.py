@@ -1,0 +1,67 @@
+"""3.2 Demand: consumption, investment and government, and the goods market of all regions.
+
+    C_i = alpha_i (Y_i + NI_i - T_i) + Cs_i - c_r (r_i - r*_i) Ypot_i
+    I_i = iota_i Ypot_i + extra_i - i_r (r_i - r*_i) Ypot_i
+    G_i = (gamma_i - cut_i) Ypot_i - f_i (Y_i - Ypot_i)  fiscal rule with the path's levers;
+                                                         f_i > 0 only while the policy rate
+                                                         is at its lower bound
+    T_i = theta_i Y_i + sum_j tau_ij M_ij               net taxes incl. tariff revenue
+    Y_i = A_i - M_i + X_i  <=>  Y = B A,  B = mu^T + diag(1 - m)
+
+With the real rate affine in the gap, r = r0 + i1 (Y / Ypot - 1), absorption is affine in
+output, A = k Y + D, and the world goods market is one exact n x n solve per path:
+
+    (I - B diag(k)) Y = B D,  k = (alpha (1 - theta) - (c_r + i_r) i1 - f) / (1 + alpha rt),
+    D = (alpha NI + Cs + Iauto + G0 - (c_r + i_r)(r0 - r*) Ypot + ((c_r + i_r) i1 + f) Ypot)
+        / (1 + alpha rt),
+    rt_i = sum_j tau_ij mu_ij.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..constants import C_RATE, I_RATE, MAX_BLOC_SHIFT
+from ..errors import ModelError
+
+
+def goods_matrix(mu) -> np.ndarray:
+    """B = mu^T + diag(1 - m): column-stochastic map from absorption to output."""
+    n = mu.shape[-1]
+    return np.swapaxes(mu, -1, -2) + (1 - mu.sum(-1))[..., None] * np.eye(n)
+
+
+def solve(mu, tau, alpha, theta, Ypot, D_auto, r0, rstar, i1, f1):
+    """Output and absorption (P, n) of every region, exactly.
+
+    ``D_auto`` = alpha NI + Cs + Iauto + G0 (USD bn); the real rate ``r = r0 + i1 gap``;
+    government spending leans against the gap with ``f1`` (P, n).
+    """
+    eye = np.eye(mu.shape[-1])
+    B = goods_matrix(mu)
+    rt = (tau * mu).sum(-1)
+    scale = 1 + alpha * rt
+    cr = C_RATE + I_RATE
+    k = (alpha * (1 - theta) - cr * i1 - f1) / scale
+    D = (D_auto - cr * (r0 - rstar) * Ypot + (cr * i1 + f1) * Ypot) / scale
+    try:
+        Y = np.linalg.solve(eye - B * k[..., None, :], (B @ D[..., None]))[..., 0]
+    except np.linalg.LinAlgError:
+        raise ModelError("the year's linear system is singular (trade shares out of their "
+                         "admissible range)") from None
+    return Y, k * Y + D
+
+
+def internal_rebalancing(shift_prev, ca_ratio_prev, speed, band, rules_on: bool):
+    """The bloc's rule: members with a CA/GDP beyond the band shift domestic demand by
+    ``speed`` times the excess a year (up in surplus, down in deficit), bounded."""
+    if not rules_on:
+        return shift_prev
+    excess = ca_ratio_prev - np.clip(ca_ratio_prev, -band, band)
+    return np.clip(shift_prev + speed * excess, -MAX_BLOC_SHIFT, MAX_BLOC_SHIFT)
+
+
+def rate_terms(r, rstar, Ypot):
+    """Interest-rate effects on consumption and investment, USD bn: (-c_r, -i_r) (r - r*) Ypot."""
+    x = (r - rstar) * Ypot
+    return -C_RATE * x, -I_RATE * x

@@ -1,0 +1,72 @@
+"""3.1 Supply: potential output from published real growth, crisis losses, tariff costs.
+
+    Ypot_i(t) = Ytrend_i(t) (1 - loss_i(t)) (1 - cost_i(t))
+    Ytrend_i(t) = Ytrend_i(t-1) (1 + g_i(t))
+    loss_i(t) = L0 (s + (1 - s) (1 - rec)^(t - t_c))            for t >= t_c (crisis year)
+    cost_i(t) = cost_i(t-1) + speed (beta (etr_i(t) - etr_i(2024)) - cost_i(t-1))
+    etr_i = sum_j w_ij tau_ij,  w_ij = mubar_ij / sum_k mubar_ik    (base import weights)
+
+Growth is real: WEO October 2025 for 2025-26, then linear to the long-run rate by 2030.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..constants import ANCHOR_END_YEAR, GROWTH_ANCHORS, TARIFF_COST_SPEED
+
+
+def growth_path(years: np.ndarray, regions, long_run: np.ndarray) -> np.ndarray:
+    """Real growth of potential output, (T, n) fractions; 0 in the base year.
+
+    Published anchors (:data:`~rebalancing.constants.GROWTH_ANCHORS`) where they exist, then
+    a straight line from the last anchor to the long-run rate in ``ANCHOR_END_YEAR``.
+    """
+    g = np.zeros((len(years), len(regions)))
+    for i, r in enumerate(regions):
+        anchors = GROWTH_ANCHORS[r]
+        last_year = max(anchors)
+        for t, y in enumerate(years):
+            if t == 0:
+                continue
+            if y in anchors:
+                g[t, i] = anchors[y] / 100
+            elif y >= ANCHOR_END_YEAR:
+                g[t, i] = long_run[i]
+            else:
+                w = (y - last_year) / (ANCHOR_END_YEAR - last_year)
+                g[t, i] = (1 - w) * anchors[last_year] / 100 + w * long_run[i]
+    return g
+
+
+def import_weights(mubar: np.ndarray) -> np.ndarray:
+    """w_ij: each supplier's share of a region's base-year imports (rows sum to 1)."""
+    return mubar / mubar.sum(-1, keepdims=True)
+
+
+def effective_tariff(tau: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Import-weighted average tariff a region levies, fraction: sum_j w_ij tau_ij."""
+    return (tau * weights).sum(-1)
+
+
+def tariff_cost(cost_prev: np.ndarray, etr: np.ndarray, etr0: np.ndarray,
+                beta: float) -> np.ndarray:
+    """Long-run efficiency cost of own tariffs, fraction of potential, adjusting gradually.
+
+    ``beta`` is the loss of potential (fraction) per unit rise of the effective tariff rate
+    (0.03 = 0.03% of GDP per percentage point; Yale Budget Lab 2025).
+    """
+    return cost_prev + TARIFF_COST_SPEED * (beta * (etr - etr0) - cost_prev)
+
+
+def crisis_loss(L0: np.ndarray, permanent: float, recovery: float,
+                since: np.ndarray) -> np.ndarray:
+    """Level loss of potential after a crisis, fraction: the permanent share stays (hysteresis),
+    the rest is recovered at ``recovery`` a year. ``since`` < 0 (no crisis yet) gives 0."""
+    fade = permanent + (1 - permanent) * (1 - recovery) ** np.maximum(since, 0)
+    return np.where(since >= 0, L0 * fade, 0.0)
+
+
+def potential(Ytrend: np.ndarray, loss: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Ypot = Ytrend (1 - loss) (1 - cost)."""
+    return Ytrend * (1 - loss) * (1 - cost)

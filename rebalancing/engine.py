@@ -1,0 +1,415 @@
+"""The engine: the year loop over the blocks of docs/model.md section 3, batched over paths.
+
+Each year, for every path at once (arrays (P, n)):
+
+1. supply (3.1): potential output from real growth, crisis losses and tariff costs;
+2. exchange rates (3.5): real UIP on last year's real-rate gaps and this year's risk premia,
+   the orderly and bloc rules moving the equilibrium; trade responds with a lag;
+3. trade shares (3.2): tariffs, diversion, relative prices, the status quo's drift;
+4. prices (3.3) and monetary policy (3.4): the parts known before output is;
+5. the goods market (3.2): one exact linear solve, with the rate held at its bounds and a
+   crisis's financing floor found exactly (3.7);
+6. booking (section 2) and external stocks (3.6): the accounts, valuation, positions.
+
+Everything within a year is linear in output, so every identity holds to rounding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from .blocks import crisis, demand, exchange, policy, prices, stocks, supply, trade
+from .calibration import Calibration
+from .constants import CUT_FADE, FISCAL_AT_FLOOR, MAX_CRISIS_CUT_PCT, PI_TARGET, R_NEUTRAL
+from .errors import ModelError
+from .paths import PathSpec
+
+__all__ = ["ModelError", "Params", "Solution", "derive_params", "run", "YearInputs", "State",
+           "initial_state", "year_inputs", "step"]
+
+
+@dataclass(frozen=True)
+class Params:
+    """Behavioural parameters: calibrated (per region) and from the scenario's levers."""
+
+    alpha: np.ndarray       # propensity to consume out of disposable income
+    theta: np.ndarray       # net tax rate on GDP (excl. tariff revenue)
+    gamma: np.ndarray       # G / Ypot
+    iota: np.ndarray        # I / Ypot
+    q: np.ndarray           # base-year net income gap, fraction of Ypot
+    mubar: np.ndarray       # base-year import shares (n, n)
+    tau0: np.ndarray        # base-year tariffs (n, n)
+    dom0: np.ndarray        # base-year domestic share of demand
+    weights: np.ndarray     # base-year GDP shares (world means of exchange rates)
+    import_w: np.ndarray    # base-year supplier weights (effective tariff rates)
+    pi_target: np.ndarray
+    r_neutral: np.ndarray
+    rp0: np.ndarray         # base-year risk premium (priced in the 2024 exchange rates)
+    growth: np.ndarray      # (T, n) real growth of potential
+    r_nfa: float
+    eps: float
+    eta: float
+    switching: float
+    diversion: float
+    rerouting: float
+    monetary: float
+    rp_slope: float
+    tariff_cost: float
+
+
+def derive_params(cal: Calibration, *, years, long_run_growth, r_nfa, eps, eta, switching,
+                  diversion, rerouting, monetary, rp_slope, tariff_cost) -> Params:
+    """Invert the behavioural equations at the base year (output at potential, rates at
+    neutral, inflation at target)."""
+    mubar = cal.mu
+    rt0 = (cal.tariff0 * mubar).sum(axis=1)
+    T0 = cal.public_saving + cal.G                 # public saving = T - G
+    theta = (T0 - rt0 * cal.A) / cal.Y
+    alpha = cal.C / (cal.Y + cal.NI - T0)
+    rp_base = exchange.risk_premium(cal.NFA_prev, cal.Y, rp_slope, 0.0)
+    region = np.array
+    return Params(
+        alpha=alpha, theta=theta, gamma=cal.G / cal.Y, iota=cal.I / cal.Y,
+        q=(cal.NI - r_nfa * cal.NFA_prev) / cal.Y, mubar=mubar, tau0=cal.tariff0, dom0=1.0 - mubar.sum(-1),
+        weights=cal.Y / cal.Y.sum(), import_w=supply.import_weights(mubar),
+        pi_target=region([PI_TARGET[r] for r in cal.regions]),
+        r_neutral=region([R_NEUTRAL[r] for r in cal.regions]), rp0=rp_base,
+        growth=supply.growth_path(years, cal.regions, np.asarray(long_run_growth, float)),
+        r_nfa=r_nfa, eps=eps, eta=eta, switching=switching, diversion=diversion,
+        rerouting=rerouting, monetary=monetary, rp_slope=rp_slope, tariff_cost=tariff_cost)
+
+
+@dataclass
+class State:
+    """What a year hands to the next, (P, n) unless noted."""
+
+    Ytrend: np.ndarray
+    Y: np.ndarray
+    gap: np.ndarray
+    ca_ratio: np.ndarray
+    nfa: np.ndarray
+    A_pos: np.ndarray       # (P, n, K) gross assets by currency
+    L_pos: np.ndarray       # (P, n, K) gross liabilities by currency
+    pi: np.ndarray
+    i: np.ndarray
+    rgap: np.ndarray        # real rate less neutral, smoothed (what currency markets price)
+    rn: np.ndarray          # the central bank's neutral-rate estimate
+    w: np.ndarray           # log consumer prices / GDP deflator
+    logp: np.ndarray
+    logp_eff: np.ndarray
+    qbar: np.ndarray
+    bloc_shift: np.ndarray  # bloc members' internal-rebalancing demand shift, share of Ypot
+    cost: np.ndarray        # tariff efficiency cost
+    crisis_rp: np.ndarray
+    collapse: np.ndarray    # (P,) investment collapse of the crisis country, fraction of potential
+    L0: np.ndarray          # crisis level loss of potential
+    survival: np.ndarray    # (P,)
+    crisis_year: np.ndarray  # (P,) int, 0 = none
+    floor_from: np.ndarray  # (P,) CA/GDP before the crisis
+    cut: np.ndarray         # (P,) forced demand cut, % of the crisis country's potential
+    rationed: np.ndarray    # (P, n) bool: the region's demand was rationed by markets
+
+    def take(self, idx) -> State:
+        """The state of the paths ``idx`` (repeats allowed: Newton steps stack variants)."""
+        return State(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
+
+
+def initial_state(cal: Calibration, prm: Params, P: int) -> State:
+    """End-2023: steady state at the base-year ratios."""
+    n = cal.n
+
+    def rep(a):
+        return np.broadcast_to(np.asarray(a, float), (P,) + np.shape(a)).copy()
+
+    zeros = np.zeros((P, n))
+    return State(
+        Ytrend=rep(cal.Y), Y=rep(cal.Y), gap=zeros.copy(), ca_ratio=rep(cal.CA / cal.Y),
+        nfa=rep(cal.NFA_prev), A_pos=rep(cal.assets), L_pos=rep(cal.liabilities),
+        pi=rep(prm.pi_target), i=rep(prm.r_neutral + prm.pi_target), rgap=zeros.copy(),
+        rn=rep(prm.r_neutral), w=zeros.copy(), logp=zeros.copy(), logp_eff=zeros.copy(),
+        qbar=zeros.copy(), bloc_shift=zeros.copy(), cost=zeros.copy(), crisis_rp=zeros.copy(), collapse=np.zeros(P),
+        L0=zeros.copy(), survival=np.ones(P), crisis_year=np.zeros(P, dtype=int),
+        floor_from=np.zeros(P), cut=np.zeros(P), rationed=np.zeros((P, n), dtype=bool))
+
+
+@dataclass
+class YearInputs:
+    """The exogenous inputs of one year for P paths (slices of the path arrays)."""
+
+    year: int
+    t: int
+    mu0: np.ndarray          # (P, n, n)
+    tau: np.ndarray          # (P, n, n)
+    c_shift: np.ndarray      # (P, n)
+    g_cut: np.ndarray
+    i_extra: np.ndarray
+    i_shift: np.ndarray
+    rule_kappa: np.ndarray
+    rule_band: np.ndarray
+    bloc_speed: np.ndarray
+    bloc_band: np.ndarray
+    crisis: np.ndarray       # (P,) bool
+    drift: np.ndarray        # (P, n, 2): consumption shift (share of potential), log
+    #                          equilibrium real exchange rate
+
+    def take(self, idx) -> YearInputs:
+        kw = {f.name: getattr(self, f.name) for f in fields(self)}
+        for k, v in kw.items():
+            if isinstance(v, np.ndarray):
+                kw[k] = v[idx]
+        return YearInputs(**kw)
+
+
+def year_inputs(spec: PathSpec, mu0: np.ndarray, t: int, drift: np.ndarray | None) -> YearInputs:
+    P, n = len(spec.names), spec.tau.shape[-1]
+    d = np.zeros((P, n, 2)) if drift is None else np.broadcast_to(drift[t], (P, n, 2)).copy()
+    return YearInputs(
+        year=int(spec.years[t]), t=t, mu0=mu0[:, t], tau=spec.tau[:, t],
+        c_shift=spec.c_shift[:, t], g_cut=spec.g_cut[:, t], i_extra=spec.i_extra[:, t],
+        i_shift=spec.i_shift[:, t],
+        rule_kappa=spec.rule_kappa, rule_band=spec.rule_band, bloc_speed=spec.bloc_speed,
+        bloc_band=spec.bloc_band, crisis=spec.crisis, drift=d)
+
+
+@dataclass
+class Solution:
+    """Raw arrays of a run, shapes (P, T, n) unless noted."""
+
+    years: np.ndarray
+    Y: np.ndarray
+    Ypot: np.ndarray
+    C: np.ndarray
+    I: np.ndarray  # noqa: E741 (the national-accounts symbol)
+    G: np.ndarray
+    trade: np.ndarray        # (P, T, n, n) imports of i from j
+    T: np.ndarray
+    NI: np.ndarray
+    NFA: np.ndarray
+    NFA_prev: np.ndarray
+    VAL: np.ndarray          # valuation change of net foreign assets
+    A_pos: np.ndarray        # (P, T, n, K) gross assets by currency, end of year
+    L_pos: np.ndarray        # (P, T, n, K) gross liabilities by currency
+    logp: np.ndarray
+    pi: np.ndarray           # inflation, fraction
+    i: np.ndarray            # policy rate, fraction
+    r: np.ndarray            # ex-ante real rate, fraction
+    w: np.ndarray            # log consumer prices / GDP deflator
+    cut: np.ndarray          # crisis demand cut, USD bn (same for every region column)
+    shortfall: np.ndarray    # USD bn by which the crisis CA stays below its floor
+    drift: np.ndarray        # (P, T, n, 2) status-quo shifts
+    Cshift: np.ndarray       # consumption shifts (policy, drift, crisis cut), USD bn
+    Crate: np.ndarray        # interest-rate term of consumption, USD bn
+    alpha: np.ndarray        # (n,) propensity to consume, for the behavioural residuals
+    theta: np.ndarray        # (n,) net tax rate on GDP
+    tau: np.ndarray          # (P, T, n, n)
+    crisis_year: np.ndarray  # (P,) int, 0 = none
+
+
+def _market(prm, inp, mu, alpha_w, Ypot, D_auto, i0, i1, pi_e):
+    """Goods market with the policy rate held at its bounds where the rule would cross them
+    (and fiscal policy leaning against the gap where the rate is at its lower bound): each
+    round is an exact solve, at most n + 1 rounds."""
+    for _ in range(mu.shape[-1] + 1):
+        f1 = np.where(policy.at_floor(i0, i1), FISCAL_AT_FLOOR, 0.0)
+        Y, A = demand.solve(mu, inp.tau, alpha_w, prm.theta, Ypot, D_auto, i0 - pi_e,
+                            prm.r_neutral, i1, f1)
+        i0, i1, changed = policy.bound(i0, i1, Y / Ypot - 1)
+        if not changed:
+            break
+    return Y, A, i0, i1, f1
+
+
+def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State, dict]:
+    """One year for every path: the blocks in order, then the accounts. Returns the state
+    for next year and the year's record (arrays (P, n))."""
+    t, year = inp.t, inp.year
+    P, n = s.Y.shape
+    c, o = spec.crisis_side, spec.crisis_other
+    rules_on = t > 0 and year >= spec.rule_start
+
+    # --- 3.7 crisis onset (fixed year, or the median year of the US-side hazard)
+    survival, crisis_year, floor_from = s.survival, s.crisis_year, s.floor_from
+    crisis_rp, collapse, L0 = s.crisis_rp * (1 - spec.recovery), s.collapse, s.L0
+    collapse = collapse * (1 - spec.recovery)
+    if t > 0 and inp.crisis.any():
+        waiting = inp.crisis & (crisis_year == 0)
+        if spec.crisis_fixed_year is not None:
+            starts = waiting & (year == spec.crisis_fixed_year)
+        else:
+            survival = crisis.hazard(survival, s.nfa[:, c], s.Y[:, c], spec.hazard_base,
+                                     spec.hazard_slope, waiting & rules_on)
+            starts = waiting & (survival <= 0.5)
+        if starts.any():
+            crisis_year = np.where(starts, year, crisis_year)
+            L0, crisis_rp, collapse = L0.copy(), crisis_rp.copy(), collapse.copy()
+            L0[starts, c] = spec.output_loss
+            crisis_rp[starts, c] = crisis.premium_for_fall(spec.currency_fall)
+            floor_from = np.where(starts, s.ca_ratio[:, c], floor_from)
+            if spec.crisis_side_name == "CN":
+                collapse[starts] = spec.cn_investment_collapse
+    since = np.where(crisis_year > 0, year - crisis_year, -1)
+
+    # --- 3.1 supply
+    Ytrend = s.Ytrend * (1 + prm.growth[t])
+    cost = supply.tariff_cost(s.cost, supply.effective_tariff(inp.tau, prm.import_w),
+                              supply.effective_tariff(prm.tau0, prm.import_w),
+                              prm.tariff_cost)
+    loss = np.zeros((P, n))
+    loss[:, c] = supply.crisis_loss(L0[:, c], spec.permanent_share, spec.recovery, since)
+    Ypot = supply.potential(Ytrend, loss, cost)
+
+    # --- 3.5 exchange rates; trade follows with a lag
+    qbar = exchange.policy_equilibrium(s.qbar, s.ca_ratio, inp.rule_kappa, inp.rule_band,
+                                       rules_on)
+    rp = exchange.risk_premium(s.nfa, s.Y, prm.rp_slope, crisis_rp) - prm.rp0
+    logp = exchange.real_exchange_rates(qbar + inp.drift[..., 1], s.rgap, rp, prm.weights)
+    logp_eff = exchange.switching(s.logp_eff, logp, prm.switching)
+
+    # --- 3.2 trade shares
+    v = trade.relative_price_weights(inp.mu0, logp_eff, prm.eta)
+    mu = trade.armington(v, prm.dom0)
+
+    # --- 3.3 prices and 3.4 policy: the parts known before output
+    w = prices.consumer_price_wedge(inp.tau, prm.tau0, logp, prm.mubar)
+    pi_e = prices.expected_inflation(s.pi, prm.pi_target)
+    dw = w - s.w
+    # While markets ration credit the gap is not one rates can close: no learning from it.
+    rn = policy.learn_neutral(s.rn, np.where(s.rationed, 0.0, s.gap), prm.monetary, s.i)
+    i0, i1 = policy.rule(s.i, rn, pi_e + dw, prm.pi_target, prm.monetary)
+
+    # --- 3.2 autonomous demand (with the bloc's internal rebalancing); 3.6 net income
+    bloc_shift = demand.internal_rebalancing(s.bloc_shift, s.ca_ratio, inp.bloc_speed,
+                                             inp.bloc_band, rules_on)
+    NI = stocks.net_income(prm.q, Ypot, prm.r_nfa, s.nfa)
+    G = (prm.gamma - inp.g_cut) * Ypot
+    I_auto = (prm.iota + inp.i_shift) * Ypot + inp.i_extra
+    I_auto[:, c] -= collapse * Ypot[:, c]
+    I_auto[:, o] -= spec.spillover * collapse * Ypot[:, o]
+    Cs = (inp.c_shift + inp.drift[..., 0] + bloc_shift) * Ypot
+    alpha_w = prm.alpha * np.exp(-w)    # consumption out of income in consumer prices
+    D_auto = alpha_w * NI + Cs + I_auto + G
+
+    # --- 3.7 financing constraint (deficit side): CA >= floor Y, found exactly; after it
+    # lifts, the forced cut fades (credit returns gradually)
+    cut = np.where(since >= spec.constraint_years, s.cut * (1 - CUT_FADE), 0.0)
+    shortfall = np.zeros(P)
+    binding = (inp.crisis & (since >= 0) & (since < spec.constraint_years)
+               & (spec.crisis_side_name == "US"))
+    unit = np.zeros((P, n))
+    unit[:, c] = -0.01 * Ypot[:, c]                        # a cut of 1% of potential
+    unit[:, o] = -spec.spillover * 0.01 * Ypot[:, o]
+    if binding.any():
+        floor = crisis.floor_path(floor_from, spec.ca_floor, since, spec.adjustment_years,
+                                  spec.floor_scale)
+
+        def excess(cut_):
+            Y_, A_, _, _, _ = _market(prm, inp, mu, alpha_w, Ypot, D_auto + cut_[:, None] * unit,
+                                   i0, i1, pi_e)
+            M_ = mu * A_[..., None]
+            ca = M_.sum(-2)[:, c] - M_.sum(-1)[:, c] + NI[:, c]
+            return ca - floor * Y_[:, c]
+
+        binding &= excess(cut) < 0
+        cut = crisis.find_cut(excess, binding, MAX_CRISIS_CUT_PCT)
+        shortfall = np.where(binding, np.maximum(0.0, -excess(cut)), 0.0)
+    D_auto = D_auto + cut[:, None] * unit
+    Y, A, i0, i1, f1 = _market(prm, inp, mu, alpha_w, Ypot, D_auto, i0, i1, pi_e)
+
+    # --- booking (section 2): the accounts
+    gap = Y / Ypot - 1
+    pi = prices.phillips(pi_e, dw, gap)
+    i = i0 + i1 * gap
+    r = i - pi_e
+    Crate, Irate = demand.rate_terms(r, prm.r_neutral, Ypot)
+    cut_bn = cut * 0.01 * Ypot[:, c]
+    base = spec.absorption_shares                       # (3,) C, I, G of the crisis country
+    I = I_auto + Irate                                  # noqa: E741
+    I[:, c] -= cut_bn * base[1]
+    I[:, o] -= spec.spillover * cut * 0.01 * Ypot[:, o]
+    G = G - f1 * (Y - Ypot)                             # the fiscal response at the bound
+    G[:, c] -= cut_bn * base[2]
+    Cs = Cs.copy()
+    Cs[:, c] -= cut_bn * base[0]
+    C = A - I - G
+    M = mu * A[..., None]
+    Tax = prm.theta * Y + (inp.tau * mu).sum(-1) * A
+    CA = M.sum(-2) - M.sum(-1) + NI
+
+    # --- 3.6 external stocks: valuation at this year's exchange rates, then the flows
+    if t == 0:
+        A_pos, L_pos, VAL = s.A_pos, s.L_pos, np.zeros((P, n))
+        NFA = s.nfa + CA
+    else:
+        e_ratio = exchange.dollar_values(logp) / exchange.dollar_values(s.logp)
+        A_pos, L_pos, VAL = stocks.revalue(s.A_pos, s.L_pos, e_ratio)
+        A_pos, L_pos = stocks.finance(A_pos, L_pos, CA)
+        NFA = s.nfa + CA + VAL
+    _admissible(spec, year, Y=Y, C=C, I=I, G=G, mu=mu, nfa_ratio=s.nfa / s.Y)
+
+    new = State(Ytrend=Ytrend, Y=Y, gap=gap, ca_ratio=CA / Y, nfa=NFA, A_pos=A_pos,
+                L_pos=L_pos, pi=pi, i=i, rgap=exchange.smooth_rate_gap(s.rgap, r - prm.r_neutral), rn=rn, w=w, logp=logp,
+                logp_eff=logp_eff, qbar=qbar, bloc_shift=bloc_shift, cost=cost, crisis_rp=crisis_rp,
+                collapse=collapse, L0=L0, survival=survival, crisis_year=crisis_year,
+                floor_from=floor_from, cut=cut,
+                rationed=np.zeros((P, n), dtype=bool) | ((cut > 0)[:, None]
+                                                         & (np.arange(n) == c)))
+    record = dict(Y=Y, Ypot=Ypot, C=C, I=I, G=G, trade=M, T=Tax, NI=NI, NFA=NFA,
+                  NFA_prev=s.nfa, VAL=VAL, A_pos=A_pos, L_pos=L_pos, logp=logp, pi=pi, i=i,
+                  r=r, w=w, Cshift=Cs, Crate=Crate, drift=inp.drift,
+                  cut=np.broadcast_to(cut_bn[:, None], (P, n)),
+                  shortfall=np.broadcast_to(shortfall[:, None], (P, n)))
+    return new, record
+
+
+def run(cal: Calibration, prm: Params, spec: PathSpec, *, drift: np.ndarray | None = None,
+        qbar_extra: np.ndarray | None = None) -> Solution:
+    """Simulate all paths of ``spec`` from the base year to the horizon.
+
+    ``drift`` (T, n, 2): the status quo's shifts, applied to every path: consumption as a
+    share of potential ([..., 0]) and the log equilibrium real exchange rate ([..., 1]).
+    ``qbar_extra`` (P, T, n): per-path equilibrium exchange-rate shifts on top (the status
+    quo's search, :mod:`rebalancing.drift`, solves its trial paths this way).
+    """
+    years = spec.years
+    P, T = len(spec.names), len(years)
+    size = trade.size_index(prm.growth)
+    mu0 = trade.trade_shares(cal.trade, cal.A, cal.Y, size, spec.tau, cal.tariff0, prm.eps,
+                             prm.diversion, prm.rerouting, spec.share_factor)
+    s = initial_state(cal, prm, P)
+    records = []
+    for t in range(T):
+        inp = year_inputs(spec, mu0, t, drift)
+        if qbar_extra is not None:
+            inp.drift = inp.drift.copy()
+            inp.drift[..., 1] += qbar_extra[:, t]
+        s, rec = step(prm, spec, inp, s)
+        records.append(rec)
+    out = {k: np.stack([rec[k] for rec in records], axis=1) for k in records[0]}
+    return Solution(years=years, tau=spec.tau, crisis_year=s.crisis_year, alpha=prm.alpha,
+                    theta=prm.theta, **out)
+
+
+def _admissible(spec: PathSpec, year, *, mu, nfa_ratio, **arrays) -> None:
+    """Raise ModelError if any account is non-finite or a level is not positive."""
+    regions = spec.regions
+    bad = ~np.isfinite(mu).all(axis=(-1, -2)) | (mu.sum(-1) >= 1).any(-1)
+    if bad.any():
+        p = int(np.argmax(bad))
+        i = int(np.argmax(mu[p].sum(-1) >= 1))
+        raise ModelError(f"path {spec.names[p]}, region {regions[i]}, year {year}: the domestic "
+                         "share of demand is not positive")
+    for name, v in arrays.items():
+        bad = ~np.isfinite(v) | (v <= 0)
+        if bad.any():
+            p, i = map(int, np.argwhere(bad)[0])
+            why = ""
+            if nfa_ratio[p, i] < -1.5:
+                why = (f" (net foreign assets have reached {100 * nfa_ratio[p, i]:.0f}% of "
+                       "GDP: with the return on net foreign assets above growth the debt "
+                       "spirals; lower the return on net foreign assets, raise growth or "
+                       "shorten the horizon)")
+            raise ModelError(f"path {spec.names[p]}, region {regions[i]}, year {year}: "
+                             f"{name} = {v[p, i]:.6g} is not a positive finite number{why}")
+
