@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 
 from .data import DataError
-from .identities import IdentityError
 from .errors import ModelError
+from .identities import IdentityError
 from .paths import PATHS
 from .scenario import LEVERS, Scenario, ScenarioError, load_scenario, save_scenario
 

@@ -3,7 +3,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rebalancing import LEVERS, Scenario, simulate
 from rebalancing.history import (
     PROJECTED,
     history_frame,

@@ -134,6 +134,7 @@ def test_a_retired_lever_names_its_replacement():
 
 def test_files_carry_a_format_version():
     import json
+
     from rebalancing.scenario import FORMAT_VERSION
     d = json.loads(dumps_scenario(Scenario(), "json"))
     assert d["format_version"] == FORMAT_VERSION == 2
