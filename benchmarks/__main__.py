@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = tempfile.mkdtemp(prefix="bench-floor-")
     try:
         import rebalancing as rb
+
         from .common import FLOOR_CLOSURES, PICKLE_ENV
         pkl = os.path.join(tmp, "floor_results.pkl")
         with open(pkl, "wb") as f:
@@ -155,9 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     order = ["engine_4", "engine_4_cold", "engine_4_move", "engine_2", "engine_2_cold", "app_rerun",
              "browser_keypress", "cold_start", "memory_1", "memory_10", "browser",
              "scaling_horizon", "scaling_scenarios"]
-    labels = {"engine_4": "1", "engine_4_cold": "1i", "engine_4_move": "1m", "engine_2": "2", "engine_2_cold": "2i",
-              "app_rerun": "3", "browser_keypress": "4", "cold_start": "5", "memory_1": "6a",
-              "memory_10": "6b", "browser": "4-6", "scaling_horizon": "7a",
+    labels = {"engine_4": "1", "engine_4_cold": "1i", "engine_4_move": "1m", "engine_2": "2",
+              "engine_2_cold": "2i", "app_rerun": "3", "browser_keypress": "4", "cold_start": "5",
+              "memory_1": "6a", "memory_10": "6b", "browser": "4-6", "scaling_horizon": "7a",
               "scaling_scenarios": "7b"}
     rows.sort(key=lambda r: order.index(r.id) if r.id in order else len(order))
 
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "mode": "quick" if args.quick else "full", "config": {
             k: ({str(a): b for a, b in val.items()} if isinstance(val, dict) else val)
             for k, val in cfg.items()},

@@ -52,6 +52,7 @@ class _SimulateCounter:
 def _time_reruns(path, reps: int, clear_caches: bool) -> tuple[list[float], dict]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
+
     from rebalancing.results import _status_quo_drift
 
     at = AppTest.from_file(str(path), default_timeout=60)
@@ -100,8 +101,9 @@ def rerun_row(pickle_path: str, reps: int) -> Row:
                                "parity); after all 20 are used, st.cache_data.clear() and "
                                "rebalancing.results._status_quo_drift.cache_clear() so every "
                                "timed app rerun runs the model as on a first visit",
-                     "floor": "AppTest of benchmarks/floor_app.py: same 6 compare figures "
-                              "and 2030/2035 headline tables from 2 precomputed Results"})
+                     "floor_method": "AppTest of benchmarks/floor_app.py: same 6 compare "
+                                     "figures and 2030/2035 headline tables from 2 "
+                                     "precomputed Results"})
     log(f"app rerun: {row.measured['median'] * 1e3:.0f} ms vs floor "
         f"{row.floor['median'] * 1e3:.0f} ms; simulate calls "
         f"{app_info['simulate_calls_during_timed_reruns']}/{reps}")

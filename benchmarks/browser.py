@@ -223,8 +223,10 @@ def browser_rows(browser, floor_env: dict, *, cold_reps: int, memory_reps: int,
             res[name].append(_session(browser, APPS[name], floor_env if name == "floor" else None,
                                       memory=r < memory_reps))
             log(f"browser {name} repeat {r + 1}: cold {res[name][-1]['cold']:.2f} s")
-    get = lambda name, k: [x for d in res[name] if k in d  # noqa: E731
-                           for x in (d[k] if isinstance(d[k], list) else [d[k]])]
+    def get(name, k):
+        return [x for d in res[name] if k in d
+                for x in (d[k] if isinstance(d[k], list) else [d[k]])]
+
     rows = [
         Row("browser_keypress", "browser: ArrowRight on closure slider -> chart_ca redrawn",
             "ms", 1e3, measured=stats(get("app", "presses")),

@@ -7,10 +7,10 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,7 +70,8 @@ class Row:
     def cell(self, s: dict | None) -> str:
         if not s:
             return "-"
-        f = lambda v: _fmt(v * self.scale)  # noqa: E731
+        def f(v):
+            return _fmt(v * self.scale)
         return f"{f(s['median'])} {self.unit} [{f(s['min'])}, {f(s['max'])}] n={s['n']}"
 
     def markdown(self, k: int) -> str:
@@ -85,10 +86,13 @@ class Row:
                 f"| {ratio} | {target} | {verdict} |")
 
     def to_json(self) -> dict:
-        conv = lambda s: None if s is None else {  # noqa: E731
-            **{k: (v * self.scale if k in ("median", "min", "max") else v)
-               for k, v in s.items() if k != "samples"},
-            "samples": [v * self.scale for v in s["samples"]]}
+        def conv(s):
+            if s is None:
+                return None
+            return {**{k: (v * self.scale if k in ("median", "min", "max") else v)
+                       for k, v in s.items() if k != "samples"},
+                    "samples": [v * self.scale for v in s["samples"]]}
+
         return {"id": self.id, "what": self.what, "unit": self.unit,
                 "measured": conv(self.measured), "floor": conv(self.floor),
                 "ratio": self.ratio, "target_ratio_max": self.target,

@@ -91,7 +91,7 @@ def engine_row(rid: str, what: str, values: dict, *, reps: int, floor_reps: int,
     rb.simulate(scn)                                       # warm-up: drift, fits, calibration
     with SolveCounter() as cnt:
         res = rb.simulate(scn)
-    samples = repeat(lambda: rb.simulate(scn), reps)
+    samples = repeat(lambda scn=scn: rb.simulate(scn), reps)
 
     _, prm = _calibrated(scn)
     M, rhs, Y = engine_systems(res, prm)
@@ -166,7 +166,7 @@ def horizon_scaling(horizons=(10, 25, 50, 100), reps: int = 10) -> Row:
         t0 = time.perf_counter()
         rb.simulate(scn)                       # warm-up (status-quo drift for this horizon)
         first = time.perf_counter() - t0
-        s = stats(repeat(lambda: rb.simulate(scn), reps))
+        s = stats(repeat(lambda scn=scn: rb.simulate(scn), reps))
         xs.append(h)
         meds.append(s["median"])
         per[str(h)] = {"median_ms": s["median"] * 1e3, "min_ms": s["min"] * 1e3,
@@ -221,9 +221,9 @@ def batch_scaling(ns=(1, 100, 10000), reps: dict | None = None, limit_s: float =
             break
         k = reps.get(n, 3)
         if first > 5.0:        # expensive: the warm-up run counts as one of the k samples
-            s = stats(repeat(lambda: run(cal, prm, big), k - 1) + [first])
+            s = stats(repeat(lambda big=big: run(cal, prm, big), k - 1) + [first])
         else:
-            s = stats(repeat(lambda: run(cal, prm, big), k))
+            s = stats(repeat(lambda big=big: run(cal, prm, big), k))
         xs.append(n)
         meds.append(s["median"])
         per[str(n)] = {"paths": n * len(PATHS), "median_ms": s["median"] * 1e3,

@@ -7,6 +7,7 @@ and return ``plotly.graph_objects.Figure``; they hold no model logic.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -49,7 +50,7 @@ class Style:
                                  # the full page (presentation); conservative for exports
 
     @classmethod
-    def presentation(cls) -> "Style":
+    def presentation(cls) -> Style:
         return cls(font_size=20, height=520, legend_width=1100)
 
 

@@ -1,4 +1,5 @@
-"""Command line: ``python -m rebalancing {defaults,run,levers} ...``.
+"""Command line: ``python -m rebalancing {defaults,run,levers,history,data} ...``, also installed
+as the console script ``rebalancing`` (pyproject.toml), which does the same.
 
     python -m rebalancing defaults --out scenario.json
     python -m rebalancing run [--scenario FILE] [--two-country] [--paths a,b] [--horizon Y]
@@ -20,8 +21,8 @@ import sys
 from pathlib import Path
 
 from .data import DataError
-from .identities import IdentityError
 from .errors import ModelError
+from .identities import IdentityError
 from .paths import PATHS
 from .scenario import LEVERS, Scenario, ScenarioError, load_scenario, save_scenario
 
@@ -53,8 +54,10 @@ def _horizon_arg(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # The console script `rebalancing` (pyproject.toml) and `python -m rebalancing` are one CLI.
+    script = Path(sys.argv[0]).name == "rebalancing"
     ap = argparse.ArgumentParser(
-        prog="python -m rebalancing",
+        prog="rebalancing" if script else "python -m rebalancing",
         description="Exact multi-region accounting model of US-China rebalancing.")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -103,7 +106,7 @@ def _run(args) -> int:
     if args.horizon:
         changes["global.horizon"] = args.horizon
     scn = scn.with_values(changes)
-    from .export import write_results   # pandas import only where needed
+    from .export import write_results  # pandas import only where needed
     from .results import simulate
     res = simulate(scn, args.paths)
     csv_path, meta = write_results(res, args.out)

@@ -21,12 +21,24 @@ import math
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from .errors import RebalancingError
 
-#: Default data folder: ``data/`` at the project root, beside the package.
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+def _default_data_dir() -> Path:
+    """The shipped data: ``rebalancing/data/`` inside an installed wheel (package data, mapped
+    from the repository's top-level ``data/`` at build time), else ``data/`` at the top of the
+    checkout, beside the package (a source tree or an editable install)."""
+    packaged = Path(str(resources.files("rebalancing") / "data"))
+    if (packaged / "macro_history.csv").is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+#: Default data folder (see :func:`_default_data_dir`); ``$REBALANCING_DATA_DIR`` overrides it.
+DEFAULT_DATA_DIR = _default_data_dir()
 
 #: Largest data file accepted (bytes): the shipped history is ~150 kB.
 MAX_FILE_BYTES = 20_000_000

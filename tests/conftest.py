@@ -1,14 +1,8 @@
-"""Shared fixtures. The project root is put on sys.path so tests run from a clean clone."""
-import sys
-from pathlib import Path
-
+"""Shared fixtures. The tests import the installed package (`bash .ci/setup` installs it,
+editable, into .venv); nothing here edits sys.path."""
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from rebalancing import Scenario, simulate  # noqa: E402
+from rebalancing import Scenario, simulate
 
 
 @pytest.fixture(scope="session")

@@ -118,13 +118,14 @@ def test_moving_a_lever_changes_headline_table_and_chart_data():
             - expected.value("unilateral", "CN", "exports_to_US", 2030))
     got = after_table.loc["US-China bilateral balance, USD bn", "Unilateral"]
     assert got == pytest.approx(want, abs=0.006)                   # shown to 2 decimals
-    assert got != pytest.approx(before, rel=1e-6)
+    assert got != pytest.approx(before, rel=1e-6)                 # it moved, visibly
     # the status quo column does not move with a unilateral lever
     assert after_table.loc["US current account, % of GDP", "Status quo"] == pytest.approx(
         expected.value("baseline", "US", "current_account_pct_gdp", 2030), abs=0.006)
     y = trace_y(at, "chart_bilateral", "Unilateral")
     want_series = (expected.series("unilateral", "US", "exports_to_CN")
                    - expected.series("unilateral", "CN", "exports_to_US")).values
+    # the same model in the same process; the chart's arrays only pass through base64
     np.testing.assert_allclose(y, want_series, rtol=1e-9)
 
 
@@ -141,7 +142,7 @@ def test_query_params_restore_levers_view_and_path():
     # two-country mirror: only US and China bars, mirror images
     us = trace_y(at, "chart_mirror", "United States")
     cn = trace_y(at, "chart_mirror", "China")
-    np.testing.assert_allclose(us, -cn, atol=1e-6)
+    np.testing.assert_allclose(us, -cn, atol=1e-6)  # identity CA_US = -CA_CN: round-off, USD bn
 
 
 def test_url_follows_the_levers_for_a_share_link():
@@ -243,6 +244,7 @@ def test_every_view_renders(view):
     no_exceptions(at)
     if view == "accounts":
         fm = table(at, "flow_matrix")
+        # accounting identities: zero up to the round-off of sums of USD bn flows
         assert abs(fm.loc["Column sum"]).max() < 1e-6
         assert abs(fm["Row sum"]).max() < 1e-6
 

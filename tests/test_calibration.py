@@ -57,7 +57,7 @@ def test_bilateral_goods_flows_and_nfa(cal):
 def test_investment_closes_gdp_and_discrepancy_is_reported(cal):
     """WEO investment differs from Y - C - G - NX by the expenditure discrepancy; the model
     puts it into investment and reports it (China: ~0.1% of GDP, data/SOURCES.md)."""
-    us, cn = cal.index("US"), cal.index("CN")
+    us = cal.index("US")
     # data/macro_history.csv gross_capital_formation_pct_gdp 2024: US 21.533, China 40.607
     assert cal.I[us] - US_GDP * 0.21533 == pytest.approx(cal.notes["investment_discrepancy_US"],
                                                         abs=1e-6)

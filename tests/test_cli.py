@@ -1,5 +1,6 @@
 """The command line contract: verbs, flags, CSV columns, metadata, exit codes."""
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,6 @@ import pytest
 
 from rebalancing import PATHS, VARIABLES
 
-ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = ["gdp", "consumption", "investment", "government", "exports", "imports",
             "net_exports", "national_saving", "private_saving", "public_saving",
             "current_account", "net_foreign_assets", "real_exchange_rate",
@@ -17,10 +17,10 @@ REQUIRED = ["gdp", "consumption", "investment", "government", "exports", "import
             "exports_to_US", "exports_to_CN", "exports_to_BLOC", "exports_to_ROW"]
 
 
-def cli(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "rebalancing", *args], cwd=cwd,
-                          capture_output=True, text=True, env={"PYTHONPATH": str(ROOT),
-                                                               "PATH": "/usr/bin:/bin"})
+def cli(*args, cwd, command=(sys.executable, "-m", "rebalancing")):
+    """Run the CLI from `cwd`, outside the checkout: it must work from the installed package."""
+    return subprocess.run([*command, *args], cwd=cwd, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin"})
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +98,20 @@ def test_levers_lists_every_lever(tmp_path):
     r = cli("levers", cwd=tmp_path)
     assert r.returncode == 0
     assert len(r.stdout.strip().splitlines()) == len(LEVERS)
+
+
+def test_console_script_writes_what_python_m_writes(full_run, tmp_path):
+    """`rebalancing` (pyproject.toml's console script, installed beside this Python) is the
+    same CLI as `python -m rebalancing`: same CSV, same metadata but for the time stamp."""
+    from importlib.metadata import version
+    script = shutil.which("rebalancing", path=str(Path(sys.executable).parent))
+    assert script, "no `rebalancing` console script beside sys.executable: run bash .ci/setup"
+    r = cli("run", "--out", "r.csv", cwd=tmp_path, command=(script,))
+    assert r.returncode == 0, r.stderr
+    d, _, meta = full_run
+    assert (tmp_path / "r.csv").read_bytes() == (d / "results.csv").read_bytes()
+    meta2 = json.loads((tmp_path / "r.meta.json").read_text())
+    assert {**meta2, "created": None} == {**meta, "created": None}
+    assert meta2["version"] == version("rebalancing")
+    bad = cli("run", "--horizon", "soon", "--out", "x.csv", cwd=tmp_path, command=(script,))
+    assert bad.returncode == 2 and bad.stderr.startswith("usage: rebalancing ")

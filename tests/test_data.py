@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from rebalancing.data import DataError, load_all, load_facts, load_history
+from rebalancing.data import DataError, load_facts, load_history
 
 GOOD = "\n".join([
     "region,year,series,value,unit,source,vintage",
@@ -45,10 +45,13 @@ def test_good_minimal_file(tmp_path):
     (lambda t: t.replace("29298.025", "nan"), "row 2: field 'value': 'nan' is not finite"),
     (lambda t: t.replace("US,2024", "US,20x4"), "row 2: field 'year': '20x4' is not an integer"),
     (lambda t: t.replace("US,2024", "US,1066"), "row 2: field 'year': 1066 outside"),
-    (lambda t: t.replace("China,2024", "Mars,2024"), "row 3: field 'region': unknown region 'Mars'"),
-    (lambda t: t.replace("US,2024,gdp_usd_bn", "US,2024,gdp_bn"), "row 2: field 'series': unknown series"),
+    (lambda t: t.replace("China,2024", "Mars,2024"),
+     "row 3: field 'region': unknown region 'Mars'"),
+    (lambda t: t.replace("US,2024,gdp_usd_bn", "US,2024,gdp_bn"),
+     "row 2: field 'series': unknown series"),
     (lambda t: t.replace("29298.025,USD bn", "29298.025,USD"), "row 2: field 'unit': 'USD'"),
-    (lambda t: t.replace("China,2024", "US,2024"), "row 3: duplicate key region=US, year=2024, series=gdp_usd_bn (first at row 2)"),
+    (lambda t: t.replace("China,2024", "US,2024"),
+     "row 3: duplicate key region=US, year=2024, series=gdp_usd_bn (first at row 2)"),
     (lambda t: t.replace(",IMF WEO 2025-10\nChina", ",\nChina"), "row 2: field 'vintage' is empty"),
     (lambda t: t[:-30], "row 3: 6 fields, expected 7 (truncated or malformed line)"),
     (lambda t: t.rstrip("\n"), "does not end with a newline (truncated?)"),
@@ -81,7 +84,8 @@ def test_bad_facts_file(tmp_path):
 
 def test_corrupt_data_dir_surfaces_as_data_error_in_simulate(tmp_path, monkeypatch):
     """A corrupt data file reaches the user as one DataError, never as a wrong chart."""
-    from rebalancing import DataError as PublicDataError, Scenario, simulate
+    from rebalancing import DataError as PublicDataError
+    from rebalancing import Scenario, simulate
     from rebalancing.data import DEFAULT_DATA_DIR
     for f in ("macro_history.csv", "facts.csv"):
         shutil.copy(DEFAULT_DATA_DIR / f, tmp_path / f)
@@ -112,7 +116,8 @@ def _with_data(tmp_path, monkeypatch, old, new):
 def test_implausible_data_is_refused_naming_what_to_check(tmp_path, monkeypatch, old, new,
                                                          needle):
     """Rows of the right form that add up to an impossible base year: one DataError."""
-    from rebalancing import DataError as PublicDataError, Scenario, simulate
+    from rebalancing import DataError as PublicDataError
+    from rebalancing import Scenario, simulate
     _with_data(tmp_path, monkeypatch, old, new)
     with pytest.raises(PublicDataError, match=needle):
         simulate(Scenario())

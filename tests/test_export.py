@@ -5,10 +5,17 @@ import json
 import pandas as pd
 import pytest
 
-from rebalancing import PATHS, Scenario, charts, parse_scenario, simulate
-from rebalancing.export import (ExportUnavailable, chromium_path, figure_bytes,
-                                results_csv, results_meta_json, safe_cell, safe_frame,
-                                table_csv)
+from rebalancing import PATHS, charts, parse_scenario
+from rebalancing.export import (
+    ExportUnavailable,
+    chromium_path,
+    figure_bytes,
+    results_csv,
+    results_meta_json,
+    safe_cell,
+    safe_frame,
+    table_csv,
+)
 
 
 @pytest.mark.parametrize("cell,expected", [
@@ -36,6 +43,7 @@ def test_results_csv_complete_and_safe(default_results):
             assert not cell.startswith(("=", "+", "@")), cell
     got = df[(df.path == "orderly") & (df.region == "CN") & (df.year == 2035)
              & (df.variable == "consumption_pct_gdp")].value.item()
+    # the CSV keeps 10 significant digits (float_format %.10g)
     assert got == pytest.approx(default_results.value("orderly", "CN", "consumption_pct_gdp",
                                                       2035), rel=1e-9)
 

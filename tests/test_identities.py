@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from strategies import scenarios
 from rebalancing import LEVERS, PATHS, Scenario, identities, simulate
+from strategies import scenarios
 
 TOL = identities.TOLERANCE
 

@@ -55,6 +55,7 @@ def test_refresh_writes_a_new_vintage_and_reports_changes(tmp_path, recorded_api
     assert h.value("US", "exports_pct_gdp", 2024) == 11.05
     by = {c.series: c for c in changes}
     assert by["exports_pct_gdp"].changed == 1
+    # the difference of two decimals read from files: round-off only
     assert by["exports_pct_gdp"].max_abs_change == pytest.approx(11.05 - 10.974696)
     assert by["exports_pct_gdp"].new >= 1             # US 2025 is new
     assert by["imports_pct_gdp"].changed == 0

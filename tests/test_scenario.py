@@ -56,15 +56,22 @@ BAD = [
     ("unknown group", b'{"bogus": {}}', "s.json", "bogus: unknown group"),
     ("unknown lever", b'{"orderly": {"speed": 1}}', "s.json", "orderly.speed: unknown lever"),
     ("group not a table", b'{"orderly": 3}', "s.json", "orderly: expected a table"),
-    ("string for number", b'{"orderly": {"band": "4"}}', "s.json", "orderly.band: expected a number"),
-    ("bool for number", b'{"orderly": {"band": true}}', "s.json", "orderly.band: expected a number"),
-    ("number for bool", b'{"global": {"two_country": 1}}', "s.json", "global.two_country: expected true or false"),
-    ("fraction for int", b'{"global": {"horizon": 2040.5}}', "s.json", "global.horizon: expected a whole number"),
-    ("bad choice", b'{"disorderly": {"side": "EU"}}', "s.json", "disorderly.side: 'EU' is not one of"),
+    ("string for number", b'{"orderly": {"band": "4"}}', "s.json",
+     "orderly.band: expected a number"),
+    ("bool for number", b'{"orderly": {"band": true}}', "s.json",
+     "orderly.band: expected a number"),
+    ("number for bool", b'{"global": {"two_country": 1}}', "s.json",
+     "global.two_country: expected true or false"),
+    ("fraction for int", b'{"global": {"horizon": 2040.5}}', "s.json",
+     "global.horizon: expected a whole number"),
+    ("bad choice", b'{"disorderly": {"side": "EU"}}', "s.json",
+     "disorderly.side: 'EU' is not one of"),
     ("out of range", b'{"orderly": {"kappa": 9}}', "s.json", "orderly.kappa: 9.0 is out of range"),
-    ("below range", b"[global]\nhorizon = 2029\n", "s.toml", "global.horizon: 2029 is out of range"),
+    ("below range", b"[global]\nhorizon = 2029\n", "s.toml",
+     "global.horizon: 2029 is out of range"),
     ("NaN", b'{"orderly": {"kappa": NaN}}', "s.json", "not valid JSON"),
-    ("infinity in TOML", b"[orderly]\nkappa = inf\n", "s.toml", "orderly.kappa: inf is not a finite"),
+    ("infinity in TOML", b"[orderly]\nkappa = inf\n", "s.toml",
+     "orderly.kappa: inf is not a finite"),
 ]
 
 
@@ -127,6 +134,7 @@ def test_a_retired_lever_names_its_replacement():
 
 def test_files_carry_a_format_version():
     import json
+
     from rebalancing.scenario import FORMAT_VERSION
     d = json.loads(dumps_scenario(Scenario(), "json"))
     assert d["format_version"] == FORMAT_VERSION == 2

@@ -93,7 +93,7 @@ def test_first_load_every_view_renders_with_green_badge(page: Page, app_url):
         shown(page, key)
         ready(page, n)
         page.screenshot(path=str(ARTIFACTS / f"view_{view}.png"), full_page=True)
-    for view, (label, n, key) in VIEWS.items():
+    for view, (_label, n, key) in VIEWS.items():
         page.goto(f"{app_url}/?view={view}&present=true")
         shown(page, key)
         ready(page, n)
@@ -124,8 +124,9 @@ def test_keyboard_lever_move_redraws_to_engine_values(page: Page, app_url):
     res = model_for({"global.monetary_response": value})
     got = chart_trace(page, "chart_ca", "Orderly")
     want = res.series("orderly", "US", "current_account_pct_gdp").values
+    # the server runs the same model on this machine; the chart JSON rounds at ~1e-16
     assert got == pytest.approx(list(want), rel=1e-9)
-    table = headline(page, 2030)
+    table = headline(page, 2030)                   # the headline table shows 2 decimals
     assert table.loc["US current account, % of GDP", "Orderly"] == pytest.approx(
         res.value("orderly", "US", "current_account_pct_gdp", 2030), abs=0.006)
     assert table.loc["US-China bilateral balance, USD bn", "Unilateral"] == pytest.approx(
@@ -162,6 +163,7 @@ def test_share_link_restores_levers_view_and_numbers(page: Page, app_url, contex
     ready(other, 1)
     expect(other.get_by_role("slider", name=RESPONSE)).to_have_value("1.05")
     expect(other.locator(".st-key-chart_mirror")).to_contain_text("The world mirror")
+    # two pages of one server with the same levers: the same numbers
     assert chart_trace(other, "chart_mirror", "United States") == pytest.approx(
         chart_trace(page, "chart_mirror", "United States"), rel=1e-12)
     want = model_for({"global.monetary_response": 1.05}).series("unilateral", "US", "current_account")
@@ -191,6 +193,7 @@ def test_downloads_parse_and_upload_round_trip(page: Page, app_url, tmp_path):
     assert len(df) == len(res.to_frame())
     got = df[(df.path == "disorderly") & (df.region == "US") & (df.year == 2031)
              & (df.variable == "gdp")].value.item()
+    # the CSV keeps 10 significant digits (float_format %.10g)
     assert got == pytest.approx(res.value("disorderly", "US", "gdp", 2031), rel=1e-9)
     with page.expect_download() as d:
         page.locator('[class*="st-key-dl_scenario_json_"] button').click()
