@@ -5,6 +5,7 @@
 Widget keys are the scenario's lever ids (``orderly.kappa``), which are also the URL
 parameters of a share link. No model logic here: see ``rebalancing/``.
 """
+
 from __future__ import annotations
 
 import functools
@@ -17,16 +18,27 @@ import streamlit as st
 import rebalancing as rb
 from rebalancing import charts, export
 from rebalancing.data import data_key
-from rebalancing.scenario import (LEVERS, RETIRED, ScenarioError, unknown_lever_message,
-                                  validate_value)
+from rebalancing.scenario import (
+    LEVERS,
+    RETIRED,
+    ScenarioError,
+    unknown_lever_message,
+    validate_value,
+)
 
-VIEWS = {"compare": "Compare paths", "mirror": "World mirror", "sectoral": "Sectoral balances",
-         "history": "History & projection", "accounts": "Accounts",
-         "validation": "Validation"}
+VIEWS = {
+    "compare": "Compare paths",
+    "mirror": "World mirror",
+    "sectoral": "Sectoral balances",
+    "history": "History & projection",
+    "accounts": "Accounts",
+    "validation": "Validation",
+}
 GROUP_HELP = {"global": "Settings shared by every path.", **rb.PATH_HELP}
 
 
 # --- cached computations ----------------------------------------------------------------
+
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def run_model(scenario_json: str, data: str) -> rb.Results:
@@ -38,24 +50,38 @@ def run_model(scenario_json: str, data: str) -> rb.Results:
 def validation_frame(data: str) -> pd.DataFrame:
     """The published-results table (rebalancing.validate): independent of the levers."""
     from rebalancing.validate import validation_table
+
     rows = []
     for c in validation_table():
-        rows.append({"Topic": c.topic, "Study": c.study, "Published": c.published,
-                     "Allowed range": (f"must contain {c.model:,.0f}" if c.model_text else
-                                       f"{c.low:+.2f} to {c.high:+.2f}") + f" {c.unit}",
-                     "Model": c.model_text or f"{c.model:+.2f}",
-                     "Result": "inside" if c.inside else "OUTSIDE",
-                     "Experiment": c.experiment, "Why this range": c.why_range})
+        rows.append(
+            {
+                "Topic": c.topic,
+                "Study": c.study,
+                "Published": c.published,
+                "Allowed range": (
+                    f"must contain {c.model:,.0f}"
+                    if c.model_text
+                    else f"{c.low:+.2f} to {c.high:+.2f}"
+                )
+                + f" {c.unit}",
+                "Model": c.model_text or f"{c.model:+.2f}",
+                "Result": "inside" if c.inside else "OUTSIDE",
+                "Experiment": c.experiment,
+                "Why this range": c.why_range,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def history_data(horizon: int):
     from rebalancing.history import history_frame, projection_frame
+
     return history_frame(), projection_frame(horizon)
 
 
 # --- state: defaults, URL, upload ---------------------------------------------------------
+
 
 def parse_url_value(key: str, raw: str):
     """A URL parameter's text as the lever's type; ScenarioError names the parameter."""
@@ -87,8 +113,12 @@ def init_state() -> None:
     ss["_initialised"] = True
     for lid, lev in LEVERS.items():
         set_lever(lid, lev.default)
-    for key, value in (("view", "compare"), ("path", "unilateral"), ("present", False),
-                       ("lever_group", "global")):
+    for key, value in (
+        ("view", "compare"),
+        ("path", "unilateral"),
+        ("present", False),
+        ("lever_group", "global"),
+    ):
         set_lever(key, value)
     warnings = []
     for key, raw in st.query_params.to_dict().items():
@@ -110,8 +140,9 @@ def init_state() -> None:
             elif key == "years":
                 ys = raw.split(",")
                 if not all(re.fullmatch(r"[0-9]{4}", y) for y in ys):
-                    raise ScenarioError(f"years: {raw[:30]!r} is not a comma-separated list "
-                                        "of years")
+                    raise ScenarioError(
+                        f"years: {raw[:30]!r} is not a comma-separated list of years"
+                    )
                 ss["_url_years"] = [int(y) for y in ys]
             elif key == "present":
                 if raw.lower() not in ("true", "1", "yes", "on", "false", "0", "no", "off"):
@@ -181,8 +212,10 @@ def on_upload() -> None:
         return
     for lid, v in scn.flat().items():
         set_lever(lid, v)
-    st.session_state["_upload_msg"] = ("success", f"Loaded {f.name}: {len(scn.changed())} "
-                                                  "lever(s) differ from the defaults.")
+    st.session_state["_upload_msg"] = (
+        "success",
+        f"Loaded {f.name}: {len(scn.changed())} lever(s) differ from the defaults.",
+    )
 
 
 def current_scenario() -> rb.Scenario:
@@ -191,8 +224,7 @@ def current_scenario() -> rb.Scenario:
 
 def share_params(scn: rb.Scenario) -> dict[str, str]:
     """URL parameters that restore this exact view: changed levers, view, path, year, mode."""
-    p = {k: (str(v).lower() if isinstance(v, bool) else str(v))
-         for k, v in scn.changed().items()}
+    p = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in scn.changed().items()}
     ss = st.session_state
     if ss["view"] != "compare":
         p["view"] = ss["view"]
@@ -209,18 +241,23 @@ def share_params(scn: rb.Scenario) -> dict[str, str]:
 
 # --- widgets ------------------------------------------------------------------------------
 
+
 def lever_widget(lev) -> None:
     label = f"{lev.label} ({lev.unit})" if lev.kind in ("int", "float") else lev.label
-    rng = (f"{', '.join(lev.choices)}" if lev.choices else "on/off" if lev.kind == "bool"
-           else f"{lev.lo} to {lev.hi} {lev.unit}")
+    rng = (
+        f"{', '.join(lev.choices)}"
+        if lev.choices
+        else "on/off"
+        if lev.kind == "bool"
+        else f"{lev.lo} to {lev.hi} {lev.unit}"
+    )
     help_ = f"{lev.help}  \nRange: {rng}. Default: {lev.default}.  \nSource: {lev.source}"
     if lev.kind == "bool":
         st.toggle(label, key=lev.id, help=help_)
     elif lev.kind == "choice":
         st.radio(label, options=list(lev.choices), key=lev.id, help=help_, horizontal=True)
     else:
-        st.slider(label, min_value=lev.lo, max_value=lev.hi, step=lev.step, key=lev.id,
-                  help=help_)
+        st.slider(label, min_value=lev.lo, max_value=lev.hi, step=lev.step, key=lev.id, help=help_)
 
 
 def group_label(scn: rb.Scenario, group: str) -> str:
@@ -234,47 +271,81 @@ def sidebar_controls(scn: rb.Scenario) -> None:
     with st.sidebar:
         st.header("Levers")
         st.caption("Each lever shows its unit; hover the (?) for range, default and source.")
-        st.button("Reset all to defaults", key="reset_all", on_click=reset, args=(None,),
-                  icon=":material/restart_alt:")
-        st.file_uploader("Load a scenario file (JSON or TOML)", type=["json", "toml"],
-                         key="upload", on_change=on_upload)
+        st.button(
+            "Reset all to defaults",
+            key="reset_all",
+            on_click=reset,
+            args=(None,),
+            icon=":material/restart_alt:",
+        )
+        st.file_uploader(
+            "Load a scenario file (JSON or TOML)",
+            type=["json", "toml"],
+            key="upload",
+            on_change=on_upload,
+        )
         group = st.segmented_control(
-            "Lever group", options=list(rb.GROUP_TITLES), key="lever_group", required=True,
-            format_func=functools.partial(group_label, scn))
+            "Lever group",
+            options=list(rb.GROUP_TITLES),
+            key="lever_group",
+            required=True,
+            format_func=functools.partial(group_label, scn),
+        )
         st.caption(GROUP_HELP[group])
         for lev in LEVERS.values():
             if lev.group == group:
                 lever_widget(lev)
-        st.button(f"Reset {rb.GROUP_TITLES[group].lower()}", key=f"reset_{group}",
-                  on_click=reset, args=(group,))
+        st.button(
+            f"Reset {rb.GROUP_TITLES[group].lower()}",
+            key=f"reset_{group}",
+            on_click=reset,
+            args=(group,),
+        )
 
 
 # --- drawing ------------------------------------------------------------------------------
+
 
 def digest(*parts) -> str:
     """Short fingerprint of what a deferred download depends on. Deferred download buttons
     carry it in their key: with a fixed key the browser keeps the first run's callable and
     would serve a stale file after a lever move (seen with Streamlit 1.67)."""
     import hashlib
+
     return hashlib.sha1(repr(parts).encode()).hexdigest()[:10]
 
 
 def chart(fig, key: str, present: bool) -> None:
-    st.plotly_chart(fig, key=key, theme=None, config={
-        "displaylogo": False,
-        "toImageButtonOptions": {"format": "png", "filename": key, "scale": 2}})
+    st.plotly_chart(
+        fig,
+        key=key,
+        theme=None,
+        config={
+            "displaylogo": False,
+            "toImageButtonOptions": {"format": "png", "filename": key, "scale": 2},
+        },
+    )
     if present:
         return
     cols = st.columns(3)
     static_ok = export.chromium_path() is not None
     tag = digest(st.session_state.get("_scenario_json"), key, present)
-    for col, fmt, mime in ((cols[0], "png", "image/png"), (cols[1], "svg", "image/svg+xml"),
-                           (cols[2], "html", "text/html")):
+    for col, fmt, mime in (
+        (cols[0], "png", "image/png"),
+        (cols[1], "svg", "image/svg+xml"),
+        (cols[2], "html", "text/html"),
+    ):
         if fmt != "html" and not static_ok:
             continue
-        col.download_button(fmt.upper(), data=functools.partial(export.figure_bytes, fig, fmt),
-                            file_name=f"{key}.{fmt}", mime=mime, key=f"dl_{key}_{fmt}_{tag}",
-                            on_click="ignore", icon=":material/download:")
+        col.download_button(
+            fmt.upper(),
+            data=functools.partial(export.figure_bytes, fig, fmt),
+            file_name=f"{key}.{fmt}",
+            mime=mime,
+            key=f"dl_{key}_{fmt}_{tag}",
+            on_click="ignore",
+            icon=":material/download:",
+        )
     if not static_ok:
         st.caption(export.INSTALL_HINT)
 
@@ -295,8 +366,9 @@ def view_compare(res: rb.Results, style, present: bool) -> None:
     if url_years is not None:
         bad = [y for y in url_years if y not in options]
         if bad:
-            st.warning(f"URL parameter years: {bad} outside {options[0]}-{options[-1]}; "
-                       "using the default.")
+            st.warning(
+                f"URL parameter years: {bad} outside {options[0]}-{options[-1]}; using the default."
+            )
         else:
             st.session_state["years"] = url_years
     if "years" not in st.session_state or not set(st.session_state["years"]) <= set(options):
@@ -308,18 +380,22 @@ def view_compare(res: rb.Results, style, present: bool) -> None:
         # and on a shared screen. Formatted as text: a pandas Styler costs ~15 ms a table.
         st.table(charts.formatted(table))
         if not present:
-            st.download_button(f"Headline table {year} (CSV)",
-                               data=functools.partial(export.table_csv, table),
-                               file_name=f"headline_{year}.csv", mime="text/csv",
-                               key=f"dl_headline_{year}_{digest(table.to_json())}",
-                               on_click="ignore")
-    st.caption("Differences are each path minus the status quo in the same year. "
-               "GDP in USD bn at 2024 prices; ratios in % of GDP. " + charts.MODEL_SOURCE)
+            st.download_button(
+                f"Headline table {year} (CSV)",
+                data=functools.partial(export.table_csv, table),
+                file_name=f"headline_{year}.csv",
+                mime="text/csv",
+                key=f"dl_headline_{year}_{digest(table.to_json())}",
+                on_click="ignore",
+            )
+    st.caption(
+        "Differences are each path minus the status quo in the same year. "
+        "GDP in USD bn at 2024 prices; ratios in % of GDP. " + charts.MODEL_SOURCE
+    )
 
 
 def path_picker(res: rb.Results) -> str:
-    return st.selectbox("Path", options=list(res.paths), format_func=rb.PATH_TITLES.get,
-                        key="path")
+    return st.selectbox("Path", options=list(res.paths), format_func=rb.PATH_TITLES.get, key="path")
 
 
 def view_mirror(res, style, present) -> None:
@@ -341,15 +417,20 @@ def view_history(res, style, present) -> None:
     cols = st.columns(2) if not present else [st.container(), st.container()]
     for k, (cid, (region, var, title)) in enumerate(charts.HISTORY_CHARTS.items()):
         with cols[k % 2]:
-            chart(charts.history_fan(hist, proj, res, region, var, title, style, shown),
-                  f"chart_history_{cid}", present)
+            chart(
+                charts.history_fan(hist, proj, res, region, var, title, style, shown),
+                f"chart_history_{cid}",
+                present,
+            )
     if not present:
-        st.download_button("History and projection (CSV)",
-                           data=functools.partial(export.table_csv,
-                                                  pd.concat([hist, proj]).set_index("path")),
-                           file_name="history.csv", mime="text/csv",
-                           key=f"dl_history_{digest(int(res.years[-1]))}",
-                           on_click="ignore")
+        st.download_button(
+            "History and projection (CSV)",
+            data=functools.partial(export.table_csv, pd.concat([hist, proj]).set_index("path")),
+            file_name="history.csv",
+            mime="text/csv",
+            key=f"dl_history_{digest(int(res.years[-1]))}",
+            on_click="ignore",
+        )
 
 
 def view_accounts(res, style, present) -> None:
@@ -360,69 +441,116 @@ def view_accounts(res, style, present) -> None:
         if isinstance(url_year, int) and years[0] <= url_year <= years[-1]:
             st.session_state["year"] = url_year
         else:
-            st.warning(f"URL parameter year: {url_year!r} is outside {years[0]}-{years[-1]}; "
-                       "using the default.")
+            st.warning(
+                f"URL parameter year: {url_year!r} is outside {years[0]}-{years[-1]}; "
+                "using the default."
+            )
     if st.session_state.get("year") not in years:
         st.session_state["year"] = min(2030, years[-1])
     year = st.select_slider("Year", options=years, key="year")
     fm = charts.flow_matrix(res, path, year)
-    st.markdown(f"**Transactions-flow matrix, {rb.PATH_TITLES[path]}, {year}** "
-                "(USD bn, 2024 prices; + source of funds, - use)")
-    st.dataframe(fm, key="flow_matrix",
-                 column_config={c: st.column_config.NumberColumn(format="%.1f")
-                                for c in fm.columns})
+    st.markdown(
+        f"**Transactions-flow matrix, {rb.PATH_TITLES[path]}, {year}** "
+        "(USD bn, 2024 prices; + source of funds, - use)"
+    )
+    st.dataframe(
+        fm,
+        key="flow_matrix",
+        column_config={c: st.column_config.NumberColumn(format="%.1f") for c in fm.columns},
+    )
     worst = float(max(abs(fm["Row sum"]).max(), abs(fm.loc["Column sum"]).max()))
-    st.caption(f"Every row sums to zero across the world and every column to zero within its "
-               f"sector; largest |sum| here: {worst:.2e} USD bn.")
+    st.caption(
+        f"Every row sums to zero across the world and every column to zero within its "
+        f"sector; largest |sum| here: {worst:.2e} USD bn."
+    )
     if not present:
-        st.download_button("Flow matrix (CSV)", data=functools.partial(export.table_csv, fm),
-                           file_name=f"flow_matrix_{path}_{year}.csv", mime="text/csv",
-                           key=f"dl_flow_matrix_{digest(fm.to_json())}", on_click="ignore")
+        st.download_button(
+            "Flow matrix (CSV)",
+            data=functools.partial(export.table_csv, fm),
+            file_name=f"flow_matrix_{path}_{year}.csv",
+            mime="text/csv",
+            key=f"dl_flow_matrix_{digest(fm.to_json())}",
+            on_click="ignore",
+        )
     st.markdown("**Identity residuals** (largest over regions and years, share of world GDP)")
     p = res.run_paths.index(path)
-    table = pd.DataFrame({"largest residual": [float(r[p].max())
-                                               for r in res.residuals.values()]},
-                         index=pd.Index(list(res.residuals), name="identity"))
-    st.dataframe(table, key="residuals", column_config={
-        "largest residual": st.column_config.NumberColumn(format="%.2e")})
+    table = pd.DataFrame(
+        {"largest residual": [float(r[p].max()) for r in res.residuals.values()]},
+        index=pd.Index(list(res.residuals), name="identity"),
+    )
+    st.dataframe(
+        table,
+        key="residuals",
+        column_config={"largest residual": st.column_config.NumberColumn(format="%.2e")},
+    )
 
 
 def view_validation(res, style, present) -> None:
     table = validation_frame(data_key())
     inside = int((table["Result"] == "inside").sum())
-    st.markdown(f"**The model against published results: {inside} of {len(table)} inside the "
-                "range each allows.** Each row reruns the study's experiment with the default "
-                "settings except the levers it names; the published figures and their sources "
-                "are in data/facts.csv, the method in docs/validation.md.")
-    st.dataframe(table, key="validation", hide_index=True, column_config={
-        "Experiment": st.column_config.TextColumn(width="large"),
-        "Why this range": st.column_config.TextColumn(width="large")})
+    st.markdown(
+        f"**The model against published results: {inside} of {len(table)} inside the "
+        "range each allows.** Each row reruns the study's experiment with the default "
+        "settings except the levers it names; the published figures and their sources "
+        "are in data/facts.csv, the method in docs/validation.md."
+    )
+    st.dataframe(
+        table,
+        key="validation",
+        hide_index=True,
+        column_config={
+            "Experiment": st.column_config.TextColumn(width="large"),
+            "Why this range": st.column_config.TextColumn(width="large"),
+        },
+    )
     if not present:
-        st.download_button("Validation table (CSV)",
-                           data=functools.partial(export.table_csv,
-                                                  table.set_index("Topic")),
-                           file_name="validation.csv", mime="text/csv",
-                           key="dl_validation", on_click="ignore")
+        st.download_button(
+            "Validation table (CSV)",
+            data=functools.partial(export.table_csv, table.set_index("Topic")),
+            file_name="validation.csv",
+            mime="text/csv",
+            key="dl_validation",
+            on_click="ignore",
+        )
 
 
 def downloads(res: rb.Results, scn: rb.Scenario) -> None:
     tag = digest(st.session_state.get("_scenario_json"))
     with st.sidebar:
         st.header("Download")
-        st.download_button("Results, all paths (CSV)",
-                           data=functools.partial(export.results_csv, res),
-                           file_name="results.csv", mime="text/csv", key=f"dl_csv_{tag}",
-                           on_click="ignore", icon=":material/table:")
-        st.download_button("Metadata (JSON)",
-                           data=functools.partial(export.results_meta_json, res),
-                           file_name="results.meta.json", mime="application/json",
-                           key=f"dl_meta_{tag}", on_click="ignore")
-        st.download_button("Scenario (JSON)", data=rb.dumps_scenario(scn, "json"),
-                           file_name="scenario.json", mime="application/json",
-                           key=f"dl_scenario_json_{tag}", on_click="ignore")
-        st.download_button("Scenario (TOML)", data=rb.dumps_scenario(scn, "toml"),
-                           file_name="scenario.toml", mime="application/toml",
-                           key=f"dl_scenario_toml_{tag}", on_click="ignore")
+        st.download_button(
+            "Results, all paths (CSV)",
+            data=functools.partial(export.results_csv, res),
+            file_name="results.csv",
+            mime="text/csv",
+            key=f"dl_csv_{tag}",
+            on_click="ignore",
+            icon=":material/table:",
+        )
+        st.download_button(
+            "Metadata (JSON)",
+            data=functools.partial(export.results_meta_json, res),
+            file_name="results.meta.json",
+            mime="application/json",
+            key=f"dl_meta_{tag}",
+            on_click="ignore",
+        )
+        st.download_button(
+            "Scenario (JSON)",
+            data=rb.dumps_scenario(scn, "json"),
+            file_name="scenario.json",
+            mime="application/json",
+            key=f"dl_scenario_json_{tag}",
+            on_click="ignore",
+        )
+        st.download_button(
+            "Scenario (TOML)",
+            data=rb.dumps_scenario(scn, "toml"),
+            file_name="scenario.toml",
+            mime="application/toml",
+            key=f"dl_scenario_toml_{tag}",
+            on_click="ignore",
+        )
 
 
 def share_box(params: dict[str, str]) -> None:
@@ -443,8 +571,11 @@ PRESENT_CSS = """<style>
 
 
 def main() -> None:
-    st.set_page_config(page_title="Rebalancing: how the US-China imbalance could unwind",
-                       page_icon=":material/balance:", layout="wide")
+    st.set_page_config(
+        page_title="Rebalancing: how the US-China imbalance could unwind",
+        page_icon=":material/balance:",
+        layout="wide",
+    )
     init_state()
     ss = st.session_state
     restore_hidden()
@@ -457,8 +588,9 @@ def main() -> None:
         scn = current_scenario()
     shown = {"present", "view"}
     if not present:
-        shown |= {"lever_group"} | {lid for lid, lev in LEVERS.items()
-                                    if lev.group == ss["lever_group"]}
+        shown |= {"lever_group"} | {
+            lid for lid, lev in LEVERS.items() if lev.group == ss["lever_group"]
+        }
     msg = ss.pop("_upload_msg", None)
     if msg:
         (st.error if msg[0] == "error" else st.success)(msg[1])
@@ -477,24 +609,39 @@ def main() -> None:
         st.error(f"No admissible solution for these settings: {e}")
         remember(shown)
         st.stop()
-    st.badge(f"Accounts balance: largest identity residual {res.max_residual:.1e} of world "
-             "GDP", icon=":material/check_circle:", color="green",
-             help="Every identity of docs/model.md section 2, on every path, region and year "
-                  "(tolerance 1e-9 of world GDP).")
+    st.badge(
+        f"Accounts balance: largest identity residual {res.max_residual:.1e} of world GDP",
+        icon=":material/check_circle:",
+        color="green",
+        help="Every identity of docs/model.md section 2, on every path, region and year "
+        "(tolerance 1e-9 of world GDP).",
+    )
     for note in res.notes():
         st.info(note, icon=":material/info:")
-    mode = "two-country (US, China)" if scn.global_.two_country else \
-        "four regions (US, China, EU + CPTPP bloc, rest of world)"
-    st.caption(f"{mode}; {res.years[0]}-{res.years[-1]}; flows in USD bn at 2024 prices. "
-               f"{len(scn.changed())} lever(s) changed from the defaults.")
-    view = st.segmented_control("View", options=list(VIEWS), format_func=VIEWS.get,
-                                key="view", required=True)
+    mode = (
+        "two-country (US, China)"
+        if scn.global_.two_country
+        else "four regions (US, China, EU + CPTPP bloc, rest of world)"
+    )
+    st.caption(
+        f"{mode}; {res.years[0]}-{res.years[-1]}; flows in USD bn at 2024 prices. "
+        f"{len(scn.changed())} lever(s) changed from the defaults."
+    )
+    view = st.segmented_control(
+        "View", options=list(VIEWS), format_func=VIEWS.get, key="view", required=True
+    )
     style = charts.Style.presentation() if present else charts.Style()
-    {"compare": view_compare, "mirror": view_mirror, "sectoral": view_sectoral,
-     "history": view_history, "accounts": view_accounts,
-     "validation": view_validation}[view](res, style, present)
-    shown |= {"compare": {"years"}, "accounts": {"path", "year"},
-              "validation": set()}.get(view, {"path"})
+    {
+        "compare": view_compare,
+        "mirror": view_mirror,
+        "sectoral": view_sectoral,
+        "history": view_history,
+        "accounts": view_accounts,
+        "validation": view_validation,
+    }[view](res, style, present)
+    shown |= {"compare": {"years"}, "accounts": {"path", "year"}, "validation": set()}.get(
+        view, {"path"}
+    )
     params = share_params(scn)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)

@@ -47,6 +47,7 @@ Rows and their floors:
    1/100/10000 scenarios (x5 paths) batched along the path axis; least-squares slope b of
    time = a + b x and R^2.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,14 +64,30 @@ from pathlib import Path
 
 from .common import HEADER, ROOT, Row, log, machine, versions
 
-QUICK = dict(engine_reps=20, floor_reps=200, cold_reps=1, rerun_reps=6, presses=4,
-             keypress_rounds=1,
-             cold_start_reps=2, memory_reps=1, horizon_reps=3,
-             batch_reps={1: 5, 100: 3, 10000: 1})
-FULL = dict(engine_reps=100, floor_reps=2000, cold_reps=3, rerun_reps=24, presses=8,
-            keypress_rounds=2,
-            cold_start_reps=3, memory_reps=2, horizon_reps=10,
-            batch_reps={1: 20, 100: 10, 10000: 3})
+QUICK = dict(
+    engine_reps=20,
+    floor_reps=200,
+    cold_reps=1,
+    rerun_reps=6,
+    presses=4,
+    keypress_rounds=1,
+    cold_start_reps=2,
+    memory_reps=1,
+    horizon_reps=3,
+    batch_reps={1: 5, 100: 3, 10000: 1},
+)
+FULL = dict(
+    engine_reps=100,
+    floor_reps=2000,
+    cold_reps=3,
+    rerun_reps=24,
+    presses=8,
+    keypress_rounds=2,
+    cold_start_reps=3,
+    memory_reps=2,
+    horizon_reps=10,
+    batch_reps={1: 20, 100: 10, 10000: 3},
+)
 
 
 def _guard(rid: str, what: str, fn, unit: str = "ms", scale: float = 1e3) -> list[Row]:
@@ -87,8 +104,11 @@ def _guard(rid: str, what: str, fn, unit: str = "ms", scale: float = 1e3) -> lis
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python3 -m benchmarks", description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats (every row still runs)")
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "latest.json"),
-                    help="JSON output path (default: benchmarks/results/latest.json)")
+    ap.add_argument(
+        "--out",
+        default=str(ROOT / "benchmarks" / "results" / "latest.json"),
+        help="JSON output path (default: benchmarks/results/latest.json)",
+    )
     args = ap.parse_args(argv)
     cfg = QUICK if args.quick else FULL
     started = time.perf_counter()
@@ -109,79 +129,178 @@ def main(argv: list[str] | None = None) -> int:
         timings[section] = round(time.perf_counter() - t0, 1)
 
     # 1-2: engine (first, so that nothing else has warmed this process's caches yet).
-    timed("engine_4", lambda: _guard("engine_4", "engine, four regions: simulate()", lambda:
-          engine.engine_row("engine_4", "engine, four regions: simulate()", {},
-                            reps=cfg["engine_reps"], floor_reps=cfg["floor_reps"],
-                            cold_reps=cfg["cold_reps"])))
-    timed("engine_4_move", lambda: _guard("engine_4_move", "engine after a lever move", lambda:
-          engine.lever_move_row(min(cfg["engine_reps"], 20))))
-    timed("engine_2", lambda: _guard("engine_2", "engine, two-country: simulate()", lambda:
-          engine.engine_row("engine_2", "engine, two-country: simulate()",
-                            {"global.two_country": True}, reps=cfg["engine_reps"],
-                            floor_reps=cfg["floor_reps"], cold_reps=cfg["cold_reps"])))
+    timed(
+        "engine_4",
+        lambda: _guard(
+            "engine_4",
+            "engine, four regions: simulate()",
+            lambda: engine.engine_row(
+                "engine_4",
+                "engine, four regions: simulate()",
+                {},
+                reps=cfg["engine_reps"],
+                floor_reps=cfg["floor_reps"],
+                cold_reps=cfg["cold_reps"],
+            ),
+        ),
+    )
+    timed(
+        "engine_4_move",
+        lambda: _guard(
+            "engine_4_move",
+            "engine after a lever move",
+            lambda: engine.lever_move_row(min(cfg["engine_reps"], 20)),
+        ),
+    )
+    timed(
+        "engine_2",
+        lambda: _guard(
+            "engine_2",
+            "engine, two-country: simulate()",
+            lambda: engine.engine_row(
+                "engine_2",
+                "engine, two-country: simulate()",
+                {"global.two_country": True},
+                reps=cfg["engine_reps"],
+                floor_reps=cfg["floor_reps"],
+                cold_reps=cfg["cold_reps"],
+            ),
+        ),
+    )
 
     tmp = tempfile.mkdtemp(prefix="bench-floor-")
     try:
         import rebalancing as rb
 
         from .common import FLOOR_CLOSURES, PICKLE_ENV
+
         pkl = os.path.join(tmp, "floor_results.pkl")
         with open(pkl, "wb") as f:
-            pickle.dump(tuple(rb.simulate(rb.Scenario().with_values({"global.closure": c}))
-                              for c in FLOOR_CLOSURES), f)
+            pickle.dump(
+                tuple(
+                    rb.simulate(rb.Scenario().with_values({"global.closure": c}))
+                    for c in FLOOR_CLOSURES
+                ),
+                f,
+            )
         floor_env = {PICKLE_ENV: pkl, "PYTHONPATH": str(ROOT)}
 
         # 3: AppTest rerun.
-        timed("app_rerun", lambda: _guard("app_rerun", "app rerun (AppTest)", lambda:
-              apptest.rerun_row(pkl, cfg["rerun_reps"])))
+        timed(
+            "app_rerun",
+            lambda: _guard(
+                "app_rerun",
+                "app rerun (AppTest)",
+                lambda: apptest.rerun_row(pkl, cfg["rerun_reps"]),
+            ),
+        )
 
         # 4-6: browser. One Chromium for all three; servers are started per measurement.
         def browser_rows():
             with browser.chromium() as b:
-                return browser.browser_rows(b, floor_env, cold_reps=cfg["cold_start_reps"],
-                                            memory_reps=cfg["memory_reps"],
-                                            presses=cfg["presses"],
-                                            keypress_rounds=cfg["keypress_rounds"])
+                return browser.browser_rows(
+                    b,
+                    floor_env,
+                    cold_reps=cfg["cold_start_reps"],
+                    memory_reps=cfg["memory_reps"],
+                    presses=cfg["presses"],
+                    keypress_rounds=cfg["keypress_rounds"],
+                )
+
         timed("browser", lambda: _guard("browser", "browser rows 4-6", browser_rows))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     # 7: scaling.
-    timed("scaling_horizon", lambda: _guard("scaling_horizon", "scaling vs horizon", lambda:
-          engine.horizon_scaling(reps=cfg["horizon_reps"])))
-    timed("scaling_scenarios", lambda: _guard("scaling_scenarios", "scaling vs scenarios",
-          lambda: engine.batch_scaling(reps=cfg["batch_reps"])))
+    timed(
+        "scaling_horizon",
+        lambda: _guard(
+            "scaling_horizon",
+            "scaling vs horizon",
+            lambda: engine.horizon_scaling(reps=cfg["horizon_reps"]),
+        ),
+    )
+    timed(
+        "scaling_scenarios",
+        lambda: _guard(
+            "scaling_scenarios",
+            "scaling vs scenarios",
+            lambda: engine.batch_scaling(reps=cfg["batch_reps"]),
+        ),
+    )
 
     total = time.perf_counter() - started
-    order = ["engine_4", "engine_4_cold", "engine_4_move", "engine_2", "engine_2_cold", "app_rerun",
-             "browser_keypress", "cold_start", "memory_1", "memory_10", "browser",
-             "scaling_horizon", "scaling_scenarios"]
-    labels = {"engine_4": "1", "engine_4_cold": "1i", "engine_4_move": "1m", "engine_2": "2",
-              "engine_2_cold": "2i", "app_rerun": "3", "browser_keypress": "4", "cold_start": "5",
-              "memory_1": "6a", "memory_10": "6b", "browser": "4-6", "scaling_horizon": "7a",
-              "scaling_scenarios": "7b"}
+    order = [
+        "engine_4",
+        "engine_4_cold",
+        "engine_4_move",
+        "engine_2",
+        "engine_2_cold",
+        "app_rerun",
+        "browser_keypress",
+        "cold_start",
+        "memory_1",
+        "memory_10",
+        "browser",
+        "scaling_horizon",
+        "scaling_scenarios",
+    ]
+    labels = {
+        "engine_4": "1",
+        "engine_4_cold": "1i",
+        "engine_4_move": "1m",
+        "engine_2": "2",
+        "engine_2_cold": "2i",
+        "app_rerun": "3",
+        "browser_keypress": "4",
+        "cold_start": "5",
+        "memory_1": "6a",
+        "memory_10": "6b",
+        "browser": "4-6",
+        "scaling_horizon": "7a",
+        "scaling_scenarios": "7b",
+    }
     rows.sort(key=lambda r: order.index(r.id) if r.id in order else len(order))
 
     m, v = info["machine"], info["versions"]
-    lines = [f"# Benchmarks ({'quick' if args.quick else 'full'}), "
-             f"{dt.datetime.now().isoformat(timespec='seconds')}",
-             f"Machine: {m['cores']} cores, {m['cpu_model']}, {m['memory_gib']} GiB RAM",
-             "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()), "", HEADER]
+    lines = [
+        f"# Benchmarks ({'quick' if args.quick else 'full'}), "
+        f"{dt.datetime.now().isoformat(timespec='seconds')}",
+        f"Machine: {m['cores']} cores, {m['cpu_model']}, {m['memory_gib']} GiB RAM",
+        "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
+        "",
+        HEADER,
+    ]
     lines += [r.markdown(labels.get(r.id, r.id)) for r in rows]
-    lines += ["", "Section wall times (s): " + ", ".join(f"{k} {t}" for k, t in timings.items())
-              + f"; total {total:.0f} s"]
+    lines += [
+        "",
+        "Section wall times (s): "
+        + ", ".join(f"{k} {t}" for k, t in timings.items())
+        + f"; total {total:.0f} s",
+    ]
     print("\n".join(lines), flush=True)
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "mode": "quick" if args.quick else "full", "config": {
-            k: ({str(a): b for a, b in val.items()} if isinstance(val, dict) else val)
-            for k, val in cfg.items()},
-        "total_seconds": total, "section_seconds": timings, **info,
-        "rows": [{"label": labels.get(r.id, r.id), **r.to_json()} for r in rows],
-        "table_markdown": "\n".join(lines)}, indent=2, default=str))
+    out.write_text(
+        json.dumps(
+            {
+                "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "mode": "quick" if args.quick else "full",
+                "config": {
+                    k: ({str(a): b for a, b in val.items()} if isinstance(val, dict) else val)
+                    for k, val in cfg.items()
+                },
+                "total_seconds": total,
+                "section_seconds": timings,
+                **info,
+                "rows": [{"label": labels.get(r.id, r.id), **r.to_json()} for r in rows],
+                "table_markdown": "\n".join(lines),
+            },
+            indent=2,
+            default=str,
+        )
+    )
     log(f"wrote {out} ({total:.0f} s)")
     return 1 if any(r.error for r in rows) else 0
 

@@ -1,4 +1,5 @@
 """Row 3: Streamlit script rerun after a lever move (AppTest, no browser)."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,9 @@ def closure_sequence(start: float = 0.5) -> list[float]:
     consecutive values alternate the parity of their step index (so the floor app, which
     picks its Results by parity, redraws every time) and stay near ``start`` first."""
     k0 = round(start / STEP)
-    rest = sorted((k for k in range(round(1 / STEP) + 1) if k != k0),
-                  key=lambda k: (abs(k - k0), k))
+    rest = sorted(
+        (k for k in range(round(1 / STEP) + 1) if k != k0), key=lambda k: (abs(k - k0), k)
+    )
     seq, last = [], k0
     while rest:
         pick = next((k for k in rest if k % 2 != last % 2), rest[0])
@@ -32,6 +34,7 @@ class _SimulateCounter:
     def __enter__(self):
         import rebalancing
         import rebalancing.results as results
+
         self.mods = (rebalancing, results)
         self.orig = rebalancing.simulate
         self.n = 0
@@ -81,30 +84,48 @@ def _time_reruns(path, reps: int, clear_caches: bool) -> tuple[list[float], dict
             if at.exception:
                 raise RuntimeError(f"{path.name}: {at.exception[0].message}")
     charts = sum(1 for _ in at.get("plotly_chart"))
-    return samples, {"first_run_s": first, "values": values, "cache_clears": clears,
-                     "simulate_calls_during_timed_reruns": cnt.n, "plotly_charts": charts,
-                     "tables": len(at.table)}
+    return samples, {
+        "first_run_s": first,
+        "values": values,
+        "cache_clears": clears,
+        "simulate_calls_during_timed_reruns": cnt.n,
+        "plotly_charts": charts,
+        "tables": len(at.table),
+    }
 
 
 def rerun_row(pickle_path: str, reps: int) -> Row:
     import streamlit.logger
-    streamlit.logger.set_log_level("error")     # bare-mode ScriptRunContext warnings
+
+    streamlit.logger.set_log_level("error")  # bare-mode ScriptRunContext warnings
     os.environ["REBALANCING_BENCH_FLOOR_PICKLE"] = pickle_path
     app, app_info = _time_reruns(ROOT / "app.py", reps, clear_caches=True)
     floor, floor_info = _time_reruns(FLOOR_APP, reps, clear_caches=False)
-    row = Row("app_rerun", "app rerun after a lever move (AppTest, closure slider)", "ms", 1e3,
-              measured=stats(app), floor=stats(floor), target=1.2,
-              notes={"app": app_info, "floor": floor_info,
-                     "method": "AppTest.from_file(..., default_timeout=60); one untimed run; "
-                               "then at.slider(key='global.closure').set_value(v).run() timed "
-                               "over distinct allowed values (step 0.05, alternating step "
-                               "parity); after all 20 are used, st.cache_data.clear() and "
-                               "rebalancing.results._status_quo_drift.cache_clear() so every "
-                               "timed app rerun runs the model as on a first visit",
-                     "floor_method": "AppTest of benchmarks/floor_app.py: same 6 compare "
-                                     "figures and 2030/2035 headline tables from 2 "
-                                     "precomputed Results"})
-    log(f"app rerun: {row.measured['median'] * 1e3:.0f} ms vs floor "
+    row = Row(
+        "app_rerun",
+        "app rerun after a lever move (AppTest, closure slider)",
+        "ms",
+        1e3,
+        measured=stats(app),
+        floor=stats(floor),
+        target=1.2,
+        notes={
+            "app": app_info,
+            "floor": floor_info,
+            "method": "AppTest.from_file(..., default_timeout=60); one untimed run; "
+            "then at.slider(key='global.closure').set_value(v).run() timed "
+            "over distinct allowed values (step 0.05, alternating step "
+            "parity); after all 20 are used, st.cache_data.clear() and "
+            "rebalancing.results._status_quo_drift.cache_clear() so every "
+            "timed app rerun runs the model as on a first visit",
+            "floor_method": "AppTest of benchmarks/floor_app.py: same 6 compare "
+            "figures and 2030/2035 headline tables from 2 "
+            "precomputed Results",
+        },
+    )
+    log(
+        f"app rerun: {row.measured['median'] * 1e3:.0f} ms vs floor "
         f"{row.floor['median'] * 1e3:.0f} ms; simulate calls "
-        f"{app_info['simulate_calls_during_timed_reruns']}/{reps}")
+        f"{app_info['simulate_calls_during_timed_reruns']}/{reps}"
+    )
     return row

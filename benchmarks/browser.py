@@ -3,6 +3,7 @@
 Servers listen on 127.0.0.1 only, on a free port; every server and browser is shut down in a
 ``finally``. Debian's Chromium (/usr/bin/chromium) is driven by Playwright's sync API.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -19,16 +20,26 @@ from .common import CLOSURE_LABEL as LABEL
 from .common import ROOT, Row, log, stats
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 VIEWPORT = {"width": 1500, "height": 1000}
-SESSIONS = 10        # open sessions for the second memory reading
-SETTLE_S = 1.0       # pause before reading RSS
-POLL_MS = 25         # polling interval of render / idle checks (background pages too)
+SESSIONS = 10  # open sessions for the second memory reading
+SETTLE_S = 1.0  # pause before reading RSS
+POLL_MS = 25  # polling interval of render / idle checks (background pages too)
 APPS = {"app": ROOT / "app.py", "floor": ROOT / "benchmarks" / "floor_app.py"}
 
-IDLE_JS = ("() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
-           " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }")
+IDLE_JS = (
+    "() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+    " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }"
+)
 SIG_JS = """() => {
   const el = document.querySelector('.st-key-chart_ca .js-plotly-plot');
   if (!el || !el.data) return null;
@@ -58,16 +69,33 @@ class Server:
         self.script = script
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.NamedTemporaryFile("w+", prefix="bench-streamlit-", suffix=".log",
-                                               delete=False)
+        self.log = tempfile.NamedTemporaryFile(
+            "w+", prefix="bench-streamlit-", suffix=".log", delete=False
+        )
         self.t_launch = time.perf_counter()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script),
-             "--server.headless", "true", "--server.address", "127.0.0.1",
-             "--server.port", str(self.port), "--server.fileWatcherType", "none",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})})
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(script),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(self.port),
+                "--server.fileWatcherType",
+                "none",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+        )
 
     def wait_healthy(self, timeout: float = 60.0) -> float:
         deadline = time.perf_counter() + timeout
@@ -79,12 +107,12 @@ class Server:
             except OSError:
                 pass
             if self.proc.poll() is not None or time.perf_counter() > deadline:
-                raise RuntimeError(f"streamlit did not start ({self.script.name}): "
-                                   f"{self.tail()}")
+                raise RuntimeError(f"streamlit did not start ({self.script.name}): {self.tail()}")
             time.sleep(0.05)
 
     def rss(self) -> int:
         import psutil
+
         p = psutil.Process(self.proc.pid)
         total = p.memory_info().rss
         for c in p.children(recursive=True):
@@ -114,6 +142,7 @@ class Server:
 @contextlib.contextmanager
 def chromium():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         try:
@@ -125,11 +154,14 @@ def chromium():
 def wait_rendered(page, timeout_ms: int = 90_000) -> None:
     page.wait_for_function(RENDERED_JS, timeout=timeout_ms, polling=POLL_MS)
     if page.locator('[data-testid="stException"]').count():
-        raise RuntimeError("the app shows an exception: "
-                           + page.locator('[data-testid="stException"]').first.inner_text()[:500])
+        raise RuntimeError(
+            "the app shows an exception: "
+            + page.locator('[data-testid="stException"]').first.inner_text()[:500]
+        )
 
 
 # --- rows 4-6 ------------------------------------------------------------------------------
+
 
 def _press(page, slider) -> tuple[float, str]:
     """One timed ArrowRight on the focused closure slider, until chart_ca's data change."""
@@ -205,8 +237,15 @@ def _session(browser, script: Path, env: dict | None, *, memory: bool) -> dict:
         s.stop()
 
 
-def browser_rows(browser, floor_env: dict, *, cold_reps: int, memory_reps: int,
-                 presses: int, keypress_rounds: int) -> list[Row]:
+def browser_rows(
+    browser,
+    floor_env: dict,
+    *,
+    cold_reps: int,
+    memory_reps: int,
+    presses: int,
+    keypress_rounds: int,
+) -> list[Row]:
     """Rows 4 (key press), 5 (cold start), 6a/6b (memory). Key presses: ``keypress_rounds``
     rounds, each with fresh app and floor servers and ``presses`` alternating presses.
     Cold start and memory: repeat r starts a new server for the app, then one for the floor
@@ -220,43 +259,78 @@ def browser_rows(browser, floor_env: dict, *, cold_reps: int, memory_reps: int,
         log(f"browser key presses round {r + 1} done")
     for r in range(max(cold_reps, memory_reps)):
         for name in ("app", "floor"):
-            res[name].append(_session(browser, APPS[name], floor_env if name == "floor" else None,
-                                      memory=r < memory_reps))
+            res[name].append(
+                _session(
+                    browser,
+                    APPS[name],
+                    floor_env if name == "floor" else None,
+                    memory=r < memory_reps,
+                )
+            )
             log(f"browser {name} repeat {r + 1}: cold {res[name][-1]['cold']:.2f} s")
+
     def get(name, k):
-        return [x for d in res[name] if k in d
-                for x in (d[k] if isinstance(d[k], list) else [d[k]])]
+        return [
+            x for d in res[name] if k in d for x in (d[k] if isinstance(d[k], list) else [d[k]])
+        ]
 
     rows = [
-        Row("browser_keypress", "browser: ArrowRight on closure slider -> chart_ca redrawn",
-            "ms", 1e3, measured=stats(get("app", "presses")),
-            floor=stats(get("floor", "presses")), target=1.2,
-            notes={"app_values": get("app", "values"), "floor_values": get("floor", "values"),
-                   "method": "per round: fresh app and floor servers, one page each in one "
-                             "browser context; presses alternate app/floor; slider focused, "
-                             "ArrowRight (always right from 0.5, so every value is new and "
-                             "the app runs the model each time; one untimed warm-up press "
-                             "each first); time from the press until the y data of "
-                             "'.st-key-chart_ca .js-plotly-plot' differ (polled every "
-                             "animation frame); app idle (script state notRunning) before "
-                             "each press"}),
-        Row("cold_start", "cold start: launch `streamlit run` -> 6 charts rendered", "s", 1.0,
-            measured=stats(get("app", "cold")), floor=stats(get("floor", "cold")), target=1.5,
-            notes={"health_ok_after_s": {k: get(k, "health") for k in res},
-                   "method": "new server process per repeat (perf_counter from just before "
-                             "Popen); browser already running; fresh context; done when 6 "
-                             "stPlotlyChart elements, each plot with trace data, and script "
-                             f"state notRunning (polled every {POLL_MS} ms)"}),
+        Row(
+            "browser_keypress",
+            "browser: ArrowRight on closure slider -> chart_ca redrawn",
+            "ms",
+            1e3,
+            measured=stats(get("app", "presses")),
+            floor=stats(get("floor", "presses")),
+            target=1.2,
+            notes={
+                "app_values": get("app", "values"),
+                "floor_values": get("floor", "values"),
+                "method": "per round: fresh app and floor servers, one page each in one "
+                "browser context; presses alternate app/floor; slider focused, "
+                "ArrowRight (always right from 0.5, so every value is new and "
+                "the app runs the model each time; one untimed warm-up press "
+                "each first); time from the press until the y data of "
+                "'.st-key-chart_ca .js-plotly-plot' differ (polled every "
+                "animation frame); app idle (script state notRunning) before "
+                "each press",
+            },
+        ),
+        Row(
+            "cold_start",
+            "cold start: launch `streamlit run` -> 6 charts rendered",
+            "s",
+            1.0,
+            measured=stats(get("app", "cold")),
+            floor=stats(get("floor", "cold")),
+            target=1.5,
+            notes={
+                "health_ok_after_s": {k: get(k, "health") for k in res},
+                "method": "new server process per repeat (perf_counter from just before "
+                "Popen); browser already running; fresh context; done when 6 "
+                "stPlotlyChart elements, each plot with trace data, and script "
+                f"state notRunning (polled every {POLL_MS} ms)",
+            },
+        ),
     ]
     for k in (1, SESSIONS):
-        rows.append(Row(
-            f"memory_{k}", f"memory: server RSS with {k} open session{'s' * (k > 1)}", "MB",
-            1e-6, measured=stats(get("app", f"rss{k}")), floor=stats(get("floor", f"rss{k}")),
-            target=1.5,
-            notes={"method": "psutil RSS of the streamlit server process plus its children, "
-                             f"{SETTLE_S} s after the k-th page (one browser context, pages "
-                             "kept open) is fully rendered; new server per repeat, no key "
-                             "presses (only the default scenario cached)"}))
+        rows.append(
+            Row(
+                f"memory_{k}",
+                f"memory: server RSS with {k} open session{'s' * (k > 1)}",
+                "MB",
+                1e-6,
+                measured=stats(get("app", f"rss{k}")),
+                floor=stats(get("floor", f"rss{k}")),
+                target=1.5,
+                notes={
+                    "method": "psutil RSS of the streamlit server process plus its children, "
+                    f"{SETTLE_S} s after the k-th page (one browser context, pages "
+                    "kept open) is fully rendered; new server per repeat, no key "
+                    "presses (only the default scenario cached)"
+                },
+            )
+        )
     for row in rows:
         log(f"{row.id}: {row.cell(row.measured)} vs floor {row.cell(row.floor)}")
     return rows

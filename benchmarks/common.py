@@ -1,4 +1,5 @@
 """Shared helpers: timing statistics, rows, machine and library information, line fits."""
+
 from __future__ import annotations
 
 import math
@@ -15,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 #: Shared with benchmarks/floor_app.py (which imports them from here).
-PICKLE_ENV = "REBALANCING_BENCH_FLOOR_PICKLE"   # path of the floor app's pickled Results
-FLOOR_CLOSURES = (0.5, 0.55)                     # Results drawn for even / odd slider steps
+PICKLE_ENV = "REBALANCING_BENCH_FLOOR_PICKLE"  # path of the floor app's pickled Results
+FLOOR_CLOSURES = (0.5, 0.55)  # Results drawn for even / odd slider steps
 CLOSURE_LABEL = "Demand-policy closure (lambda) (share of gap)"
 
 
@@ -26,8 +27,13 @@ def log(msg: str) -> None:
 
 
 def stats(samples: list[float]) -> dict:
-    return {"median": statistics.median(samples), "min": min(samples), "max": max(samples),
-            "n": len(samples), "samples": list(samples)}
+    return {
+        "median": statistics.median(samples),
+        "min": min(samples),
+        "max": max(samples),
+        "n": len(samples),
+        "samples": list(samples),
+    }
 
 
 def repeat(fn: Callable[[], object], n: int) -> list[float]:
@@ -44,14 +50,14 @@ def repeat(fn: Callable[[], object], n: int) -> list[float]:
 class Row:
     id: str
     what: str
-    unit: str                       # unit of the numbers shown (ms, s, MB)
-    scale: float                    # seconds/bytes -> shown unit
-    measured: dict | None = None    # stats() in base units (s or bytes)
+    unit: str  # unit of the numbers shown (ms, s, MB)
+    scale: float  # seconds/bytes -> shown unit
+    measured: dict | None = None  # stats() in base units (s or bytes)
     floor: dict | None = None
-    target: float | None = None     # ratio <= target; None = info only
+    target: float | None = None  # ratio <= target; None = info only
     notes: dict = field(default_factory=dict)
     error: str | None = None
-    text: str | None = None         # free text shown instead of numbers (scaling rows)
+    text: str | None = None  # free text shown instead of numbers (scaling rows)
 
     @property
     def ratio(self) -> float | None:
@@ -70,8 +76,10 @@ class Row:
     def cell(self, s: dict | None) -> str:
         if not s:
             return "-"
+
         def f(v):
             return _fmt(v * self.scale)
+
         return f"{f(s['median'])} {self.unit} [{f(s['min'])}, {f(s['max'])}] n={s['n']}"
 
     def markdown(self, k: int) -> str:
@@ -82,22 +90,37 @@ class Row:
         ratio = "-" if self.ratio is None else f"{self.ratio:.2f}"
         target = "info" if self.target is None else f"<= {self.target:g}"
         verdict = {True: "pass", False: "**FAIL**", None: "-"}[self.passed]
-        return (f"| {k} | {self.what} | {self.cell(self.measured)} | {self.cell(self.floor)} "
-                f"| {ratio} | {target} | {verdict} |")
+        return (
+            f"| {k} | {self.what} | {self.cell(self.measured)} | {self.cell(self.floor)} "
+            f"| {ratio} | {target} | {verdict} |"
+        )
 
     def to_json(self) -> dict:
         def conv(s):
             if s is None:
                 return None
-            return {**{k: (v * self.scale if k in ("median", "min", "max") else v)
-                       for k, v in s.items() if k != "samples"},
-                    "samples": [v * self.scale for v in s["samples"]]}
+            return {
+                **{
+                    k: (v * self.scale if k in ("median", "min", "max") else v)
+                    for k, v in s.items()
+                    if k != "samples"
+                },
+                "samples": [v * self.scale for v in s["samples"]],
+            }
 
-        return {"id": self.id, "what": self.what, "unit": self.unit,
-                "measured": conv(self.measured), "floor": conv(self.floor),
-                "ratio": self.ratio, "target_ratio_max": self.target,
-                "pass": self.passed, "error": self.error, "text": self.text,
-                "notes": self.notes}
+        return {
+            "id": self.id,
+            "what": self.what,
+            "unit": self.unit,
+            "measured": conv(self.measured),
+            "floor": conv(self.floor),
+            "ratio": self.ratio,
+            "target_ratio_max": self.target,
+            "pass": self.passed,
+            "error": self.error,
+            "text": self.text,
+            "notes": self.notes,
+        }
 
 
 def _fmt(v: float) -> str:
@@ -113,8 +136,10 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}"
 
 
-HEADER = ("| # | what | measured median [min, max] | floor median [min, max] (same run) "
-          "| ratio | target | result |\n|---|---|---|---|---|---|---|")
+HEADER = (
+    "| # | what | measured median [min, max] | floor median [min, max] (same run) "
+    "| ratio | target | result |\n|---|---|---|---|---|---|---|"
+)
 
 
 def machine() -> dict:
@@ -129,25 +154,34 @@ def machine() -> dict:
     mem = None
     try:
         import psutil
+
         mem = round(psutil.virtual_memory().total / 2**30, 1)
     except Exception:  # noqa: BLE001
         pass
-    return {"cores": os.cpu_count(), "cpu_model": model or platform.processor() or "unknown",
-            "memory_gib": mem, "platform": platform.platform()}
+    return {
+        "cores": os.cpu_count(),
+        "cpu_model": model or platform.processor() or "unknown",
+        "memory_gib": mem,
+        "platform": platform.platform(),
+    }
 
 
 def versions() -> dict:
     out = {"python": platform.python_version()}
-    for name in ("numpy", "pandas", "plotly", "streamlit", "statsmodels", "playwright",
-                 "psutil"):
+    for name in ("numpy", "pandas", "plotly", "streamlit", "statsmodels", "playwright", "psutil"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = None
     try:
         import subprocess
-        out["chromium"] = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True,
-                                         text=True, timeout=20).stdout.strip() or None
+
+        out["chromium"] = (
+            subprocess.run(
+                ["/usr/bin/chromium", "--version"], capture_output=True, text=True, timeout=20
+            ).stdout.strip()
+            or None
+        )
     except Exception:  # noqa: BLE001
         out["chromium"] = None
     return out

@@ -1,4 +1,5 @@
 """Engine rows: ``simulate`` against one batched ``numpy.linalg.solve``, and scaling."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -74,21 +75,24 @@ def _cold_subprocess(values: dict) -> dict:
         "t3 = time.perf_counter()\n"
         "rb.simulate(scn)\n"
         "t4 = time.perf_counter()\n"
-        "print(json.dumps({'import': t1 - t0, 'first_call': t3 - t2, 'second_call': t4 - t3}))\n")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         timeout=300)
+        "print(json.dumps({'import': t1 - t0, 'first_call': t3 - t2, 'second_call': t4 - t3}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     if out.returncode:
         raise RuntimeError(out.stderr[-2000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def engine_row(rid: str, what: str, values: dict, *, reps: int, floor_reps: int,
-               cold_reps: int) -> list[Row]:
+def engine_row(
+    rid: str, what: str, values: dict, *, reps: int, floor_reps: int, cold_reps: int
+) -> list[Row]:
     import rebalancing as rb
     from rebalancing.results import _calibrated
 
     scn = rb.Scenario().with_values(values)
-    rb.simulate(scn)                                       # warm-up: drift, fits, calibration
+    rb.simulate(scn)  # warm-up: drift, fits, calibration
     with SolveCounter() as cnt:
         res = rb.simulate(scn)
     samples = repeat(lambda scn=scn: rb.simulate(scn), reps)
@@ -97,7 +101,7 @@ def engine_row(rid: str, what: str, values: dict, *, reps: int, floor_reps: int,
     M, rhs, Y = engine_systems(res, prm)
     exact_err = float(np.max(np.abs(np.linalg.solve(M, rhs)[..., 0] - Y) / np.abs(Y)))
     n_floor = max(cnt.systems, M.shape[0])
-    idx = np.arange(n_floor) % M.shape[0]           # cycle the P*T exact systems
+    idx = np.arange(n_floor) % M.shape[0]  # cycle the P*T exact systems
     Mb, rb_ = np.ascontiguousarray(M[idx]), np.ascontiguousarray(rhs[idx])
     solve = np.linalg.solve
     solve(Mb, rb_)
@@ -112,21 +116,30 @@ def engine_row(rid: str, what: str, values: dict, *, reps: int, floor_reps: int,
         "floor_systems": n_floor,
         "floor_batch_shape": list(Mb.shape),
         "floor_matrices": "exact: I - B diag(k) rebuilt from the run's trade, absorption and "
-                          "tariffs for every path and year (the P*T systems cycled to reach "
-                          "the engine's system count); rhs = B (A - k Y), the run's effective "
-                          "autonomous demand",
+        "tariffs for every path and year (the P*T systems cycled to reach "
+        "the engine's system count); rhs = B (A - k Y), the run's effective "
+        "autonomous demand",
         "floor_max_rel_error_vs_engine_Y": exact_err,
         "warm": "one warm-up simulate() first (status-quo drift and statsmodels fits cached)",
     }
-    cold = Row(rid + "_cold", what.replace("simulate", "cold first simulate") +
-               " (fresh interpreter; info)", "s", 1.0,
-               measured=stats([c["first_call"] for c in colds]),
-               notes={"import_rebalancing_s": [c["import"] for c in colds],
-                      "second_call_s": [c["second_call"] for c in colds]})
-    main = Row(rid, what, "ms", 1e3, measured=stats(samples), floor=stats(floor), target=3.0,
-               notes=notes)
-    log(f"{rid}: {main.measured['median'] * 1e3:.2f} ms vs floor "
-        f"{main.floor['median'] * 1e3:.3f} ms ({cnt.calls} solves, {cnt.systems} systems)")
+    cold = Row(
+        rid + "_cold",
+        what.replace("simulate", "cold first simulate") + " (fresh interpreter; info)",
+        "s",
+        1.0,
+        measured=stats([c["first_call"] for c in colds]),
+        notes={
+            "import_rebalancing_s": [c["import"] for c in colds],
+            "second_call_s": [c["second_call"] for c in colds],
+        },
+    )
+    main = Row(
+        rid, what, "ms", 1e3, measured=stats(samples), floor=stats(floor), target=3.0, notes=notes
+    )
+    log(
+        f"{rid}: {main.measured['median'] * 1e3:.2f} ms vs floor "
+        f"{main.floor['median'] * 1e3:.3f} ms ({cnt.calls} solves, {cnt.systems} systems)"
+    )
     return [main, cold]
 
 
@@ -137,6 +150,7 @@ def lever_move_row(reps: int) -> Row:
     from rebalancing.results import _status_quo_drift
 
     from .apptest import closure_sequence
+
     seq = closure_sequence()
     samples = []
     for i in range(reps):
@@ -145,42 +159,66 @@ def lever_move_row(reps: int) -> Row:
         t0 = time.perf_counter()
         rb.simulate(scn)
         samples.append(time.perf_counter() - t0)
-    row = Row("engine_4_move", "engine, four regions: simulate() after a closure move "
-              "(status-quo drift re-solved; info)", "ms", 1e3, measured=stats(samples),
-              notes={"why": "results._status_quo_drift is cached per Scenario(global_, "
-                            "baseline), so any global lever (closure too) re-solves it",
-                     "values": [seq[i % len(seq)] for i in range(reps)]})
+    row = Row(
+        "engine_4_move",
+        "engine, four regions: simulate() after a closure move (status-quo drift re-solved; info)",
+        "ms",
+        1e3,
+        measured=stats(samples),
+        notes={
+            "why": "results._status_quo_drift is cached per Scenario(global_, "
+            "baseline), so any global lever (closure too) re-solves it",
+            "values": [seq[i % len(seq)] for i in range(reps)],
+        },
+    )
     log(f"engine after a closure move: {row.measured['median'] * 1e3:.1f} ms")
     return row
 
 
 # --- scaling --------------------------------------------------------------------------------
 
+
 def horizon_scaling(horizons=(10, 25, 50, 100), reps: int = 10) -> Row:
     import rebalancing as rb
+
     base = rb.Scenario()
     xs, meds, per = [], [], {}
     for h in horizons:
-        scn = dataclasses.replace(base, global_=dataclasses.replace(base.global_,
-                                                                    horizon=2024 + h))
+        scn = dataclasses.replace(base, global_=dataclasses.replace(base.global_, horizon=2024 + h))
         t0 = time.perf_counter()
-        rb.simulate(scn)                       # warm-up (status-quo drift for this horizon)
+        rb.simulate(scn)  # warm-up (status-quo drift for this horizon)
         first = time.perf_counter() - t0
         s = stats(repeat(lambda scn=scn: rb.simulate(scn), reps))
         xs.append(h)
         meds.append(s["median"])
-        per[str(h)] = {"median_ms": s["median"] * 1e3, "min_ms": s["min"] * 1e3,
-                       "max_ms": s["max"] * 1e3, "n": s["n"], "first_call_ms": first * 1e3}
+        per[str(h)] = {
+            "median_ms": s["median"] * 1e3,
+            "min_ms": s["min"] * 1e3,
+            "max_ms": s["max"] * 1e3,
+            "n": s["n"],
+            "first_call_ms": first * 1e3,
+        }
     fit = linfit(xs, meds)
-    text = (f"slope {fit['b'] * 1e3:.3f} ms/year, intercept {fit['a'] * 1e3:.2f} ms, "
-            f"R^2 {fit['r2']:.3f} ({'linear' if fit['r2'] > 0.95 else 'not linear'}); "
-            + ", ".join(f"{h}y {per[str(h)]['median_ms']:.1f} ms" for h in xs))
+    text = (
+        f"slope {fit['b'] * 1e3:.3f} ms/year, intercept {fit['a'] * 1e3:.2f} ms, "
+        f"R^2 {fit['r2']:.3f} ({'linear' if fit['r2'] > 0.95 else 'not linear'}); "
+        + ", ".join(f"{h}y {per[str(h)]['median_ms']:.1f} ms" for h in xs)
+    )
     log("horizon scaling: " + text)
-    return Row("scaling_horizon", "scaling: simulate() vs horizon 10/25/50/100 years", "ms", 1e3,
-               text=text, notes={"points": per, "fit_seconds": fit,
-                                 "scenario": "Scenario() with global_.horizon = 2024 + H set "
-                                             "by dataclasses.replace (follow_projection on: "
-                                             "the projection extends to 2124 without error)"})
+    return Row(
+        "scaling_horizon",
+        "scaling: simulate() vs horizon 10/25/50/100 years",
+        "ms",
+        1e3,
+        text=text,
+        notes={
+            "points": per,
+            "fit_seconds": fit,
+            "scenario": "Scenario() with global_.horizon = 2024 + H set "
+            "by dataclasses.replace (follow_projection on: "
+            "the projection extends to 2124 without error)",
+        },
+    )
 
 
 def _repeat_spec(spec, n: int):
@@ -211,38 +249,54 @@ def batch_scaling(ns=(1, 100, 10000), reps: dict | None = None, limit_s: float =
     for n in ns:
         big, tiled = _repeat_spec(spec, n)
         t0 = time.perf_counter()
-        sol = run(cal, prm, big)                          # warm-up, and the size check
+        sol = run(cal, prm, big)  # warm-up, and the size check
         first = time.perf_counter() - t0
         if n > 1:
-            assert np.allclose(sol.Y[-len(PATHS):], sol.Y[:len(PATHS)], rtol=1e-12)
+            assert np.allclose(sol.Y[-len(PATHS) :], sol.Y[: len(PATHS)], rtol=1e-12)
         del sol
         if first > limit_s:
             skipped.append({"n": n, "first_run_s": first, "why": f"> {limit_s:.0f} s"})
             break
         k = reps.get(n, 3)
-        if first > 5.0:        # expensive: the warm-up run counts as one of the k samples
+        if first > 5.0:  # expensive: the warm-up run counts as one of the k samples
             s = stats(repeat(lambda big=big: run(cal, prm, big), k - 1) + [first])
         else:
             s = stats(repeat(lambda big=big: run(cal, prm, big), k))
         xs.append(n)
         meds.append(s["median"])
-        per[str(n)] = {"paths": n * len(PATHS), "median_ms": s["median"] * 1e3,
-                       "min_ms": s["min"] * 1e3, "max_ms": s["max"] * 1e3, "n": s["n"],
-                       "per_scenario_ms": s["median"] * 1e3 / n}
+        per[str(n)] = {
+            "paths": n * len(PATHS),
+            "median_ms": s["median"] * 1e3,
+            "min_ms": s["min"] * 1e3,
+            "max_ms": s["max"] * 1e3,
+            "n": s["n"],
+            "per_scenario_ms": s["median"] * 1e3 / n,
+        }
         del big
     fit = linfit(xs, meds)
-    text = (f"slope {fit['b'] * 1e3:.4f} ms/scenario (5 paths each), intercept "
-            f"{fit['a'] * 1e3:.2f} ms, R^2 {fit['r2']:.4f} "
-            f"({'linear' if fit['r2'] > 0.95 else 'not linear'}); "
-            + ", ".join(f"N={n} {per[str(n)]['median_ms']:.1f} ms" for n in xs))
+    text = (
+        f"slope {fit['b'] * 1e3:.4f} ms/scenario (5 paths each), intercept "
+        f"{fit['a'] * 1e3:.2f} ms, R^2 {fit['r2']:.4f} "
+        f"({'linear' if fit['r2'] > 0.95 else 'not linear'}); "
+        + ", ".join(f"N={n} {per[str(n)]['median_ms']:.1f} ms" for n in xs)
+    )
     if skipped:
         text += f"; skipped {skipped}"
     log("batch scaling: " + text)
-    return Row("scaling_scenarios", "scaling: model.run() vs batched scenarios 1/100/10000",
-               "ms", 1e3, text=text,
-               notes={"points": per, "fit_seconds": fit, "skipped": skipped,
-                      "tiled_fields": tiled,
-                      "how": "cal, prm = _calibrated(Scenario()); spec = build_paths(...); "
-                             "path-axis arrays np.tile'd N times on axis 0; run(cal, prm, big) "
-                             "(no status-quo drift); a warm-up run first, which counts as a "
-                             "sample only when it took > 5 s"})
+    return Row(
+        "scaling_scenarios",
+        "scaling: model.run() vs batched scenarios 1/100/10000",
+        "ms",
+        1e3,
+        text=text,
+        notes={
+            "points": per,
+            "fit_seconds": fit,
+            "skipped": skipped,
+            "tiled_fields": tiled,
+            "how": "cal, prm = _calibrated(Scenario()); spec = build_paths(...); "
+            "path-axis arrays np.tile'd N times on axis 0; run(cal, prm, big) "
+            "(no status-quo drift); a warm-up run first, which counts as a "
+            "sample only when it took > 5 s",
+        },
+    )

@@ -14,6 +14,7 @@ process); without it they are computed once per process here (``st.cache_resourc
 
     python3 -m streamlit run benchmarks/floor_app.py
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:          # `streamlit run benchmarks/floor_app.py` puts only
-    sys.path.insert(0, str(ROOT))      # benchmarks/ on the path
+if str(ROOT) not in sys.path:  # `streamlit run benchmarks/floor_app.py` puts only
+    sys.path.insert(0, str(ROOT))  # benchmarks/ on the path
 
 import streamlit as st  # noqa: E402
 
@@ -37,14 +38,17 @@ def precomputed(path: str | None):
         with open(path, "rb") as f:
             return pickle.load(f)
     import rebalancing as rb
-    return tuple(rb.simulate(rb.Scenario().with_values({"global.closure": c}))
-                 for c in FLOOR_CLOSURES)
+
+    return tuple(
+        rb.simulate(rb.Scenario().with_values({"global.closure": c})) for c in FLOOR_CLOSURES
+    )
 
 
 st.set_page_config(page_title="Benchmark floor", layout="wide")
 with st.sidebar:
-    value = st.slider(CLOSURE_LABEL, min_value=0.0, max_value=1.0, value=0.5, step=0.05,
-                      key="global.closure")
+    value = st.slider(
+        CLOSURE_LABEL, min_value=0.0, max_value=1.0, value=0.5, step=0.05, key="global.closure"
+    )
 results = precomputed(os.environ.get(PICKLE_ENV))
 res = results[int(round(value / 0.05)) % 2]
 

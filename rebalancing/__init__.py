@@ -5,6 +5,7 @@ unwind, comparing five paths (status quo, orderly, disorderly, unilateral, sub-g
     >>> res = simulate(default_scenario())
     >>> res.to_frame()            # tidy: path, region, year, variable, value, unit
 """
+
 import importlib.metadata as _metadata
 
 try:
@@ -31,8 +32,29 @@ from .scenario import (  # noqa: E402
 )
 
 __all__ = [
-    "BASE_YEAR", "REGIONS4", "REGIONS2", "REGION_NAMES", "PATHS", "PATH_TITLES", "PATH_HELP",
-    "VARIABLES", "LEVERS", "GROUPS", "GROUP_TITLES", "Scenario", "Results", "simulate",
-    "default_scenario", "load_scenario", "parse_scenario", "save_scenario", "dumps_scenario",
-    "calibrate", "RebalancingError", "DataError", "IdentityError", "ModelError", "ScenarioError",
+    "BASE_YEAR",
+    "REGIONS4",
+    "REGIONS2",
+    "REGION_NAMES",
+    "PATHS",
+    "PATH_TITLES",
+    "PATH_HELP",
+    "VARIABLES",
+    "LEVERS",
+    "GROUPS",
+    "GROUP_TITLES",
+    "Scenario",
+    "Results",
+    "simulate",
+    "default_scenario",
+    "load_scenario",
+    "parse_scenario",
+    "save_scenario",
+    "dumps_scenario",
+    "calibrate",
+    "RebalancingError",
+    "DataError",
+    "IdentityError",
+    "ModelError",
+    "ScenarioError",
 ]

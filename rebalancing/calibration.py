@@ -15,6 +15,7 @@ docs/model.md, "Calibration"):
   the world sum zero, so the discrepancy is taken out of ROW;
 * world net foreign assets: ROW holds the residual that makes them sum to zero.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,8 +29,12 @@ from .data import DataError, Facts, History, data_key, load_all
 BASE_YEAR = 2024
 REGIONS4 = ("US", "CN", "BLOC", "ROW")
 REGIONS2 = ("US", "CN")
-REGION_NAMES = {"US": "United States", "CN": "China", "BLOC": "EU + CPTPP bloc",
-                "ROW": "Rest of world"}
+REGION_NAMES = {
+    "US": "United States",
+    "CN": "China",
+    "BLOC": "EU + CPTPP bloc",
+    "ROW": "Rest of world",
+}
 
 #: Base-year public saving (T - G), % of GDP. Not in the shipped data: an assumption of the
 #: order of the IMF Fiscal Monitor's general-government balances plus public investment.
@@ -51,6 +56,7 @@ class Calibration:
     i imports from region j (so region j's exports to i), with intra-bloc and intra-ROW trade
     on the diagonal.
     """
+
     regions: tuple[str, ...]
     Y: np.ndarray
     C: np.ndarray
@@ -60,9 +66,9 @@ class Calibration:
     CA: np.ndarray
     NI: np.ndarray
     NFA: np.ndarray
-    tariff0: np.ndarray           # base-year tariff matrix, fraction, importer x exporter
-    public_saving: np.ndarray     # T - G, USD bn
-    assets: np.ndarray = None     # (n, n) gross external assets of i in currency k, end-2024
+    tariff0: np.ndarray  # base-year tariff matrix, fraction, importer x exporter
+    public_saving: np.ndarray  # T - G, USD bn
+    assets: np.ndarray = None  # (n, n) gross external assets of i in currency k, end-2024
     liabilities: np.ndarray = None  # (n, n) gross external liabilities of i in currency k
     notes: dict = field(default_factory=dict)
     vintages: tuple[str, ...] = ()
@@ -98,8 +104,9 @@ class Calibration:
         return self.regions.index(region)
 
 
-def ras(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, tol: float = 1e-13,
-        max_iter: int = 2_000) -> np.ndarray:
+def ras(
+    seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, tol: float = 1e-13, max_iter: int = 2_000
+) -> np.ndarray:
     """Biproportional (RAS) balancing of ``seed`` to given row and column totals.
 
     Returns ``r_i * seed_ij * s_j`` with row sums ``rows`` and column sums ``cols``
@@ -125,8 +132,10 @@ def _levels(h: History, code: str) -> dict[str, float]:
     """Base-year levels of one data region from the WEO, WDI and UN AMA rows."""
     Y = h.value(HIST_CODES[code], "gdp_usd_bn", BASE_YEAR)
     if not Y > 0:
-        raise DataError(f"{h.path.name}: {HIST_CODES[code]} {BASE_YEAR} gdp_usd_bn = {Y:g}; "
-                        "GDP must be positive")
+        raise DataError(
+            f"{h.path.name}: {HIST_CODES[code]} {BASE_YEAR} gdp_usd_bn = {Y:g}; "
+            "GDP must be positive"
+        )
     out = {
         "Y": Y,
         "I": Y * _pct(h, code, "gross_capital_formation_pct_gdp"),
@@ -145,12 +154,12 @@ def _levels(h: History, code: str) -> dict[str, float]:
 def _tariffs0(facts: Facts, regions) -> np.ndarray:
     t = np.zeros((len(regions), len(regions)))
     us, cn = regions.index("US"), regions.index("CN")
-    t[us, cn] = facts.get("US->China", "average_us_tariff_on_chinese_exports",
-                          "2025-01-20").number / 100
+    t[us, cn] = (
+        facts.get("US->China", "average_us_tariff_on_chinese_exports", "2025-01-20").number / 100
+    )
     # China's average on US goods on 20 Jan 2025 = 32.6 after the truce less the 11.4 pp rise
     # since then (PIIE, quoted in facts.csv).
-    t[cn, us] = (facts.get("China->US", "average_chinese_tariff_on_us_exports").number
-                 - 11.4) / 100
+    t[cn, us] = (facts.get("China->US", "average_chinese_tariff_on_us_exports").number - 11.4) / 100
     return t
 
 
@@ -161,8 +170,9 @@ def _currency_shares(table: dict, regions) -> np.ndarray:
     return out
 
 
-def positions(regions, Y: np.ndarray, nfa: np.ndarray, facts: Facts,
-              residual: str) -> tuple[np.ndarray, np.ndarray]:
+def positions(
+    regions, Y: np.ndarray, nfa: np.ndarray, facts: Facts, residual: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Gross external assets and liabilities by currency (n, n), end-2024, USD bn.
 
     US and China: the BEA and SAFE gross positions (data/facts.csv) split by the currency
@@ -172,8 +182,10 @@ def positions(regions, Y: np.ndarray, nfa: np.ndarray, facts: Facts,
     exactly zero and the residual's net position is the calibrated one.
     """
     n = len(regions)
-    gross = {"US": ("US", "gross_external_assets", "gross_external_liabilities"),
-             "CN": ("China", "gross_external_assets", "gross_external_liabilities")}
+    gross = {
+        "US": ("US", "gross_external_assets", "gross_external_liabilities"),
+        "CN": ("China", "gross_external_assets", "gross_external_liabilities"),
+    }
     A, L = np.zeros((n, n)), np.zeros((n, n))
     for i, r in enumerate(regions):
         if r == residual:
@@ -189,9 +201,11 @@ def positions(regions, Y: np.ndarray, nfa: np.ndarray, facts: Facts,
     net = -(A - L).sum(0)
     A[k], L[k] = np.maximum(net, 0.0), np.maximum(-net, 0.0)
     if not np.allclose((A - L).sum(1), nfa, rtol=1e-12, atol=1e-6):
-        raise DataError("facts.csv: gross external assets less liabilities do not equal the "
-                        "net international investment position; check the gross_external_* "
-                        "and net_international_investment_position rows")
+        raise DataError(
+            "facts.csv: gross external assets less liabilities do not equal the "
+            "net international investment position; check the gross_external_* "
+            "and net_international_investment_position rows"
+        )
     return A, L
 
 
@@ -212,8 +226,9 @@ def _calibrate4(h: History, facts: Facts) -> Calibration:
     Xb, Mb = ea["X"] + jp["X"], ea["M"] + jp["M"]
     CGb = Yb - Ib - (Xb - Mb)
     g_share_jp = jp["G"] / (jp["C"] + jp["G"])
-    rows["BLOC"] = dict(Y=Yb, C=CGb * (1 - g_share_jp), G=CGb * g_share_jp, I=Ib, X=Xb, M=Mb,
-                        CA=ea["CA"] + jp["CA"])
+    rows["BLOC"] = dict(
+        Y=Yb, C=CGb * (1 - g_share_jp), G=CGb * g_share_jp, I=Ib, X=Xb, M=Mb, CA=ea["CA"] + jp["CA"]
+    )
     notes["bloc_government_share_of_consumption"] = g_share_jp
     # --- ROW = World - others. Its CA makes the world sum zero (absorbing the measured +495 bn
     # world discrepancy); its imports are World imports - others; its exports follow from
@@ -222,11 +237,12 @@ def _calibrate4(h: History, facts: Facts) -> Calibration:
     notes["world_ca_discrepancy_measured"] = world_ca_measured
     # Euro area + Japan are the bloc; everything else is ROW.
     Yr = w["Y"] - us["Y"] - cn["Y"] - Yb
-    Ir = w["I"] - us["I"] - cn["I"] - Ib   # WEO investment (not the closed US/CN figure)
+    Ir = w["I"] - us["I"] - cn["I"] - Ib  # WEO investment (not the closed US/CN figure)
     Mr = w["M"] - us["M"] - cn["M"] - Mb
     CAr = -(rows["US"]["CA"] + rows["CN"]["CA"] + rows["BLOC"]["CA"])
-    notes["row_ca_measured"] = world_ca_measured - (rows["US"]["CA"] + rows["CN"]["CA"]
-                                                    + rows["BLOC"]["CA"])
+    notes["row_ca_measured"] = world_ca_measured - (
+        rows["US"]["CA"] + rows["CN"]["CA"] + rows["BLOC"]["CA"]
+    )
     NI = {r: rows[r]["CA"] - (rows[r]["X"] - rows[r]["M"]) for r in ("US", "CN", "BLOC")}
     NI["ROW"] = -sum(NI.values())
     NXr = CAr - NI["ROW"]
@@ -234,8 +250,9 @@ def _calibrate4(h: History, facts: Facts) -> Calibration:
     CGr = Yr - Ir - NXr
     pool = [us, cn, jp]
     g_share_pool = sum(d["G"] for d in pool) / sum(d["C"] + d["G"] for d in pool)
-    rows["ROW"] = dict(Y=Yr, C=CGr * (1 - g_share_pool), G=CGr * g_share_pool, I=Ir, X=Xr,
-                       M=Mr, CA=CAr)
+    rows["ROW"] = dict(
+        Y=Yr, C=CGr * (1 - g_share_pool), G=CGr * g_share_pool, I=Ir, X=Xr, M=Mr, CA=CAr
+    )
     notes["row_government_share_of_consumption"] = g_share_pool
     notes["world_exports_minus_imports_measured"] = w["X"] - w["M"]
     for r, d in zip(("US", "CN"), (us, cn)):
@@ -259,8 +276,9 @@ def _calibrate4(h: History, facts: Facts) -> Calibration:
     trade = fixed + ras(seed, Mtot - fixed.sum(axis=1), Xtot - fixed.sum(axis=0))
     # X and M are recomputed from the matrix itself below, so the RAS tolerance never shows
     # up as an accounting residual.
-    notes["ras_max_relative_error"] = float(max(
-        np.max(np.abs(trade.sum(1) - Mtot) / Mtot), np.max(np.abs(trade.sum(0) - Xtot) / Xtot)))
+    notes["ras_max_relative_error"] = float(
+        max(np.max(np.abs(trade.sum(1) - Mtot) / Mtot), np.max(np.abs(trade.sum(0) - Xtot) / Xtot))
+    )
 
     vec = {k: np.array([rows[r][k] for r in regions]) for k in ("Y", "C", "G", "I", "CA")}
     # GDP identity with the matrix's own X and M: fold the (1e-13) RAS residue into I.
@@ -269,18 +287,34 @@ def _calibrate4(h: History, facts: Facts) -> Calibration:
     NIv = vec["CA"] - NX
     NIv[3] = -NIv[:3].sum()
     vec["CA"] = NX + NIv
-    nfa = np.array([
-        facts.get("US", "net_international_investment_position").number,
-        facts.get("China", "net_international_investment_position").number,
-        NFA_BLOC_ASSUMED, 0.0])
+    nfa = np.array(
+        [
+            facts.get("US", "net_international_investment_position").number,
+            facts.get("China", "net_international_investment_position").number,
+            NFA_BLOC_ASSUMED,
+            0.0,
+        ]
+    )
     nfa[3] = -nfa[:3].sum()
     notes["nfa_row_residual"] = nfa[3]
     A, L = positions(regions, vec["Y"], nfa, facts, residual="ROW")
     return Calibration(
-        regions=regions, Y=vec["Y"], C=vec["C"], I=vec["I"], G=vec["G"], trade=trade,
-        CA=vec["CA"], NI=NIv, NFA=nfa, tariff0=_tariffs0(facts, regions),
+        regions=regions,
+        Y=vec["Y"],
+        C=vec["C"],
+        I=vec["I"],
+        G=vec["G"],
+        trade=trade,
+        CA=vec["CA"],
+        NI=NIv,
+        NFA=nfa,
+        tariff0=_tariffs0(facts, regions),
         public_saving=np.array([PUBLIC_SAVING_PCT[r] / 100 for r in regions]) * vec["Y"],
-        assets=A, liabilities=L, notes=notes, vintages=tuple(h.vintages()))
+        assets=A,
+        liabilities=L,
+        notes=notes,
+        vintages=tuple(h.vintages()),
+    )
 
 
 def _calibrate2(h: History, facts: Facts, cal4: Calibration) -> Calibration:
@@ -300,19 +334,32 @@ def _calibrate2(h: History, facts: Facts, cal4: Calibration) -> Calibration:
     A = Y - NX
     share = np.stack([cal4.C[:2], cal4.I[:2], cal4.G[:2]]) / cal4.A[:2]
     C, I, G = share * A
-    I = Y - C - G - NX   # exact closure of the GDP identity
+    I = Y - C - G - NX  # exact closure of the GDP identity
     NI = np.zeros(2)
     CA = NX + NI
     nfa_cn = facts.get("China", "net_international_investment_position").number
     nfa = np.array([-nfa_cn, nfa_cn])
     A, L = positions(regions, Y, nfa, facts, residual="US")
     return Calibration(
-        regions=regions, Y=Y, C=C, I=I, G=G, trade=trade, CA=CA, NI=NI, NFA=nfa,
+        regions=regions,
+        Y=Y,
+        C=C,
+        I=I,
+        G=G,
+        trade=trade,
+        CA=CA,
+        NI=NI,
+        NFA=nfa,
         tariff0=_tariffs0(facts, regions),
         public_saving=np.array([PUBLIC_SAVING_PCT[r] / 100 for r in regions]) * Y,
-        assets=A, liabilities=L, notes={"two_country": "bilateral Census goods trade; rest of trade folded into "
-                              "domestic demand; base-year net income set to 0"},
-        vintages=cal4.vintages)
+        assets=A,
+        liabilities=L,
+        notes={
+            "two_country": "bilateral Census goods trade; rest of trade folded into "
+            "domestic demand; base-year net income set to 0"
+        },
+        vintages=cal4.vintages,
+    )
 
 
 def check_calibration(cal: Calibration, h: History) -> Calibration:
@@ -323,27 +370,36 @@ def check_calibration(cal: Calibration, h: History) -> Calibration:
     domestic share of demand in (0, 1).
     """
     name = h.path.name
-    hints = {"Y": "gdp_usd_bn", "C": "household_consumption_pct_gdp",
-             "I": "gross_capital_formation_pct_gdp (investment closes the expenditure "
-                  "identity: C + G + X - M must stay below GDP)",
-             "G": "government_consumption_pct_gdp"}
+    hints = {
+        "Y": "gdp_usd_bn",
+        "C": "household_consumption_pct_gdp",
+        "I": "gross_capital_formation_pct_gdp (investment closes the expenditure "
+        "identity: C + G + X - M must stay below GDP)",
+        "G": "government_consumption_pct_gdp",
+    }
     for var, hint in hints.items():
         vals = getattr(cal, var)
         bad = ~np.isfinite(vals) | (vals <= 0)
         if bad.any():
             r = cal.regions[int(np.argmax(bad))]
-            raise DataError(f"{name}: the {BASE_YEAR} data give {var} = {vals[bad][0]:.6g} "
-                            f"USD bn for {r}; check {hint}")
+            raise DataError(
+                f"{name}: the {BASE_YEAR} data give {var} = {vals[bad][0]:.6g} "
+                f"USD bn for {r}; check {hint}"
+            )
     if (~np.isfinite(cal.trade)).any() or (cal.trade < 0).any():
         i, j = map(int, np.argwhere(~(cal.trade >= 0))[0])
-        raise DataError(f"{name}: the {BASE_YEAR} data imply a negative flow from "
-                        f"{cal.regions[j]} to {cal.regions[i]} ({cal.trade[i, j]:.6g} USD bn); "
-                        "check exports_pct_gdp, imports_pct_gdp and the US-China goods rows")
+        raise DataError(
+            f"{name}: the {BASE_YEAR} data imply a negative flow from "
+            f"{cal.regions[j]} to {cal.regions[i]} ({cal.trade[i, j]:.6g} USD bn); "
+            "check exports_pct_gdp, imports_pct_gdp and the US-China goods rows"
+        )
     dom = 1 - cal.mu.sum(-1)
     if ((dom <= 0) | (dom >= 1)).any():
         r = cal.regions[int(np.argmax((dom <= 0) | (dom >= 1)))]
-        raise DataError(f"{name}: the {BASE_YEAR} imports of {r} leave no domestic share of "
-                        "demand; check imports_pct_gdp")
+        raise DataError(
+            f"{name}: the {BASE_YEAR} imports of {r} leave no domestic share of "
+            "demand; check imports_pct_gdp"
+        )
     return cal
 
 
@@ -352,11 +408,13 @@ def _calibrate_cached(two_country: bool, key: str) -> Calibration:
     h, facts = load_all()
     try:
         cal4 = check_calibration(_calibrate4(h, facts), h)
-    except ValueError as e:        # RAS cannot balance the trade matrix with these totals
+    except ValueError as e:  # RAS cannot balance the trade matrix with these totals
         if isinstance(e, DataError):
             raise
-        raise DataError(f"{h.path.name}: the {BASE_YEAR} trade totals cannot be balanced "
-                        f"({e}); check exports_pct_gdp and imports_pct_gdp") from None
+        raise DataError(
+            f"{h.path.name}: the {BASE_YEAR} trade totals cannot be balanced "
+            f"({e}); check exports_pct_gdp and imports_pct_gdp"
+        ) from None
     return check_calibration(_calibrate2(h, facts, cal4), h) if two_country else cal4
 
 

@@ -13,6 +13,7 @@ as the console script ``rebalancing`` (pyproject.toml), which does the same.
 A bad argument or file prints a usage line or one error line naming the field and exits
 with status 2; nothing prints a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,7 +39,8 @@ def _paths_arg(text: str) -> tuple[str, ...]:
     if not ids or bad:
         raise argparse.ArgumentTypeError(
             f"unknown path id(s) {', '.join(bad) or '(none given)'}; expected a comma-separated "
-            f"list of {', '.join(PATHS)}")
+            f"list of {', '.join(PATHS)}"
+        )
     return ids
 
 
@@ -58,12 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     script = Path(sys.argv[0]).name == "rebalancing"
     ap = argparse.ArgumentParser(
         prog="rebalancing" if script else "python -m rebalancing",
-        description="Exact multi-region accounting model of US-China rebalancing.")
+        description="Exact multi-region accounting model of US-China rebalancing.",
+    )
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     d = sub.add_parser("defaults", help="write the full default scenario (JSON or TOML)")
-    d.add_argument("--out", required=True, type=Path,
-                   help="scenario file to write (.json or .toml)")
+    d.add_argument(
+        "--out", required=True, type=Path, help="scenario file to write (.json or .toml)"
+    )
 
     r = sub.add_parser("run", help="simulate the paths and write a tidy CSV + metadata")
     r.add_argument("--scenario", type=Path, help="scenario file (.json or .toml)")
@@ -74,26 +78,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("levers", help="list every lever with unit, range, default and source")
 
-    h = sub.add_parser("history", help="history 1990-2024, statsmodels trends and the "
-                                       "status-quo projection with 80%%/95%% bands (tidy CSV)")
-    h.add_argument("--horizon", type=_horizon_arg, default=2040,
-                   help="last projected year (default 2040)")
+    h = sub.add_parser(
+        "history",
+        help="history 1990-2024, statsmodels trends and the "
+        "status-quo projection with 80%%/95%% bands (tidy CSV)",
+    )
+    h.add_argument(
+        "--horizon", type=_horizon_arg, default=2040, help="last projected year (default 2040)"
+    )
     h.add_argument("--out", type=Path, help="CSV to write")
-    h.add_argument("--refit", action="store_true",
-                   help="refit with statsmodels and rewrite data/statsmodels_fits.json "
-                        "(after replacing data/macro_history.csv)")
+    h.add_argument(
+        "--refit",
+        action="store_true",
+        help="refit with statsmodels and rewrite data/statsmodels_fits.json "
+        "(after replacing data/macro_history.csv)",
+    )
 
-    v = sub.add_parser("validate", help="compare the model with published results (exit 1 if "
-                                        "any falls outside its range)")
-    v.add_argument("--markdown", type=Path, help="also write the table as Markdown (e.g. "
-                                                 "docs/validation.md)")
+    v = sub.add_parser(
+        "validate",
+        help="compare the model with published results (exit 1 if any falls outside its range)",
+    )
+    v.add_argument(
+        "--markdown", type=Path, help="also write the table as Markdown (e.g. docs/validation.md)"
+    )
 
     dp = sub.add_parser("data", help="data maintenance")
     dsub = dp.add_subparsers(dest="data_command", required=True, metavar="ACTION")
-    rf = dsub.add_parser("refresh", help="fetch the latest World Bank WDI vintage (needs "
-                                         "internet) into data/vintages/ and report changes")
-    rf.add_argument("--out-dir", type=Path, help="folder for the new vintage "
-                                                "(default data/vintages)")
+    rf = dsub.add_parser(
+        "refresh",
+        help="fetch the latest World Bank WDI vintage (needs "
+        "internet) into data/vintages/ and report changes",
+    )
+    rf.add_argument(
+        "--out-dir", type=Path, help="folder for the new vintage (default data/vintages)"
+    )
     rf.add_argument("--first-year", type=int, default=1990)
     return ap
 
@@ -108,46 +126,58 @@ def _run(args) -> int:
     scn = scn.with_values(changes)
     from .export import write_results  # pandas import only where needed
     from .results import simulate
+
     res = simulate(scn, args.paths)
     csv_path, meta = write_results(res, args.out)
     for note in res.notes():
         print(f"note: {note}", file=sys.stderr)
-    print(f"wrote {csv_path} ({len(res.paths)} paths, {len(res.regions)} regions, "
-          f"{res.years[0]}-{res.years[-1]}) and {meta}; largest identity residual "
-          f"{res.max_residual:.2e} of world GDP")
+    print(
+        f"wrote {csv_path} ({len(res.paths)} paths, {len(res.regions)} regions, "
+        f"{res.years[0]}-{res.years[-1]}) and {meta}; largest identity residual "
+        f"{res.max_residual:.2e} of world GDP"
+    )
     return 0
 
 
 def _history(args) -> int:
     import pandas as pd
+
     if args.refit:
         from .history import write_fits_cache
+
         print(f"wrote {write_fits_cache()}")
         if not args.out:
             return 0
     if not args.out:
-        print("python -m rebalancing history: error: --out is required (or --refit)",
-              file=sys.stderr)
+        print(
+            "python -m rebalancing history: error: --out is required (or --refit)", file=sys.stderr
+        )
         return 2
 
     from .export import safe_frame
     from .history import history_frame, projection_frame
+
     df = pd.concat([history_frame(), projection_frame(args.horizon)], ignore_index=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     safe_frame(df).to_csv(args.out, index=False, float_format="%.10g", lineterminator="\n")
-    print(f"wrote {args.out}: history {df[df.path == 'history'].year.min()}-"
-          f"{df[df.path == 'history'].year.max()}, projection to {args.horizon} "
-          f"({len(df)} rows)")
+    print(
+        f"wrote {args.out}: history {df[df.path == 'history'].year.min()}-"
+        f"{df[df.path == 'history'].year.max()}, projection to {args.horizon} "
+        f"({len(df)} rows)"
+    )
     return 0
 
 
 def _validate(args) -> int:
     from .validate import markdown, text, validation_table
+
     checks = validation_table()
     print(text(checks), end="")
     outside = [c.id for c in checks if not c.inside]
-    print(f"{len(checks) - len(outside)} of {len(checks)} published results inside their "
-          f"range" + (f"; outside: {', '.join(outside)}" if outside else ""))
+    print(
+        f"{len(checks) - len(outside)} of {len(checks)} published results inside their "
+        f"range" + (f"; outside: {', '.join(outside)}" if outside else "")
+    )
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         args.markdown.write_text(VALIDATION_HEADER + markdown(checks), encoding="utf-8")
@@ -169,6 +199,7 @@ figure.
 
 def _refresh(args) -> int:
     from .refresh import RefreshError, refresh
+
     try:
         path, changes = refresh(args.out_dir, args.first_year)
     except RefreshError as e:
@@ -191,10 +222,17 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "levers":
             for lev in LEVERS.values():
-                rng = (f"{'|'.join(lev.choices)}" if lev.choices else "true|false"
-                       if lev.kind == "bool" else f"{lev.lo}..{lev.hi}")
-                print(f"{lev.id}\t{lev.unit}\t{rng}\tdefault {json.dumps(lev.default)}\t"
-                      f"{lev.help}\t[{lev.source}]")
+                rng = (
+                    f"{'|'.join(lev.choices)}"
+                    if lev.choices
+                    else "true|false"
+                    if lev.kind == "bool"
+                    else f"{lev.lo}..{lev.hi}"
+                )
+                print(
+                    f"{lev.id}\t{lev.unit}\t{rng}\tdefault {json.dumps(lev.default)}\t"
+                    f"{lev.help}\t[{lev.source}]"
+                )
             return 0
         if args.command == "run":
             return _run(args)

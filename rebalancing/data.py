@@ -13,6 +13,7 @@ Every check names the file, the row (1-based, header = row 1) and the field, so 
 corrupt or edited data file is reported as a :class:`DataError`, never as a traceback or a
 silently wrong number.
 """
+
 from __future__ import annotations
 
 import csv
@@ -103,7 +104,7 @@ class History:
     def __init__(self, rows: list[Observation], path: Path, sha256: str = ""):
         self.rows = rows
         self.path = path
-        self.sha256 = sha256          # of the file's bytes: keys the cached statsmodels fits
+        self.sha256 = sha256  # of the file's bytes: keys the cached statsmodels fits
         self._index = {(r.region, r.series, r.year): r for r in rows}
 
     def get(self, region: str, series: str, year: int) -> Observation:
@@ -119,8 +120,11 @@ class History:
 
     def series(self, region: str, series: str) -> dict[int, float]:
         """``{year: value}`` of one series, sorted by year (empty when the data have none)."""
-        return dict(sorted((r.year, r.value) for r in self.rows
-                           if r.region == region and r.series == series))
+        return dict(
+            sorted(
+                (r.year, r.value) for r in self.rows if r.region == region and r.series == series
+            )
+        )
 
     def vintages(self) -> list[str]:
         return sorted({r.vintage for r in self.rows})
@@ -133,11 +137,16 @@ class Facts:
         self.sha256 = sha256
 
     def get(self, subject: str, fact: str, as_of_prefix: str = "") -> Fact:
-        hits = [f for f in self.rows if f.subject == subject and f.fact == fact
-                and f.as_of.startswith(as_of_prefix)]
+        hits = [
+            f
+            for f in self.rows
+            if f.subject == subject and f.fact == fact and f.as_of.startswith(as_of_prefix)
+        ]
         if len(hits) != 1:
-            raise DataError(f"{self.path.name}: expected one fact subject={subject!r}, "
-                            f"fact={fact!r}, as_of={as_of_prefix!r}*, found {len(hits)}")
+            raise DataError(
+                f"{self.path.name}: expected one fact subject={subject!r}, "
+                f"fact={fact!r}, as_of={as_of_prefix!r}*, found {len(hits)}"
+            )
         return hits[0]
 
 
@@ -175,8 +184,10 @@ def _read_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str
             if not cells:
                 continue
             if len(cells) != len(header):
-                raise DataError(f"{name}: row {rowno}: {len(cells)} fields, expected "
-                                f"{len(header)} (truncated or malformed line)")
+                raise DataError(
+                    f"{name}: row {rowno}: {len(cells)} fields, expected "
+                    f"{len(header)} (truncated or malformed line)"
+                )
             out.append((rowno, dict(zip(header, cells))))
     except csv.Error as e:
         raise DataError(f"{name}: row {reader.line_num}: not valid CSV ({e})") from None
@@ -185,8 +196,7 @@ def _read_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str
     if not text.endswith("\n"):
         # A file cut off mid-write usually loses its final newline: refuse rather than
         # trust a last row that may be partial.
-        raise DataError(f"{name}: row {out[-1][0]}: file does not end with a newline "
-                        "(truncated?)")
+        raise DataError(f"{name}: row {out[-1][0]}: file does not end with a newline (truncated?)")
     return out
 
 
@@ -206,39 +216,49 @@ def load_history(path: Path | None = None) -> History:
     for rowno, row in _read_rows(path, HISTORY_COLUMNS):
         region = _nonempty(name, rowno, row, "region")
         if region not in HISTORY_REGIONS:
-            raise DataError(f"{name}: row {rowno}: field 'region': unknown region {region!r} "
-                            f"(expected one of {', '.join(HISTORY_REGIONS)})")
+            raise DataError(
+                f"{name}: row {rowno}: field 'region': unknown region {region!r} "
+                f"(expected one of {', '.join(HISTORY_REGIONS)})"
+            )
         try:
             year = int(row["year"])
         except ValueError:
-            raise DataError(f"{name}: row {rowno}: field 'year': {row['year']!r} is not an "
-                            "integer") from None
+            raise DataError(
+                f"{name}: row {rowno}: field 'year': {row['year']!r} is not an integer"
+            ) from None
         if not YEAR_MIN <= year <= YEAR_MAX:
-            raise DataError(f"{name}: row {rowno}: field 'year': {year} outside "
-                            f"{YEAR_MIN}-{YEAR_MAX}")
+            raise DataError(
+                f"{name}: row {rowno}: field 'year': {year} outside {YEAR_MIN}-{YEAR_MAX}"
+            )
         series = _nonempty(name, rowno, row, "series")
         if series not in SERIES_UNITS:
             raise DataError(f"{name}: row {rowno}: field 'series': unknown series {series!r}")
         try:
             value = float(row["value"])
         except ValueError:
-            raise DataError(f"{name}: row {rowno}: field 'value': {row['value']!r} is not a "
-                            "number") from None
+            raise DataError(
+                f"{name}: row {rowno}: field 'value': {row['value']!r} is not a number"
+            ) from None
         if not math.isfinite(value):
             raise DataError(f"{name}: row {rowno}: field 'value': {row['value']!r} is not finite")
         unit = row["unit"].strip()
         if unit != SERIES_UNITS[series]:
-            raise DataError(f"{name}: row {rowno}: field 'unit': {unit!r} for {series}, "
-                            f"expected {SERIES_UNITS[series]!r}")
+            raise DataError(
+                f"{name}: row {rowno}: field 'unit': {unit!r} for {series}, "
+                f"expected {SERIES_UNITS[series]!r}"
+            )
         source = _nonempty(name, rowno, row, "source")
         vintage = _nonempty(name, rowno, row, "vintage")
         key = (region, year, series)
         if key in seen:
-            raise DataError(f"{name}: row {rowno}: duplicate key region={region}, year={year}, "
-                            f"series={series} (first at row {seen[key]})")
+            raise DataError(
+                f"{name}: row {rowno}: duplicate key region={region}, year={year}, "
+                f"series={series} (first at row {seen[key]})"
+            )
         seen[key] = rowno
         rows.append(Observation(region, year, series, value, unit, source, vintage))
     import hashlib
+
     return History(rows, path, hashlib.sha256(path.read_bytes()).hexdigest())
 
 
@@ -254,17 +274,21 @@ def load_facts(path: Path | None = None) -> Facts:
             try:
                 v = float(vals["value"])
             except ValueError:
-                raise DataError(f"{name}: row {rowno}: field 'value': {vals['value']!r} is not "
-                                "a number") from None
+                raise DataError(
+                    f"{name}: row {rowno}: field 'value': {vals['value']!r} is not a number"
+                ) from None
             if not math.isfinite(v):
                 raise DataError(f"{name}: row {rowno}: field 'value': not finite")
         key = (vals["subject"], vals["fact"], vals["as_of"])
         if key in seen:
-            raise DataError(f"{name}: row {rowno}: duplicate key subject={key[0]}, "
-                            f"fact={key[1]}, as_of={key[2]} (first at row {seen[key]})")
+            raise DataError(
+                f"{name}: row {rowno}: duplicate key subject={key[0]}, "
+                f"fact={key[1]}, as_of={key[2]} (first at row {seen[key]})"
+            )
         seen[key] = rowno
         rows.append(Fact(**vals))
     import hashlib
+
     return Facts(rows, path, hashlib.sha256(path.read_bytes()).hexdigest())
 
 
@@ -283,6 +307,8 @@ def data_key() -> str:
 def load_all(directory: Path | None = None) -> tuple[History, Facts]:
     """Both files, validated, cached until a file changes on disk."""
     d = Path(directory) if directory else data_dir()
-    mt = tuple((d / f).stat().st_mtime_ns if (d / f).exists() else None
-               for f in ("macro_history.csv", "facts.csv"))
+    mt = tuple(
+        (d / f).stat().st_mtime_ns if (d / f).exists() else None
+        for f in ("macro_history.csv", "facts.csv")
+    )
     return _cached(str(d), mt)

@@ -38,8 +38,11 @@ MAX_STEP = 0.3
 
 def knots(cal: Calibration) -> list[tuple[int, int, float]]:
     """(region index, anchor year, CA/GDP target as a fraction) for every anchor."""
-    return [(cal.index(r), y, v / 100) for r, anchors in CA_ANCHORS.items()
-            for y, v in sorted(anchors.items())]
+    return [
+        (cal.index(r), y, v / 100)
+        for r, anchors in CA_ANCHORS.items()
+        for y, v in sorted(anchors.items())
+    ]
 
 
 def shift_paths(cal: Calibration, years: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -77,11 +80,11 @@ def status_quo_drift(cal: Calibration, prm: Params, spec: PathSpec) -> tuple[np.
     z = np.zeros(k)
     best = (np.inf, z)
     for _ in range(MAX_STEPS):
-        Z = np.vstack([z, z + FD_STEP * np.eye(k)])               # (k + 1, k)
-        shares = shift_paths(cal, years, Z)                        # (k + 1, T, n)
+        Z = np.vstack([z, z + FD_STEP * np.eye(k)])  # (k + 1, k)
+        shares = shift_paths(cal, years, Z)  # (k + 1, T, n)
         sol = run(cal, prm, batch, drift=None, qbar_extra=shares)
         CA = sol.trade.sum(-2) - sol.trade.sum(-1) + sol.NI
-        ratio = CA / sol.Y                                         # (k + 1, T, n)
+        ratio = CA / sol.Y  # (k + 1, T, n)
         got = np.array([[ratio[b, t_of[y], i] for i, y, _ in ks] for b in range(k + 1)])
         resid = got[0] - want
         miss = float(np.abs(resid).max())
@@ -103,6 +106,7 @@ def status_quo_drift(cal: Calibration, prm: Params, spec: PathSpec) -> tuple[np.
 def _batched(spec: PathSpec, B: int) -> PathSpec:
     """The baseline spec repeated B times along the path axis."""
     from dataclasses import fields, replace
+
     kw = {}
     for f in fields(spec):
         v = getattr(spec, f.name)

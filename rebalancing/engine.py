@@ -22,33 +22,50 @@ import numpy as np
 
 from .blocks import crisis, demand, exchange, policy, prices, stocks, supply, trade
 from .calibration import Calibration
-from .constants import CONSUMPTION_ADJUSTMENT, CUT_FADE, FISCAL_AT_FLOOR, MAX_CRISIS_CUT_PCT, PI_TARGET, R_NEUTRAL
+from .constants import (
+    CONSUMPTION_ADJUSTMENT,
+    CUT_FADE,
+    FISCAL_AT_FLOOR,
+    MAX_CRISIS_CUT_PCT,
+    PI_TARGET,
+    R_NEUTRAL,
+)
 from .errors import ModelError
 from .paths import PathSpec
 
-__all__ = ["ModelError", "Params", "Solution", "derive_params", "run", "YearInputs", "State",
-           "initial_state", "year_inputs", "step"]
+__all__ = [
+    "ModelError",
+    "Params",
+    "Solution",
+    "derive_params",
+    "run",
+    "YearInputs",
+    "State",
+    "initial_state",
+    "year_inputs",
+    "step",
+]
 
 
 @dataclass(frozen=True)
 class Params:
     """Behavioural parameters: calibrated (per region) and from the scenario's levers."""
 
-    alpha: np.ndarray       # propensity to consume out of disposable income
-    theta: np.ndarray       # net tax rate on GDP (excl. tariff revenue)
-    gamma: np.ndarray       # G / Ypot
-    iota: np.ndarray        # I / Ypot
-    q: np.ndarray           # base-year net income gap, fraction of Ypot
-    mubar: np.ndarray       # base-year import shares (n, n)
-    tau0: np.ndarray        # base-year tariffs (n, n)
-    dom0: np.ndarray        # base-year domestic share of demand
-    weights: np.ndarray     # base-year GDP shares (world means of exchange rates)
-    trade_w: tuple          # base-year import and export weights (effective tariff rates)
-    etr0: np.ndarray        # base-year effective tariff rates
+    alpha: np.ndarray  # propensity to consume out of disposable income
+    theta: np.ndarray  # net tax rate on GDP (excl. tariff revenue)
+    gamma: np.ndarray  # G / Ypot
+    iota: np.ndarray  # I / Ypot
+    q: np.ndarray  # base-year net income gap, fraction of Ypot
+    mubar: np.ndarray  # base-year import shares (n, n)
+    tau0: np.ndarray  # base-year tariffs (n, n)
+    dom0: np.ndarray  # base-year domestic share of demand
+    weights: np.ndarray  # base-year GDP shares (world means of exchange rates)
+    trade_w: tuple  # base-year import and export weights (effective tariff rates)
+    etr0: np.ndarray  # base-year effective tariff rates
     pi_target: np.ndarray
     r_neutral: np.ndarray
-    rp0: np.ndarray         # base-year risk premium (priced in the 2024 exchange rates)
-    growth: np.ndarray      # (T, n) real growth of potential
+    rp0: np.ndarray  # base-year risk premium (priced in the 2024 exchange rates)
+    growth: np.ndarray  # (T, n) real growth of potential
     r_nfa: float
     eps: float
     eta: float
@@ -60,27 +77,56 @@ class Params:
     tariff_cost: float
 
 
-def derive_params(cal: Calibration, *, years, long_run_growth, r_nfa, eps, eta, switching,
-                  diversion, rerouting, monetary, rp_slope, tariff_cost) -> Params:
+def derive_params(
+    cal: Calibration,
+    *,
+    years,
+    long_run_growth,
+    r_nfa,
+    eps,
+    eta,
+    switching,
+    diversion,
+    rerouting,
+    monetary,
+    rp_slope,
+    tariff_cost,
+) -> Params:
     """Invert the behavioural equations at the base year (output at potential, rates at
     neutral, inflation at target)."""
     mubar = cal.mu
     rt0 = (cal.tariff0 * mubar).sum(axis=1)
-    T0 = cal.public_saving + cal.G                 # public saving = T - G
+    T0 = cal.public_saving + cal.G  # public saving = T - G
     theta = (T0 - rt0 * cal.A) / cal.Y
     alpha = cal.C / (cal.Y + cal.NI - T0)
     rp_base = exchange.risk_premium(cal.NFA_prev, cal.Y, rp_slope, 0.0)
     region = np.array
     return Params(
-        alpha=alpha, theta=theta, gamma=cal.G / cal.Y, iota=cal.I / cal.Y,
-        q=(cal.NI - r_nfa * cal.NFA_prev) / cal.Y, mubar=mubar, tau0=cal.tariff0, dom0=1.0 - mubar.sum(-1),
-        weights=cal.Y / cal.Y.sum(), trade_w=supply.trade_weights(cal.trade),
+        alpha=alpha,
+        theta=theta,
+        gamma=cal.G / cal.Y,
+        iota=cal.I / cal.Y,
+        q=(cal.NI - r_nfa * cal.NFA_prev) / cal.Y,
+        mubar=mubar,
+        tau0=cal.tariff0,
+        dom0=1.0 - mubar.sum(-1),
+        weights=cal.Y / cal.Y.sum(),
+        trade_w=supply.trade_weights(cal.trade),
         etr0=supply.effective_tariff(cal.tariff0, supply.trade_weights(cal.trade)),
         pi_target=region([PI_TARGET[r] for r in cal.regions]),
-        r_neutral=region([R_NEUTRAL[r] for r in cal.regions]), rp0=rp_base,
+        r_neutral=region([R_NEUTRAL[r] for r in cal.regions]),
+        rp0=rp_base,
         growth=supply.growth_path(years, cal.regions, np.asarray(long_run_growth, float)),
-        r_nfa=r_nfa, eps=eps, eta=eta, switching=switching, diversion=diversion,
-        rerouting=rerouting, monetary=monetary, rp_slope=rp_slope, tariff_cost=tariff_cost)
+        r_nfa=r_nfa,
+        eps=eps,
+        eta=eta,
+        switching=switching,
+        diversion=diversion,
+        rerouting=rerouting,
+        monetary=monetary,
+        rp_slope=rp_slope,
+        tariff_cost=tariff_cost,
+    )
 
 
 @dataclass
@@ -90,29 +136,29 @@ class State:
     Ytrend: np.ndarray
     Y: np.ndarray
     gap: np.ndarray
-    c_habit: np.ndarray     # last year's income-driven consumption, share of potential
+    c_habit: np.ndarray  # last year's income-driven consumption, share of potential
     ca_ratio: np.ndarray
     nfa: np.ndarray
-    A_pos: np.ndarray       # (P, n, K) gross assets by currency
-    L_pos: np.ndarray       # (P, n, K) gross liabilities by currency
+    A_pos: np.ndarray  # (P, n, K) gross assets by currency
+    L_pos: np.ndarray  # (P, n, K) gross liabilities by currency
     pi: np.ndarray
     i: np.ndarray
-    rgap: np.ndarray        # real rate less neutral, smoothed (what currency markets price)
-    rn: np.ndarray          # the central bank's neutral-rate estimate
-    w: np.ndarray           # log consumer prices / GDP deflator
+    rgap: np.ndarray  # real rate less neutral, smoothed (what currency markets price)
+    rn: np.ndarray  # the central bank's neutral-rate estimate
+    w: np.ndarray  # log consumer prices / GDP deflator
     logp: np.ndarray
     logp_eff: np.ndarray
     qbar: np.ndarray
     bloc_shift: np.ndarray  # bloc members' internal-rebalancing demand shift, share of Ypot
-    cost: np.ndarray        # tariff efficiency cost
+    cost: np.ndarray  # tariff efficiency cost
     crisis_rp: np.ndarray
-    collapse: np.ndarray    # (P,) investment collapse of the crisis country, fraction of potential
-    L0: np.ndarray          # crisis level loss of potential
-    survival: np.ndarray    # (P,)
+    collapse: np.ndarray  # (P,) investment collapse of the crisis country, fraction of potential
+    L0: np.ndarray  # crisis level loss of potential
+    survival: np.ndarray  # (P,)
     crisis_year: np.ndarray  # (P,) int, 0 = none
     floor_from: np.ndarray  # (P,) CA/GDP before the crisis
-    cut: np.ndarray         # (P,) forced demand cut, % of the crisis country's potential
-    rationed: np.ndarray    # (P, n) bool: the region's demand was rationed by markets
+    cut: np.ndarray  # (P,) forced demand cut, % of the crisis country's potential
+    rationed: np.ndarray  # (P, n) bool: the region's demand was rationed by markets
 
     def take(self, idx) -> State:
         """The state of the paths ``idx`` (repeats allowed: Newton steps stack variants)."""
@@ -128,14 +174,33 @@ def initial_state(cal: Calibration, prm: Params, P: int) -> State:
 
     zeros = np.zeros((P, n))
     return State(
-        Ytrend=rep(cal.Y), Y=rep(cal.Y), gap=zeros.copy(),
-        c_habit=rep(prm.alpha * (cal.Y + cal.NI - cal.public_saving - cal.G) / cal.Y), ca_ratio=rep(cal.CA / cal.Y),
-        nfa=rep(cal.NFA_prev), A_pos=rep(cal.assets), L_pos=rep(cal.liabilities),
-        pi=rep(prm.pi_target), i=rep(prm.r_neutral + prm.pi_target), rgap=zeros.copy(),
-        rn=rep(prm.r_neutral), w=zeros.copy(), logp=zeros.copy(), logp_eff=zeros.copy(),
-        qbar=zeros.copy(), bloc_shift=zeros.copy(), cost=zeros.copy(), crisis_rp=zeros.copy(), collapse=np.zeros(P),
-        L0=zeros.copy(), survival=np.ones(P), crisis_year=np.zeros(P, dtype=int),
-        floor_from=np.zeros(P), cut=np.zeros(P), rationed=np.zeros((P, n), dtype=bool))
+        Ytrend=rep(cal.Y),
+        Y=rep(cal.Y),
+        gap=zeros.copy(),
+        c_habit=rep(prm.alpha * (cal.Y + cal.NI - cal.public_saving - cal.G) / cal.Y),
+        ca_ratio=rep(cal.CA / cal.Y),
+        nfa=rep(cal.NFA_prev),
+        A_pos=rep(cal.assets),
+        L_pos=rep(cal.liabilities),
+        pi=rep(prm.pi_target),
+        i=rep(prm.r_neutral + prm.pi_target),
+        rgap=zeros.copy(),
+        rn=rep(prm.r_neutral),
+        w=zeros.copy(),
+        logp=zeros.copy(),
+        logp_eff=zeros.copy(),
+        qbar=zeros.copy(),
+        bloc_shift=zeros.copy(),
+        cost=zeros.copy(),
+        crisis_rp=zeros.copy(),
+        collapse=np.zeros(P),
+        L0=zeros.copy(),
+        survival=np.ones(P),
+        crisis_year=np.zeros(P, dtype=int),
+        floor_from=np.zeros(P),
+        cut=np.zeros(P),
+        rationed=np.zeros((P, n), dtype=bool),
+    )
 
 
 @dataclass
@@ -144,9 +209,9 @@ class YearInputs:
 
     year: int
     t: int
-    mu0: np.ndarray          # (P, n, n)
-    tau: np.ndarray          # (P, n, n)
-    c_shift: np.ndarray      # (P, n)
+    mu0: np.ndarray  # (P, n, n)
+    tau: np.ndarray  # (P, n, n)
+    c_shift: np.ndarray  # (P, n)
     g_cut: np.ndarray
     i_extra: np.ndarray
     i_shift: np.ndarray
@@ -154,8 +219,8 @@ class YearInputs:
     rule_band: np.ndarray
     bloc_speed: np.ndarray
     bloc_band: np.ndarray
-    crisis: np.ndarray       # (P,) bool
-    drift: np.ndarray        # (P, n, 2): consumption shift (share of potential), log
+    crisis: np.ndarray  # (P,) bool
+    drift: np.ndarray  # (P, n, 2): consumption shift (share of potential), log
     #                          equilibrium real exchange rate
 
     def take(self, idx) -> YearInputs:
@@ -170,11 +235,21 @@ def year_inputs(spec: PathSpec, mu0: np.ndarray, t: int, drift: np.ndarray | Non
     P, n = len(spec.names), spec.tau.shape[-1]
     d = np.zeros((P, n, 2)) if drift is None else np.broadcast_to(drift[t], (P, n, 2))
     return YearInputs(
-        year=int(spec.years[t]), t=t, mu0=mu0[:, t], tau=spec.tau[:, t],
-        c_shift=spec.c_shift[:, t], g_cut=spec.g_cut[:, t], i_extra=spec.i_extra[:, t],
+        year=int(spec.years[t]),
+        t=t,
+        mu0=mu0[:, t],
+        tau=spec.tau[:, t],
+        c_shift=spec.c_shift[:, t],
+        g_cut=spec.g_cut[:, t],
+        i_extra=spec.i_extra[:, t],
         i_shift=spec.i_shift[:, t],
-        rule_kappa=spec.rule_kappa, rule_band=spec.rule_band, bloc_speed=spec.bloc_speed,
-        bloc_band=spec.bloc_band, crisis=spec.crisis, drift=d)
+        rule_kappa=spec.rule_kappa,
+        rule_band=spec.rule_band,
+        bloc_speed=spec.bloc_speed,
+        bloc_band=spec.bloc_band,
+        crisis=spec.crisis,
+        drift=d,
+    )
 
 
 @dataclass
@@ -187,29 +262,29 @@ class Solution:
     C: np.ndarray
     I: np.ndarray  # noqa: E741 (the national-accounts symbol)
     G: np.ndarray
-    trade: np.ndarray        # (P, T, n, n) imports of i from j
+    trade: np.ndarray  # (P, T, n, n) imports of i from j
     T: np.ndarray
     NI: np.ndarray
     NFA: np.ndarray
     NFA_prev: np.ndarray
-    VAL: np.ndarray          # valuation change of net foreign assets
-    A_pos: np.ndarray        # (P, T, n, K) gross assets by currency, end of year
-    L_pos: np.ndarray        # (P, T, n, K) gross liabilities by currency
+    VAL: np.ndarray  # valuation change of net foreign assets
+    A_pos: np.ndarray  # (P, T, n, K) gross assets by currency, end of year
+    L_pos: np.ndarray  # (P, T, n, K) gross liabilities by currency
     logp: np.ndarray
-    pi: np.ndarray           # inflation, fraction
-    i: np.ndarray            # policy rate, fraction
-    r: np.ndarray            # ex-ante real rate, fraction
-    w: np.ndarray            # log consumer prices / GDP deflator
-    cut: np.ndarray          # crisis demand cut, USD bn (same for every region column)
-    shortfall: np.ndarray    # USD bn by which the crisis CA stays below its floor
-    drift: np.ndarray        # (P, T, n, 2) status-quo shifts
-    Cshift: np.ndarray       # consumption shifts (policy, drift, crisis cut), USD bn
-    Crate: np.ndarray        # interest-rate term of consumption, USD bn
-    Chabit: np.ndarray       # consumption carried from last year (habit), USD bn
-    alpha: np.ndarray        # (n,) propensity to consume within the year (adjustment share x
+    pi: np.ndarray  # inflation, fraction
+    i: np.ndarray  # policy rate, fraction
+    r: np.ndarray  # ex-ante real rate, fraction
+    w: np.ndarray  # log consumer prices / GDP deflator
+    cut: np.ndarray  # crisis demand cut, USD bn (same for every region column)
+    shortfall: np.ndarray  # USD bn by which the crisis CA stays below its floor
+    drift: np.ndarray  # (P, T, n, 2) status-quo shifts
+    Cshift: np.ndarray  # consumption shifts (policy, drift, crisis cut), USD bn
+    Crate: np.ndarray  # interest-rate term of consumption, USD bn
+    Chabit: np.ndarray  # consumption carried from last year (habit), USD bn
+    alpha: np.ndarray  # (n,) propensity to consume within the year (adjustment share x
     #                          long-run propensity), for the behavioural residuals
-    theta: np.ndarray        # (n,) net tax rate on GDP
-    tau: np.ndarray          # (P, T, n, n)
+    theta: np.ndarray  # (n,) net tax rate on GDP
+    tau: np.ndarray  # (P, T, n, n)
     crisis_year: np.ndarray  # (P,) int, 0 = none
 
 
@@ -219,8 +294,9 @@ def _market(prm, B, rt, alpha_w, Ypot, D_auto, i0, i1, pi_e):
     round is an exact solve, at most n + 1 rounds."""
     f1 = np.zeros_like(i0)
     for _ in range(B.shape[-1] + 1):
-        Y, A = demand.solve(B, rt, alpha_w, prm.theta, Ypot, D_auto, i0 - pi_e,
-                            prm.r_neutral, i1, f1)
+        Y, A = demand.solve(
+            B, rt, alpha_w, prm.theta, Ypot, D_auto, i0 - pi_e, prm.r_neutral, i1, f1
+        )
         i0, i1, changed = policy.bound(i0, i1, Y / Ypot - 1)
         if not changed:
             break
@@ -245,8 +321,14 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
         if spec.crisis_fixed_year is not None:
             starts = waiting & (year == spec.crisis_fixed_year)
         else:
-            survival = crisis.hazard(survival, s.nfa[:, c], s.Y[:, c], spec.hazard_base,
-                                     spec.hazard_slope, waiting & rules_on)
+            survival = crisis.hazard(
+                survival,
+                s.nfa[:, c],
+                s.Y[:, c],
+                spec.hazard_base,
+                spec.hazard_slope,
+                waiting & rules_on,
+            )
             starts = waiting & (survival <= 0.5)
         if starts.any():
             crisis_year = np.where(starts, year, crisis_year)
@@ -260,16 +342,18 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
 
     # --- 3.1 supply
     Ytrend = s.Ytrend * (1 + prm.growth[t])
-    cost = supply.tariff_cost(s.cost, supply.effective_tariff(inp.tau, prm.trade_w), prm.etr0,
-                              prm.tariff_cost)
+    cost = supply.tariff_cost(
+        s.cost, supply.effective_tariff(inp.tau, prm.trade_w), prm.etr0, prm.tariff_cost
+    )
     loss = np.zeros((P, n))
     if L0.any():
         loss[:, c] = supply.crisis_loss(L0[:, c], spec.permanent_share, spec.recovery, since)
     Ypot = supply.potential(Ytrend, loss, cost)
 
     # --- 3.5 exchange rates; trade follows with a lag
-    qbar = exchange.policy_equilibrium(s.qbar, s.ca_ratio, inp.rule_kappa, inp.rule_band,
-                                       rules_on and spec.has_currency_rule)
+    qbar = exchange.policy_equilibrium(
+        s.qbar, s.ca_ratio, inp.rule_kappa, inp.rule_band, rules_on and spec.has_currency_rule
+    )
     rp = exchange.risk_premium(s.nfa, s.Y, prm.rp_slope, crisis_rp) - prm.rp0
     logp = exchange.real_exchange_rates(qbar + inp.drift[..., 1], s.rgap, rp, prm.weights)
     logp_eff = exchange.switching(s.logp_eff, logp, prm.switching)
@@ -288,8 +372,9 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
     i0, i1 = policy.rule(s.i, rn, pi_e + dw, prm.pi_target, prm.monetary)
 
     # --- 3.2 autonomous demand (with the bloc's internal rebalancing); 3.6 net income
-    bloc_shift = demand.internal_rebalancing(s.bloc_shift, s.ca_ratio, inp.bloc_speed,
-                                             inp.bloc_band, rules_on and spec.has_bloc_rule)
+    bloc_shift = demand.internal_rebalancing(
+        s.bloc_shift, s.ca_ratio, inp.bloc_speed, inp.bloc_band, rules_on and spec.has_bloc_rule
+    )
     NI = stocks.net_income(prm.q, Ypot, prm.r_nfa, s.nfa)
     G = (prm.gamma - inp.g_cut) * Ypot
     I_auto = (prm.iota + inp.i_shift) * Ypot + inp.i_extra
@@ -309,24 +394,37 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
     # gradually); while the constraint binds, more is cut where the floor needs it.
     cut = np.where(since >= 1, s.cut * (1 - CUT_FADE), 0.0)
     shortfall = np.zeros(P)
-    binding = (inp.crisis & (since >= 0) & (since < spec.constraint_years)
-               & (spec.crisis_side_name == "US"))
+    binding = (
+        inp.crisis
+        & (since >= 0)
+        & (since < spec.constraint_years)
+        & (spec.crisis_side_name == "US")
+    )
     unit = np.zeros((P, n))
-    unit[:, c] = -0.01 * Ypot[:, c]                        # a cut of 1% of potential
+    unit[:, c] = -0.01 * Ypot[:, c]  # a cut of 1% of potential
     unit[:, o] = -spec.spillover * 0.01 * Ypot[:, o]
     if binding.any():
-        floor = crisis.floor_path(floor_from, spec.ca_floor, since, spec.adjustment_years,
-                                  spec.floor_scale)
+        floor = crisis.floor_path(
+            floor_from, spec.ca_floor, since, spec.adjustment_years, spec.floor_scale
+        )
 
         carried = cut
 
         def excess_pair(a, b):
             """CA - floor Y of the crisis country at two extra cuts, one batched solve."""
-            two = lambda x: np.concatenate([x, x])             # noqa: E731
+            two = lambda x: np.concatenate([x, x])  # noqa: E731
             cuts = np.concatenate([carried + a, carried + b])
-            Y_, A_, _, _, _ = _market(prm, two(B), two(rt), alpha_w, two(Ypot),
-                                      two(D_auto) + cuts[:, None] * two(unit), two(i0),
-                                      two(i1), two(pi_e))
+            Y_, A_, _, _, _ = _market(
+                prm,
+                two(B),
+                two(rt),
+                alpha_w,
+                two(Ypot),
+                two(D_auto) + cuts[:, None] * two(unit),
+                two(i0),
+                two(i1),
+                two(pi_e),
+            )
             M_ = two(mu) * A_[..., None]
             g = M_.sum(-2)[:, c] - M_.sum(-1)[:, c] + two(NI)[:, c] - two(floor) * Y_[:, c]
             return g[:P], g[P:]
@@ -345,11 +443,11 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
     Crate, Irate = demand.rate_terms(r, prm.r_neutral, Ypot)
     C_income = alpha_w * (Y + NI - prm.theta * Y - rt * A) + C_habit
     cut_bn = cut * 0.01 * Ypot[:, c]
-    base = spec.absorption_shares                       # (3,) C, I, G of the crisis country
-    I = I_auto + Irate                                  # noqa: E741
+    base = spec.absorption_shares  # (3,) C, I, G of the crisis country
+    I = I_auto + Irate  # noqa: E741
     I[:, c] -= cut_bn * base[1]
     I[:, o] -= spec.spillover * cut * 0.01 * Ypot[:, o]
-    G = G - f1 * (Y - Ypot)                             # the fiscal response at the bound
+    G = G - f1 * (Y - Ypot)  # the fiscal response at the bound
     G[:, c] -= cut_bn * base[2]
     Cs = Cs.copy()
     Cs[:, c] -= cut_bn * base[0]
@@ -368,22 +466,72 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
         A_pos, L_pos = stocks.finance(A_pos, L_pos, CA)
         NFA = s.nfa + CA + VAL
 
-    new = State(Ytrend=Ytrend, Y=Y, gap=gap, c_habit=C_income / Ypot, ca_ratio=CA / Y, nfa=NFA, A_pos=A_pos,
-                L_pos=L_pos, pi=pi, i=i, rgap=exchange.smooth_rate_gap(s.rgap, r - prm.r_neutral), rn=rn, w=w, logp=logp,
-                logp_eff=logp_eff, qbar=qbar, bloc_shift=bloc_shift, cost=cost, crisis_rp=crisis_rp,
-                collapse=collapse, L0=L0, survival=survival, crisis_year=crisis_year,
-                floor_from=floor_from, cut=cut,
-                rationed=(binding[:, None] & (np.arange(n) == c)))
-    record = dict(Y=Y, Ypot=Ypot, C=C, I=I, G=G, trade=M, T=Tax, NI=NI, NFA=NFA,
-                  NFA_prev=s.nfa, VAL=VAL, A_pos=A_pos, L_pos=L_pos, logp=logp, pi=pi, i=i,
-                  r=r, w=w, Cshift=Cs, Crate=Crate, Chabit=C_habit, drift=inp.drift,
-                  dom=1 - mu.sum(-1),
-                  cut=cut_bn, shortfall=shortfall)
+    new = State(
+        Ytrend=Ytrend,
+        Y=Y,
+        gap=gap,
+        c_habit=C_income / Ypot,
+        ca_ratio=CA / Y,
+        nfa=NFA,
+        A_pos=A_pos,
+        L_pos=L_pos,
+        pi=pi,
+        i=i,
+        rgap=exchange.smooth_rate_gap(s.rgap, r - prm.r_neutral),
+        rn=rn,
+        w=w,
+        logp=logp,
+        logp_eff=logp_eff,
+        qbar=qbar,
+        bloc_shift=bloc_shift,
+        cost=cost,
+        crisis_rp=crisis_rp,
+        collapse=collapse,
+        L0=L0,
+        survival=survival,
+        crisis_year=crisis_year,
+        floor_from=floor_from,
+        cut=cut,
+        rationed=(binding[:, None] & (np.arange(n) == c)),
+    )
+    record = dict(
+        Y=Y,
+        Ypot=Ypot,
+        C=C,
+        I=I,
+        G=G,
+        trade=M,
+        T=Tax,
+        NI=NI,
+        NFA=NFA,
+        NFA_prev=s.nfa,
+        VAL=VAL,
+        A_pos=A_pos,
+        L_pos=L_pos,
+        logp=logp,
+        pi=pi,
+        i=i,
+        r=r,
+        w=w,
+        Cshift=Cs,
+        Crate=Crate,
+        Chabit=C_habit,
+        drift=inp.drift,
+        dom=1 - mu.sum(-1),
+        cut=cut_bn,
+        shortfall=shortfall,
+    )
     return new, record
 
 
-def run(cal: Calibration, prm: Params, spec: PathSpec, *, drift: np.ndarray | None = None,
-        qbar_extra: np.ndarray | None = None) -> Solution:
+def run(
+    cal: Calibration,
+    prm: Params,
+    spec: PathSpec,
+    *,
+    drift: np.ndarray | None = None,
+    qbar_extra: np.ndarray | None = None,
+) -> Solution:
     """Simulate all paths of ``spec`` from the base year to the horizon.
 
     ``drift`` (T, n, 2): the status quo's shifts, applied to every path: consumption as a
@@ -394,8 +542,18 @@ def run(cal: Calibration, prm: Params, spec: PathSpec, *, drift: np.ndarray | No
     years = spec.years
     P, T = len(spec.names), len(years)
     size = trade.size_index(prm.growth)
-    mu0 = trade.trade_shares(cal.trade, cal.A, cal.Y, size, spec.tau, cal.tariff0, prm.eps,
-                             prm.diversion, prm.rerouting, spec.share_factor)
+    mu0 = trade.trade_shares(
+        cal.trade,
+        cal.A,
+        cal.Y,
+        size,
+        spec.tau,
+        cal.tariff0,
+        prm.eps,
+        prm.diversion,
+        prm.rerouting,
+        spec.share_factor,
+    )
     s = initial_state(cal, prm, P)
     out = None
     for t in range(T):
@@ -413,9 +571,14 @@ def run(cal: Calibration, prm: Params, spec: PathSpec, *, drift: np.ndarray | No
     n = cal.n
     out["cut"] = np.broadcast_to(out["cut"][..., None], (P, T, n))
     out["shortfall"] = np.broadcast_to(out["shortfall"][..., None], (P, T, n))
-    return Solution(years=years, tau=spec.tau, crisis_year=s.crisis_year,
-                    alpha=CONSUMPTION_ADJUSTMENT * prm.alpha,
-                    theta=prm.theta, **out)
+    return Solution(
+        years=years,
+        tau=spec.tau,
+        crisis_year=s.crisis_year,
+        alpha=CONSUMPTION_ADJUSTMENT * prm.alpha,
+        theta=prm.theta,
+        **out,
+    )
 
 
 def _admissible(spec: PathSpec, out: dict) -> None:
@@ -440,7 +603,9 @@ def _admissible(spec: PathSpec, out: dict) -> None:
     prev = out["NFA_prev"][p, t, i] / out["Y"][p, max(t - 1, 0), i]
     why = ""
     if prev < -1.5:
-        why = (f" (net foreign assets have reached {100 * prev:.0f}% of GDP: with the return "
-               "on net foreign assets above growth the debt spirals; lower the return on net "
-               "foreign assets, raise growth or shorten the horizon)")
+        why = (
+            f" (net foreign assets have reached {100 * prev:.0f}% of GDP: with the return "
+            "on net foreign assets above growth the debt spirals; lower the return on net "
+            "foreign assets, raise growth or shorten the horizon)"
+        )
     raise ModelError(f"{where}: {name} = {x:.6g} is not a positive finite number{why}")

@@ -5,6 +5,7 @@ spreadsheet would run as a formula: such a text cell is prefixed with a single q
 OWASP recommendation). Numbers are written as numbers; a negative number is data, not a
 formula, and is left as it is.
 """
+
 from __future__ import annotations
 
 import io
@@ -65,6 +66,7 @@ def results_meta_json(res: Results) -> str:
 def write_results(res: Results, out: Path) -> tuple[Path, Path]:
     """Write ``out`` (CSV) and ``<stem>.meta.json`` beside it."""
     from .cli import meta_path
+
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(results_csv(res), encoding="utf-8")
@@ -75,8 +77,10 @@ def write_results(res: Results, out: Path) -> tuple[Path, Path]:
 
 # --- charts ------------------------------------------------------------------------------
 
-INSTALL_HINT = ("Static PNG/SVG export needs a Chromium browser for kaleido: on Debian/Ubuntu "
-                "`apt-get install chromium` (or set BROWSER_PATH). HTML export works without it.")
+INSTALL_HINT = (
+    "Static PNG/SVG export needs a Chromium browser for kaleido: on Debian/Ubuntu "
+    "`apt-get install chromium` (or set BROWSER_PATH). HTML export works without it."
+)
 
 
 @lru_cache(maxsize=1)
@@ -85,6 +89,7 @@ def chromium_path() -> str | None:
     once per process, since the app asks for every chart on every rerun."""
     import os
     import shutil
+
     p = os.environ.get("BROWSER_PATH")
     if p and Path(p).exists():
         return p
@@ -116,16 +121,19 @@ def figure_bytes(fig, fmt: str) -> bytes:
     import os
 
     import plotly.io as pio
+
     os.environ.setdefault("BROWSER_PATH", browser)
-    pio.defaults.mathjax = None          # no CDN fetch on an offline machine
+    pio.defaults.mathjax = None  # no CDN fetch on an offline machine
     try:
         if not _kaleido_started:
             import kaleido
+
             kaleido.start_sync_server(silence_warnings=True)
             _kaleido_started = True
         import warnings
+
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")   # "kopts ignored if using a server": expected
+            warnings.simplefilter("ignore")  # "kopts ignored if using a server": expected
             return fig.to_image(format=fmt, scale=2 if fmt == "png" else 1)
     except RuntimeError as e:
         raise ExportUnavailable(f"{INSTALL_HINT} ({e})") from None

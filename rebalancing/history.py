@@ -17,6 +17,7 @@ the one the cache was made from, the fits are recomputed with statsmodels in mem
 ``python -m rebalancing history --refit`` rewrites the cache, and a test checks that the
 shipped cache equals a fresh fit. docs/model.md, section 7, explains the specifications.
 """
+
 from __future__ import annotations
 
 import json
@@ -77,13 +78,18 @@ def regional_levels(h: History) -> dict[str, dict[str, pd.Series]]:
     src = {"US": "US", "CN": "China", "EA": "Euro area", "JP": "Japan", "WORLD": "World"}
     lv = {}
     for code, reg in src.items():
-        d = {"gdp": _series(h, reg, "gdp_usd_bn"),
-             "current_account": _series(h, reg, "current_account_usd_bn")}
-        for name, ser in (("investment", "gross_capital_formation_pct_gdp"),
-                          ("saving", "gross_national_saving_pct_gdp"),
-                          ("exports", "exports_pct_gdp"), ("imports", "imports_pct_gdp"),
-                          ("consumption", "household_consumption_pct_gdp"),
-                          ("government", "government_consumption_pct_gdp")):
+        d = {
+            "gdp": _series(h, reg, "gdp_usd_bn"),
+            "current_account": _series(h, reg, "current_account_usd_bn"),
+        }
+        for name, ser in (
+            ("investment", "gross_capital_formation_pct_gdp"),
+            ("saving", "gross_national_saving_pct_gdp"),
+            ("exports", "exports_pct_gdp"),
+            ("imports", "imports_pct_gdp"),
+            ("consumption", "household_consumption_pct_gdp"),
+            ("government", "government_consumption_pct_gdp"),
+        ):
             d[name] = _level(h, reg, ser)
         lv[code] = d
     out = {"US": lv["US"], "CN": lv["CN"], "WORLD": lv["WORLD"]}
@@ -122,17 +128,29 @@ def history_frame(h: History | None = None) -> pd.DataFrame:
             add(code, var, _series(h, reg, ser), PCT_GDP)
     for code in ("BLOC", "ROW", "WORLD"):
         d = levels[code]
-        for var, lvl in (("current_account_pct_gdp", "current_account"),
-                         ("investment_pct_gdp", "investment"), ("saving_pct_gdp", "saving"),
-                         ("exports_pct_gdp", "exports"), ("imports_pct_gdp", "imports")):
+        for var, lvl in (
+            ("current_account_pct_gdp", "current_account"),
+            ("investment_pct_gdp", "investment"),
+            ("saving_pct_gdp", "saving"),
+            ("exports_pct_gdp", "exports"),
+            ("imports_pct_gdp", "imports"),
+        ):
             if code == "WORLD" and var == "current_account_pct_gdp":
-                continue   # the world's CA is the measurement discrepancy, not a balance
+                continue  # the world's CA is the measurement discrepancy, not a balance
             add(code, var, (100 * d[lvl] / d["gdp"]).dropna(), PCT_GDP)
-    census_last = BASE_YEAR + 1   # Census 2025 totals are actual, not projections
-    add("US", "goods_exports_to_CN",
-        _series(h, "US", "us_goods_exports_to_china_usd_bn", census_last), USD_CURRENT)
-    add("CN", "goods_exports_to_US",
-        _series(h, "US", "us_goods_imports_from_china_usd_bn", census_last), USD_CURRENT)
+    census_last = BASE_YEAR + 1  # Census 2025 totals are actual, not projections
+    add(
+        "US",
+        "goods_exports_to_CN",
+        _series(h, "US", "us_goods_exports_to_china_usd_bn", census_last),
+        USD_CURRENT,
+    )
+    add(
+        "CN",
+        "goods_exports_to_US",
+        _series(h, "US", "us_goods_imports_from_china_usd_bn", census_last),
+        USD_CURRENT,
+    )
     for region, fit in trend_fits(h).items():
         add(region, "gdp_trend", fit.trend, USD_CURRENT)
         add(region, "gdp_trend_growth_pct", fit.slope_pct, "% per year (nominal USD)")
@@ -141,8 +159,8 @@ def history_frame(h: History | None = None) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class TrendFit:
-    trend: pd.Series        # smoothed trend of GDP, USD bn
-    slope_pct: pd.Series    # smoothed trend growth, % per year, nominal USD
+    trend: pd.Series  # smoothed trend of GDP, USD bn
+    slope_pct: pd.Series  # smoothed trend growth, % per year, nominal USD
     aic: float
 
     @property
@@ -160,16 +178,19 @@ def fit_all(h: History, horizon: int = MAX_HORIZON) -> dict:
     """Fit every model with statsmodels: the JSON-ready payload of the fits cache
     (projections to ``horizon``)."""
     from statsmodels.tsa.statespace.structural import UnobservedComponents
+
     trends = {}
     for region, d in regional_levels(h).items():
         y = np.log(d["gdp"])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = UnobservedComponents(y.values, level="local linear trend").fit(disp=False)
-        trends[region] = {"years": [int(x) for x in y.index],
-                          "trend": np.exp(res.smoothed_state[0]).tolist(),
-                          "slope_pct": (100 * res.smoothed_state[1]).tolist(),
-                          "aic": float(res.aic)}
+        trends[region] = {
+            "years": [int(x) for x in y.index],
+            "trend": np.exp(res.smoothed_state[0]).tolist(),
+            "slope_pct": (100 * res.smoothed_state[1]).tolist(),
+            "aic": float(res.aic),
+        }
     projections = []
     steps = max(horizon, MAX_HORIZON) - BASE_YEAR
     for region, var, data_region, series in PROJECTED:
@@ -180,17 +201,30 @@ def fit_all(h: History, horizon: int = MAX_HORIZON) -> dict:
         fc = res.get_forecast(steps)
         ci80, ci95 = fc.conf_int(alpha=0.20), fc.conf_int(alpha=0.05)
         src = h.get(data_region, series, int(y.index[-1])).source
-        projections.append({
-            "region": region, "variable": var, "last_year": int(y.index[-1]),
-            "last_value": float(y.iloc[-1]), "first_year": BASE_YEAR + 1,
-            "mean": np.asarray(fc.predicted_mean).tolist(),
-            "lo80": ci80[:, 0].tolist(), "hi80": ci80[:, 1].tolist(),
-            "lo95": ci95[:, 0].tolist(), "hi95": ci95[:, 1].tolist(),
-            "aic": float(res.aic), "source": f"{src}, {int(y.index[0])}-{int(y.index[-1])}"})
-    return {"data_sha256": h.sha256, "data_file": h.path.name,
-            "method": "statsmodels UnobservedComponents: local linear trend of log GDP; "
-                      "local level of the projected ratios (docs/model.md section 7)",
-            "trends": trends, "projections": projections}
+        projections.append(
+            {
+                "region": region,
+                "variable": var,
+                "last_year": int(y.index[-1]),
+                "last_value": float(y.iloc[-1]),
+                "first_year": BASE_YEAR + 1,
+                "mean": np.asarray(fc.predicted_mean).tolist(),
+                "lo80": ci80[:, 0].tolist(),
+                "hi80": ci80[:, 1].tolist(),
+                "lo95": ci95[:, 0].tolist(),
+                "hi95": ci95[:, 1].tolist(),
+                "aic": float(res.aic),
+                "source": f"{src}, {int(y.index[0])}-{int(y.index[-1])}",
+            }
+        )
+    return {
+        "data_sha256": h.sha256,
+        "data_file": h.path.name,
+        "method": "statsmodels UnobservedComponents: local linear trend of log GDP; "
+        "local level of the projected ratios (docs/model.md section 7)",
+        "trends": trends,
+        "projections": projections,
+    }
 
 
 def write_fits_cache(h: History | None = None) -> Path:
@@ -215,10 +249,14 @@ def _fits(h: History) -> dict:
 
 
 def _trend_fits(h: History) -> dict[str, TrendFit]:
-    return {r: TrendFit(trend=pd.Series(d["trend"], index=d["years"]),
-                        slope_pct=pd.Series(d["slope_pct"], index=d["years"]),
-                        aic=d["aic"])
-            for r, d in _fits(h)["trends"].items()}
+    return {
+        r: TrendFit(
+            trend=pd.Series(d["trend"], index=d["years"]),
+            slope_pct=pd.Series(d["slope_pct"], index=d["years"]),
+            aic=d["aic"],
+        )
+        for r, d in _fits(h)["trends"].items()
+    }
 
 
 def trend_fits(h: History | None = None) -> dict[str, TrendFit]:
@@ -230,13 +268,15 @@ def trend_growth(h: History | None = None) -> dict[str, float]:
     """Potential growth in constant 2024 dollars, % per year, per model region:
     mean smoothed UC slope over TREND_WINDOW less USD_INFLATION_PCT, to one decimal."""
     fits = trend_fits(h)
-    return {r: round(fits[r].growth_pct - USD_INFLATION_PCT, 1)
-            for r in ("US", "CN", "BLOC", "ROW")}
+    return {
+        r: round(fits[r].growth_pct - USD_INFLATION_PCT, 1) for r in ("US", "CN", "BLOC", "ROW")
+    }
 
 
 @dataclass(frozen=True)
 class Projection:
     """Status-quo projection of one ratio: central path and bands, indexed by year."""
+
     region: str
     variable: str
     last_year: int
@@ -256,19 +296,27 @@ def _projection(h: History, horizon: int) -> tuple[Projection, ...]:
     years = pd.RangeIndex(BASE_YEAR + 1, horizon + 1, name="year")
     fits = _fits(h)
     n = horizon - BASE_YEAR
-    if n > len(fits["projections"][0]["mean"]):     # beyond the cached 2100: fit afresh
+    if n > len(fits["projections"][0]["mean"]):  # beyond the cached 2100: fit afresh
         fits = fit_all(h, horizon)
     for d in fits["projections"]:
-        cut = {k: pd.Series(d[k][:n], index=years) for k in ("mean", "lo80", "hi80", "lo95",
-                                                             "hi95")}
-        out.append(Projection(region=d["region"], variable=d["variable"],
-                              last_year=d["last_year"], last_value=d["last_value"],
-                              aic=d["aic"], source=d["source"], **cut))
+        cut = {
+            k: pd.Series(d[k][:n], index=years) for k in ("mean", "lo80", "hi80", "lo95", "hi95")
+        }
+        out.append(
+            Projection(
+                region=d["region"],
+                variable=d["variable"],
+                last_year=d["last_year"],
+                last_value=d["last_value"],
+                aic=d["aic"],
+                source=d["source"],
+                **cut,
+            )
+        )
     return tuple(out)
 
 
-def projection(horizon: int = 2040, h: History | None = None) -> dict[tuple[str, str],
-                                                                      Projection]:
+def projection(horizon: int = 2040, h: History | None = None) -> dict[tuple[str, str], Projection]:
     """Status-quo projections keyed by (region, variable), years 2025..horizon (cached)."""
     return {(p.region, p.variable): p for p in _projection(h or load_all()[0], int(horizon))}
 
@@ -277,8 +325,13 @@ def projection_frame(horizon: int = 2040, h: History | None = None) -> pd.DataFr
     """Tidy projection (``path=projection``) with bands as ``<variable>_lo80`` etc."""
     rows = []
     for (region, var), p in projection(horizon, h).items():
-        for suffix, s in (("", p.mean), ("_lo80", p.lo80), ("_hi80", p.hi80),
-                          ("_lo95", p.lo95), ("_hi95", p.hi95)):
+        for suffix, s in (
+            ("", p.mean),
+            ("_lo80", p.lo80),
+            ("_hi80", p.hi80),
+            ("_lo95", p.lo95),
+            ("_hi95", p.hi95),
+        ):
             for y, v in s.items():
                 rows.append(("projection", region, int(y), var + suffix, float(v), PCT_GDP))
     return pd.DataFrame(rows, columns=["path", "region", "year", "variable", "value", "unit"])

@@ -6,6 +6,7 @@ the model's own check after every solve, by the tests and by the app's "accounts
 badge. :func:`check` raises :class:`IdentityError` when any residual exceeds ``TOLERANCE``
 times world GDP of that path and year.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -53,6 +54,7 @@ def current_account(s) -> np.ndarray:
 
 
 # --- residuals -----------------------------------------------------------------------------
+
 
 def gdp_expenditure(s) -> np.ndarray:
     """Y - (C + I + G + X - M): GDP by expenditure."""
@@ -124,6 +126,7 @@ def world_currency_positions(s) -> np.ndarray:
 # --- behaviour, checked the same way: a mis-booked flow that keeps the accounts consistent
 # (e.g. tariff revenue left out of taxes) still breaks one of these.
 
+
 def consumption_function(s) -> np.ndarray:
     """C - (alpha (Y + NI - T) + Chabit + Cshift + Crate): consumption out of disposable income
     (net of taxes, tariff revenue included), last year's habit and the interest-rate term."""
@@ -183,6 +186,8 @@ def check(s, names=None, years=None) -> dict[str, np.ndarray]:
             p, t = map(int, np.argwhere(bad)[0])
             path = names[p] if names else p
             year = years[t] if years is not None else t
-            raise IdentityError(f"identity {name} fails on path {path}, year {year}: residual "
-                                f"{r[p, t]:.3g} of world GDP > {TOLERANCE:g}")
+            raise IdentityError(
+                f"identity {name} fails on path {path}, year {year}: residual "
+                f"{r[p, t]:.3g} of world GDP > {TOLERANCE:g}"
+            )
     return res

@@ -4,6 +4,7 @@ Each path is the status quo plus its own levers (docs/model.md section 4). All p
 (the calibrated base year) and 2025 (the 2025 truce tariffs); alternative policies move from
 ``global.policy_start``. This is the one place where percent levers become fractions.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,15 +24,15 @@ PATH_TITLES = {
 }
 PATH_HELP = {
     "baseline": "Today's policies persist: 2025 truce tariffs, trend growth; imbalances and "
-                "net foreign positions keep growing ('stable disequilibrium').",
+    "net foreign positions keep growing ('stable disequilibrium').",
     "orderly": "Coordinated rules: currencies move against imbalances beyond a band, China "
-               "consumes more, the US consolidates, tariffs roll back ('self-enforcing WTO').",
+    "consumes more, the US consolidates, tariffs roll back ('self-enforcing WTO').",
     "disorderly": "Markets force it: a sudden stop makes the deficit country's current account "
-                  "jump to a financing floor; currency fall, output loss, spill-over.",
+    "jump to a financing floor; currency fall, output loss, spill-over.",
     "unilateral": "US tariffs and industrial policy, Chinese retaliation, trade diverted to "
-                  "third markets; from slow de-risking to rapid decoupling.",
+    "third markets; from slow de-risking to rapid decoupling.",
     "subglobal": "An EU + CPTPP bloc trades freely inside, guards against diverted Chinese "
-                 "exports and rebalances internally; US and China act unilaterally.",
+    "exports and rebalances internally; US and China act unilaterally.",
 }
 
 
@@ -47,32 +48,33 @@ class PathSpec:
     Fractions throughout (a 51.1% tariff is 0.511). ``tau[p, t, i, j]`` is the tariff region
     i levies on imports from region j.
     """
+
     names: tuple[str, ...]
     regions: tuple[str, ...]
-    years: np.ndarray            # (T,)
-    tau: np.ndarray              # (P, T, n, n)
-    share_factor: np.ndarray     # (P, T, n, n) trade creation / reshoring multipliers on mu
-    c_shift: np.ndarray          # (P, T, n) consumption shift, fraction of potential GDP
-    g_cut: np.ndarray            # (P, T, n) government consumption cut, fraction of potential
-    i_extra: np.ndarray          # (P, T, n) extra investment, USD bn
-    i_shift: np.ndarray          # (P, T, n) investment shift, fraction of potential GDP
-    rule_kappa: np.ndarray       # (P, n) orderly currency rule: dlog qbar per unit of CA gap
-    rule_band: np.ndarray        # (P, n) the rule's band, fraction of GDP
-    bloc_speed: np.ndarray       # (P, n) bloc demand rule: shift per unit of CA gap a year
-    bloc_band: np.ndarray        # (P, n)
-    rule_start: int              # first year the orderly and bloc rules act
-    has_currency_rule: bool      # any path with the orderly currency rule
-    has_bloc_rule: bool          # any path with the bloc's internal rebalancing
-    crisis: np.ndarray           # (P,) bool: path has a crisis
-    crisis_side: int             # region index of the crisis country
-    crisis_side_name: str        # "US" or "CN"
+    years: np.ndarray  # (T,)
+    tau: np.ndarray  # (P, T, n, n)
+    share_factor: np.ndarray  # (P, T, n, n) trade creation / reshoring multipliers on mu
+    c_shift: np.ndarray  # (P, T, n) consumption shift, fraction of potential GDP
+    g_cut: np.ndarray  # (P, T, n) government consumption cut, fraction of potential
+    i_extra: np.ndarray  # (P, T, n) extra investment, USD bn
+    i_shift: np.ndarray  # (P, T, n) investment shift, fraction of potential GDP
+    rule_kappa: np.ndarray  # (P, n) orderly currency rule: dlog qbar per unit of CA gap
+    rule_band: np.ndarray  # (P, n) the rule's band, fraction of GDP
+    bloc_speed: np.ndarray  # (P, n) bloc demand rule: shift per unit of CA gap a year
+    bloc_band: np.ndarray  # (P, n)
+    rule_start: int  # first year the orderly and bloc rules act
+    has_currency_rule: bool  # any path with the orderly currency rule
+    has_bloc_rule: bool  # any path with the bloc's internal rebalancing
+    crisis: np.ndarray  # (P,) bool: path has a crisis
+    crisis_side: int  # region index of the crisis country
+    crisis_side_name: str  # "US" or "CN"
     absorption_shares: np.ndarray  # (3,) base-year C, I, G shares of the crisis country
-    crisis_other: int            # region index of the other side (spill-over)
+    crisis_other: int  # region index of the other side (spill-over)
     crisis_fixed_year: int | None
     hazard_base: float
     hazard_slope: float
     ca_floor: float
-    floor_scale: float           # share of the floor's required improvement that applies
+    floor_scale: float  # share of the floor's required improvement that applies
     adjustment_years: int
     constraint_years: int
     currency_fall: float
@@ -92,11 +94,13 @@ def _floor_scale(cal: Calibration) -> float:
     if "BLOC" in cal.regions:
         return 1.0
     from .calibration import calibrate
+
     cal4 = calibrate(False)
 
     def openness(c):
         i = c.index("US")
         return (c.X[i] + c.M[i]) / c.Y[i]
+
     return float(openness(cal) / openness(cal4))
 
 
@@ -109,7 +113,7 @@ def build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS)
     years = np.arange(BASE_YEAR, gs.horizon + 1)
     T, P = len(years), len(names)
     start = gs.policy_start
-    scale = _floor_scale(cal)       # two-country thresholds in % of GDP scale with openness
+    scale = _floor_scale(cal)  # two-country thresholds in % of GDP scale with openness
     after_base = (years > BASE_YEAR).astype(float)
 
     tau = np.broadcast_to(cal.tariff0, (P, T, n, n)).copy()
@@ -127,16 +131,18 @@ def build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS)
     b = scn.baseline
     sq_us, sq_cn = b.us_tariff_on_cn / 100, b.cn_tariff_on_us / 100
     others = [k for k in range(n) if k not in (us, cn)]
-    for k in others:     # the status quo's US tariff on other partners, from 2025, all paths
+    for k in others:  # the status quo's US tariff on other partners, from 2025, all paths
         tau[:, :, us, k] = np.where(after_base, b.us_tariff_on_others / 100, cal.tariff0[us, k])
 
     def us_cn_tariffs(p, target_us, target_cn, n_years):
         """Status-quo tariffs from 2025, moving linearly to targets from the policy start."""
         w = ramp(years, start, n_years)
-        tau[p, :, us, cn] = np.where(after_base, sq_us + (target_us - sq_us) * w,
-                                     cal.tariff0[us, cn])
-        tau[p, :, cn, us] = np.where(after_base, sq_cn + (target_cn - sq_cn) * w,
-                                     cal.tariff0[cn, us])
+        tau[p, :, us, cn] = np.where(
+            after_base, sq_us + (target_us - sq_us) * w, cal.tariff0[us, cn]
+        )
+        tau[p, :, cn, us] = np.where(
+            after_base, sq_cn + (target_cn - sq_cn) * w, cal.tariff0[cn, us]
+        )
 
     u = scn.unilateral
     for p, name in enumerate(names):
@@ -145,11 +151,12 @@ def build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS)
             o = scn.orderly
             w = ramp(years, start, o.years)
             us_cn_tariffs(p, o.us_tariff_target / 100, o.cn_tariff_target / 100, o.years)
-            rule_kappa[p] = o.kappa       # % per pp = dlog p per unit of gap (fraction)
+            rule_kappa[p] = o.kappa  # % per pp = dlog p per unit of gap (fraction)
             rule_band[p] = o.band / 100 * scale
-            for k in others:              # the US rolls back its other tariffs too
-                tau[p, :, us, k] = np.where(after_base, b.us_tariff_on_others / 100 * (1 - w),
-                                            cal.tariff0[us, k])
+            for k in others:  # the US rolls back its other tariffs too
+                tau[p, :, us, k] = np.where(
+                    after_base, b.us_tariff_on_others / 100 * (1 - w), cal.tariff0[us, k]
+                )
             c_shift[p, :, cn] = o.cn_consumption_rise / 100 * w
             i_shift[p, :, cn] = -o.cn_investment_offset / 100 * o.cn_consumption_rise / 100 * w
             g_cut[p, :, us] = o.us_fiscal_consolidation / 100 * w
@@ -157,8 +164,7 @@ def build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS)
             crisis[p] = True
         elif name in ("unilateral", "subglobal"):
             w = ramp(years, start, u.phase_in_years)
-            us_cn_tariffs(p, u.us_tariff_on_cn / 100, u.cn_tariff_on_us / 100,
-                          u.phase_in_years)
+            us_cn_tariffs(p, u.us_tariff_on_cn / 100, u.cn_tariff_on_us / 100, u.phase_in_years)
             active = (years >= start) & (years <= u.industrial_end_year)
             i_extra[p, :, us] = np.where(active, u.us_industrial_investment, 0.0)
             share_factor[p, :, us, :] *= (1 - u.us_reshoring / 100 * w)[:, None]
@@ -176,18 +182,38 @@ def build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS)
     d = scn.disorderly
     side = us if d.side == "US" else cn
     return PathSpec(
-        names=tuple(names), regions=tuple(regions), years=years, tau=tau, share_factor=share_factor, c_shift=c_shift,
-        g_cut=g_cut, i_extra=i_extra, i_shift=i_shift, rule_kappa=rule_kappa, rule_band=rule_band,
-        bloc_speed=bloc_speed, bloc_band=bloc_band,
-        has_currency_rule=bool(rule_kappa.any()), has_bloc_rule=bool(bloc_speed.any()),
-        rule_start=start, crisis=crisis,
-        crisis_side=side, crisis_side_name=regions[side],
+        names=tuple(names),
+        regions=tuple(regions),
+        years=years,
+        tau=tau,
+        share_factor=share_factor,
+        c_shift=c_shift,
+        g_cut=g_cut,
+        i_extra=i_extra,
+        i_shift=i_shift,
+        rule_kappa=rule_kappa,
+        rule_band=rule_band,
+        bloc_speed=bloc_speed,
+        bloc_band=bloc_band,
+        has_currency_rule=bool(rule_kappa.any()),
+        has_bloc_rule=bool(bloc_speed.any()),
+        rule_start=start,
+        crisis=crisis,
+        crisis_side=side,
+        crisis_side_name=regions[side],
         absorption_shares=np.array([cal.C[side], cal.I[side], cal.G[side]]) / cal.A[side],
         crisis_other=cn if side == us else us,
         crisis_fixed_year=(d.crisis_year if (d.timing == "fixed" or d.side == "CN") else None),
-        hazard_base=d.hazard_base / 100, hazard_slope=d.hazard_slope / 100,
-        ca_floor=d.ca_floor / 100, floor_scale=scale, adjustment_years=d.adjustment_years,
-        constraint_years=d.constraint_years, currency_fall=d.currency_fall / 100,
-        output_loss=d.output_loss / 100, permanent_share=d.permanent_share / 100,
+        hazard_base=d.hazard_base / 100,
+        hazard_slope=d.hazard_slope / 100,
+        ca_floor=d.ca_floor / 100,
+        floor_scale=scale,
+        adjustment_years=d.adjustment_years,
+        constraint_years=d.constraint_years,
+        currency_fall=d.currency_fall / 100,
+        output_loss=d.output_loss / 100,
+        permanent_share=d.permanent_share / 100,
         recovery=d.recovery / 100,
-        spillover=d.spillover / 100, cn_investment_collapse=d.cn_investment_collapse / 100)
+        spillover=d.spillover / 100,
+        cn_investment_collapse=d.cn_investment_collapse / 100,
+    )

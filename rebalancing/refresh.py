@@ -8,6 +8,7 @@ the same loader), beside the shipped data, which are never modified. A report sa
 changed against the shipped rows with the same key. Without a network it fails with one
 line and writes nothing.
 """
+
 from __future__ import annotations
 
 import csv
@@ -50,6 +51,7 @@ def fetch_wdi(first_year: int = 1990, last_year: int | None = None) -> list[dict
     """Rows ``{region, year, series, value, unit, source}`` from the WDI API."""
     import requests
     import wbgapi
+
     last_year = last_year or dt.date.today().year
     wbgapi.get_options = {**wbgapi.get_options, "timeout": TIMEOUT_S}
     rows = []
@@ -60,9 +62,16 @@ def fetch_wdi(first_year: int = 1990, last_year: int | None = None) -> list[dict
                 iso3, value = r.get("countryiso3code"), r.get("value")
                 if value is None or iso3 not in ECONOMIES:
                     continue
-                rows.append({"region": ECONOMIES[iso3], "year": int(r["date"]),
-                             "series": series, "value": float(value) * scale, "unit": unit,
-                             "source": f"World Bank WDI {code} via wbgapi"})
+                rows.append(
+                    {
+                        "region": ECONOMIES[iso3],
+                        "year": int(r["date"]),
+                        "series": series,
+                        "value": float(value) * scale,
+                        "unit": unit,
+                        "source": f"World Bank WDI {code} via wbgapi",
+                    }
+                )
     except (requests.RequestException, OSError) as e:
         raise RefreshError(f"cannot reach the World Bank API ({e.__class__.__name__})") from None
     except wbgapi.APIError as e:
@@ -83,10 +92,19 @@ def write_vintage(rows: list[dict], out_dir: Path, fetched: dt.date) -> Path:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["region", "year", "series", "value", "unit", "source", "vintage"])
         for r in sorted(rows, key=lambda r: (r["series"], r["region"], r["year"])):
-            w.writerow([r["region"], r["year"], r["series"], repr(r["value"]), r["unit"],
-                        r["source"], vintage])
+            w.writerow(
+                [
+                    r["region"],
+                    r["year"],
+                    r["series"],
+                    repr(r["value"]),
+                    r["unit"],
+                    r["source"],
+                    vintage,
+                ]
+            )
     try:
-        load_history(tmp)            # the same schema checks as the shipped file
+        load_history(tmp)  # the same schema checks as the shipped file
     except DataError:
         tmp.unlink()
         raise
@@ -112,8 +130,9 @@ def compare(new: History, shipped: History) -> list[Change]:
     return sorted(out.values(), key=lambda c: c.series)
 
 
-def refresh(out_dir: Path | None = None, first_year: int = 1990,
-            today: dt.date | None = None) -> tuple[Path, list[Change]]:
+def refresh(
+    out_dir: Path | None = None, first_year: int = 1990, today: dt.date | None = None
+) -> tuple[Path, list[Change]]:
     """Fetch, write the new vintage, and compare it with the shipped data."""
     base = data_dir()
     out_dir = Path(out_dir) if out_dir else base / "vintages"

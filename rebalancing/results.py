@@ -3,6 +3,7 @@
 Results hold the raw arrays of a run and derive every reported variable from them, with its
 unit, so that the CSV, the charts and the tests read the same numbers.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -15,8 +16,8 @@ import pandas as pd
 from . import __version__
 from . import identities as idn
 from .calibration import BASE_YEAR, Calibration, calibrate
-from .data import data_key
 from .constants import VALID_CA_PCT, VALID_GAP_PCT
+from .data import data_key
 from .drift import status_quo_drift
 from .engine import Params, Solution, derive_params, run
 from .paths import PATHS, build_paths
@@ -44,22 +45,28 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "public_saving": (USD, "S_g = T - G"),
     "current_account": (USD, "CA = X - M + NI = S - I"),
     "net_foreign_assets": (USD, "NFA, end of year"),
-    "real_exchange_rate": ("index, 2024 = 100", "real effective exchange rate against the "
-                           "world, p (up = appreciation)"),
+    "real_exchange_rate": (
+        "index, 2024 = 100",
+        "real effective exchange rate against the world, p (up = appreciation)",
+    ),
     "real_gdp": (USD, "real GDP (GDP at 2024 prices; the accounts' unit)"),
     "real_consumption": (USD, "C deflated by consumer prices relative to the GDP deflator"),
     "inflation": ("%", "consumer-price inflation, Phillips curve"),
     "policy_rate": ("%", "nominal policy rate, inertial Taylor rule"),
     "real_interest_rate": ("%", "ex-ante real policy rate, i - expected inflation"),
-    "consumer_price_level": ("index, 2024 = 100", "consumer prices relative to the GDP "
-                             "deflator (tariffs and the exchange rate)"),
+    "consumer_price_level": (
+        "index, 2024 = 100",
+        "consumer prices relative to the GDP deflator (tariffs and the exchange rate)",
+    ),
     "nfa_valuation": (USD, "valuation change of net foreign assets from currency moves"),
     "gross_assets": (USD, "gross external assets, end of year"),
     "gross_liabilities": (USD, "gross external liabilities, end of year"),
     "niip_pct_gdp": (PCT_GDP, "net international investment position / Y (= NFA / Y)"),
     "crisis_absorption_cut": (USD, "cut in autonomous demand forced by the financing floor"),
-    "financing_shortfall": (USD, "how far CA stays below the financing floor at the "
-                                 "largest admissible cut"),
+    "financing_shortfall": (
+        USD,
+        "how far CA stays below the financing floor at the largest admissible cut",
+    ),
     "current_account_pct_gdp": (PCT_GDP, "CA / Y"),
     "consumption_pct_gdp": (PCT_GDP, "C / Y"),
     "investment_pct_gdp": (PCT_GDP, "I / Y"),
@@ -81,13 +88,14 @@ def _pct(a, b):
 @dataclass
 class Results:
     """A simulated scenario: raw arrays plus every reported variable."""
+
     scenario: Scenario
     calibration: Calibration
     solution: Solution
-    paths: tuple[str, ...]          # paths requested (subset of the solution's)
-    run_paths: tuple[str, ...]      # paths solved (always includes the baseline)
+    paths: tuple[str, ...]  # paths requested (subset of the solution's)
+    run_paths: tuple[str, ...]  # paths solved (always includes the baseline)
     created: str
-    anchor_miss: float = 0.0        # how far the status quo misses its CA anchors (fraction)
+    anchor_miss: float = 0.0  # how far the status quo misses its CA anchors (fraction)
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -128,24 +136,46 @@ class Results:
         base = Y[self.run_paths.index("baseline")]
         tariff_rev = (s.tau * s.trade).sum(-1)
         v = {
-            "gdp": Y, "potential_gdp": s.Ypot, "consumption": s.C, "investment": s.I,
-            "government": s.G, "exports": X, "imports": M, "net_exports": X - M,
-            "net_income": s.NI, "national_income": idn.national_income(s),
-            "net_taxes": s.T, "tariff_revenue": tariff_rev, "national_saving": S,
-            "private_saving": Sp, "public_saving": Sg, "current_account": CA,
-            "net_foreign_assets": s.NFA, "real_exchange_rate": 100.0 * np.exp(s.logp),
-            "real_gdp": Y, "real_consumption": s.C / np.exp(s.w),
-            "inflation": 100.0 * s.pi, "policy_rate": 100.0 * s.i,
-            "real_interest_rate": 100.0 * s.r, "consumer_price_level": 100.0 * np.exp(s.w),
-            "nfa_valuation": s.VAL, "gross_assets": s.A_pos.sum(-1),
-            "gross_liabilities": s.L_pos.sum(-1), "niip_pct_gdp": _pct(s.NFA, Y),
+            "gdp": Y,
+            "potential_gdp": s.Ypot,
+            "consumption": s.C,
+            "investment": s.I,
+            "government": s.G,
+            "exports": X,
+            "imports": M,
+            "net_exports": X - M,
+            "net_income": s.NI,
+            "national_income": idn.national_income(s),
+            "net_taxes": s.T,
+            "tariff_revenue": tariff_rev,
+            "national_saving": S,
+            "private_saving": Sp,
+            "public_saving": Sg,
+            "current_account": CA,
+            "net_foreign_assets": s.NFA,
+            "real_exchange_rate": 100.0 * np.exp(s.logp),
+            "real_gdp": Y,
+            "real_consumption": s.C / np.exp(s.w),
+            "inflation": 100.0 * s.pi,
+            "policy_rate": 100.0 * s.i,
+            "real_interest_rate": 100.0 * s.r,
+            "consumer_price_level": 100.0 * np.exp(s.w),
+            "nfa_valuation": s.VAL,
+            "gross_assets": s.A_pos.sum(-1),
+            "gross_liabilities": s.L_pos.sum(-1),
+            "niip_pct_gdp": _pct(s.NFA, Y),
             "crisis_absorption_cut": np.where(
-                np.arange(len(self.regions)) == self._crisis_region(), s.cut, 0.0),
+                np.arange(len(self.regions)) == self._crisis_region(), s.cut, 0.0
+            ),
             "financing_shortfall": np.where(
-                np.arange(len(self.regions)) == self._crisis_region(), s.shortfall, 0.0),
-            "current_account_pct_gdp": _pct(CA, Y), "consumption_pct_gdp": _pct(s.C, Y),
-            "investment_pct_gdp": _pct(s.I, Y), "saving_pct_gdp": _pct(S, Y),
-            "nfa_pct_gdp": _pct(s.NFA, Y), "net_exports_pct_gdp": _pct(X - M, Y),
+                np.arange(len(self.regions)) == self._crisis_region(), s.shortfall, 0.0
+            ),
+            "current_account_pct_gdp": _pct(CA, Y),
+            "consumption_pct_gdp": _pct(s.C, Y),
+            "investment_pct_gdp": _pct(s.I, Y),
+            "saving_pct_gdp": _pct(S, Y),
+            "nfa_pct_gdp": _pct(s.NFA, Y),
+            "net_exports_pct_gdp": _pct(X - M, Y),
             "private_balance_pct_gdp": _pct(Sp - s.I, Y),
             "public_balance_pct_gdp": _pct(Sg, Y),
             "foreign_balance_pct_gdp": _pct(-CA, Y),
@@ -165,38 +195,57 @@ class Results:
         H = int(self.years[-1])
         if "disorderly" in self.paths and self.crisis_year() is None:
             if d.timing == "hazard" and d.side == "US":
-                out.append(f"disorderly.timing = hazard: the crisis hazard does not reach 50% "
-                           f"by {H}, so the disorderly path has no crisis within the horizon.")
+                out.append(
+                    f"disorderly.timing = hazard: the crisis hazard does not reach 50% "
+                    f"by {H}, so the disorderly path has no crisis within the horizon."
+                )
             else:
-                out.append(f"disorderly.crisis_year ({d.crisis_year}) is after global.horizon "
-                           f"({H}): the disorderly path has no crisis and equals the status "
-                           "quo.")
+                out.append(
+                    f"disorderly.crisis_year ({d.crisis_year}) is after global.horizon "
+                    f"({H}): the disorderly path has no crisis and equals the status "
+                    "quo."
+                )
         if "disorderly" in self.paths and d.timing == "hazard" and d.side == "CN":
-            out.append("disorderly.timing = hazard applies to the US side only; the China-side "
-                       "crisis comes in disorderly.crisis_year.")
-        if ({"unilateral", "subglobal"} & set(self.paths) and u.us_industrial_investment > 0
-                and u.industrial_end_year < g.policy_start):
-            out.append(f"unilateral.industrial_end_year ({u.industrial_end_year}) is before "
-                       f"global.policy_start ({g.policy_start}): no industrial-policy "
-                       "investment is added.")
+            out.append(
+                "disorderly.timing = hazard applies to the US side only; the China-side "
+                "crisis comes in disorderly.crisis_year."
+            )
+        if (
+            {"unilateral", "subglobal"} & set(self.paths)
+            and u.us_industrial_investment > 0
+            and u.industrial_end_year < g.policy_start
+        ):
+            out.append(
+                f"unilateral.industrial_end_year ({u.industrial_end_year}) is before "
+                f"global.policy_start ({g.policy_start}): no industrial-policy "
+                "investment is added."
+            )
         if g.policy_start > H:
-            out.append(f"global.policy_start ({g.policy_start}) is after global.horizon ({H}): "
-                       "every path equals the status quo.")
+            out.append(
+                f"global.policy_start ({g.policy_start}) is after global.horizon ({H}): "
+                "every path equals the status quo."
+            )
         if g.two_country and "subglobal" in self.paths:
-            out.append("global.two_country: there is no bloc, so the sub-global path equals "
-                       "the unilateral path.")
+            out.append(
+                "global.two_country: there is no bloc, so the sub-global path equals "
+                "the unilateral path."
+            )
         if "disorderly" in self.run_paths:
             short = self.solution.shortfall[self.run_paths.index("disorderly"), :, 0]
             if short.max() > 1e-6:
                 years = ", ".join(str(int(y)) for y in self.years[short > 1e-6])
-                out.append(f"disorderly.ca_floor could not be reached in {years} (largest "
-                           f"shortfall {short.max():,.0f} USD bn): the forced cut is capped "
-                           "at 15% of potential output; see financing_shortfall.")
+                out.append(
+                    f"disorderly.ca_floor could not be reached in {years} (largest "
+                    f"shortfall {short.max():,.0f} USD bn): the forced cut is capped "
+                    "at 15% of potential output; see financing_shortfall."
+                )
         if self.anchor_miss > 0:
-            out.append("baseline.follow_projection: with these settings the status quo cannot "
-                       "reach the IMF's 2030 current-account projections within the exchange-"
-                       f"rate bounds; it misses them by {100 * self.anchor_miss:.2f} points of "
-                       "GDP (the closest point is used).")
+            out.append(
+                "baseline.follow_projection: with these settings the status quo cannot "
+                "reach the IMF's 2030 current-account projections within the exchange-"
+                f"rate bounds; it misses them by {100 * self.anchor_miss:.2f} points of "
+                "GDP (the closest point is used)."
+            )
         out.extend(self.validity_notes())
         return out
 
@@ -204,19 +253,22 @@ class Results:
         """Paths that leave the range the model was validated for (docs/validation.md):
         output gaps beyond +/-VALID_GAP_PCT or current accounts beyond +/-VALID_CA_PCT."""
         v, out = self.variables, []
-        for var, limit, what in (("output_gap_pct", VALID_GAP_PCT, "output gap"),
-                                 ("current_account_pct_gdp", VALID_CA_PCT,
-                                  "current account")):
+        for var, limit, what in (
+            ("output_gap_pct", VALID_GAP_PCT, "output gap"),
+            ("current_account_pct_gdp", VALID_CA_PCT, "current account"),
+        ):
             a = v[var]
             for p in self.paths:
-                x = a[self.run_paths.index(p)]                       # (T, n)
+                x = a[self.run_paths.index(p)]  # (T, n)
                 bad = np.abs(x) > limit
                 if bad.any():
                     t, i = np.unravel_index(np.argmax(np.abs(x)), x.shape)
-                    out.append(f"{p}: the {what} of {self.regions[i]} reaches "
-                               f"{x[t, i]:+.1f}% in {int(self.years[t])}, beyond the +/-"
-                               f"{limit:g}% the model was validated for; read this path with "
-                               "care.")
+                    out.append(
+                        f"{p}: the {what} of {self.regions[i]} reaches "
+                        f"{x[t, i]:+.1f}% in {int(self.years[t])}, beyond the +/-"
+                        f"{limit:g}% the model was validated for; read this path with "
+                        "care."
+                    )
         return out
 
     def _crisis_region(self) -> int:
@@ -239,8 +291,9 @@ class Results:
         t = int(year) - BASE_YEAR
         if not 0 <= t < len(self.years):
             raise KeyError(f"year {year} outside {self.years[0]}-{self.years[-1]}")
-        return float(self.variables[variable][self.run_paths.index(path), t,
-                                              self.regions.index(region)])
+        return float(
+            self.variables[variable][self.run_paths.index(path), t, self.regions.index(region)]
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: ``path, region, year, variable, value, unit`` (requested paths)."""
@@ -248,16 +301,20 @@ class Results:
         idx = [self.run_paths.index(p) for p in self.paths]
         frames = []
         for var, arr in self.variables.items():
-            a = arr[idx]                                             # (P, T, n)
+            a = arr[idx]  # (P, T, n)
             P = len(idx)
-            frames.append(pd.DataFrame({
-                "path": np.repeat(np.array(self.paths, dtype=object), T * n),
-                "region": np.tile(np.array(self.regions, dtype=object), P * T),
-                "year": np.tile(np.repeat(self.years, n), P),
-                "variable": var,
-                "value": a.reshape(-1),
-                "unit": self.unit(var),
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "path": np.repeat(np.array(self.paths, dtype=object), T * n),
+                        "region": np.tile(np.array(self.regions, dtype=object), P * T),
+                        "year": np.tile(np.repeat(self.years, n), P),
+                        "variable": var,
+                        "value": a.reshape(-1),
+                        "unit": self.unit(var),
+                    }
+                )
+            )
         return pd.concat(frames, ignore_index=True)
 
     def metadata(self) -> dict:
@@ -274,12 +331,17 @@ class Results:
             "data_vintages": list(self.calibration.vintages),
             "data_files": ["data/macro_history.csv", "data/facts.csv"],
             "largest_identity_residual": {
-                "value": self.max_residual, "identity": self.max_residual_identity,
-                "unit": "share of world GDP", "tolerance": idn.TOLERANCE},
+                "value": self.max_residual,
+                "identity": self.max_residual_identity,
+                "unit": "share of world GDP",
+                "tolerance": idn.TOLERANCE,
+            },
             "crisis_year": self.crisis_year(),
             "notes": self.notes(),
-            "calibration_notes": {k: (float(v) if isinstance(v, (int, float, np.floating))
-                                      else v) for k, v in self.calibration.notes.items()},
+            "calibration_notes": {
+                k: (float(v) if isinstance(v, (int, float, np.floating)) else v)
+                for k, v in self.calibration.notes.items()
+            },
             "units": {k: u for k, (u, _) in VARIABLES.items()},
         }
 
@@ -301,43 +363,67 @@ def _calibrated_cached(g, baseline, data: str) -> tuple[Calibration, Params]:
     """The calibration and the parameters, cached by the levers they depend on and the
     data (the parameters' arrays are never written to)."""
     cal = calibrate(g.two_country)
-    growth = np.array([{"US": g.growth_US, "CN": g.growth_CN, "BLOC": g.growth_BLOC,
-                        "ROW": g.growth_ROW}[r] for r in cal.regions]) / 100
-    prm = derive_params(cal, years=np.arange(BASE_YEAR, g.horizon + 1), long_run_growth=growth,
-                        r_nfa=g.return_on_nfa / 100, eps=g.tariff_elasticity,
-                        eta=g.price_elasticity, switching=g.switching_speed / 100,
-                        diversion=baseline.diversion / 100,
-                        rerouting=baseline.rerouting / 100, monetary=g.monetary_response,
-                        rp_slope=g.risk_premium / 100, tariff_cost=g.tariff_cost)
+    growth = (
+        np.array(
+            [
+                {"US": g.growth_US, "CN": g.growth_CN, "BLOC": g.growth_BLOC, "ROW": g.growth_ROW}[
+                    r
+                ]
+                for r in cal.regions
+            ]
+        )
+        / 100
+    )
+    prm = derive_params(
+        cal,
+        years=np.arange(BASE_YEAR, g.horizon + 1),
+        long_run_growth=growth,
+        r_nfa=g.return_on_nfa / 100,
+        eps=g.tariff_elasticity,
+        eta=g.price_elasticity,
+        switching=g.switching_speed / 100,
+        diversion=baseline.diversion / 100,
+        rerouting=baseline.rerouting / 100,
+        monetary=g.monetary_response,
+        rp_slope=g.risk_premium / 100,
+        tariff_cost=g.tariff_cost,
+    )
     return cal, prm
 
 
-def simulate(scenario: Scenario | None = None, paths: tuple[str, ...] | list[str] | None = None
-             ) -> Results:
+def simulate(
+    scenario: Scenario | None = None, paths: tuple[str, ...] | list[str] | None = None
+) -> Results:
     """Run the scenario's paths; raises ScenarioError, ModelError or IdentityError.
 
     ``paths`` defaults to all five (:data:`rebalancing.paths.PATHS`). The status quo is
     always solved as well, since ``gdp_vs_baseline_pct`` is measured against it.
     """
     scn = scenario or Scenario()
-    req = tuple(dict.fromkeys(paths)) if paths else PATHS     # duplicates dropped, order kept
+    req = tuple(dict.fromkeys(paths)) if paths else PATHS  # duplicates dropped, order kept
     unknown = [p for p in req if p not in PATHS]
     if unknown:
-        raise ScenarioError(f"paths: unknown path id(s) {', '.join(unknown)} "
-                            f"(expected {', '.join(PATHS)})", "paths")
+        raise ScenarioError(
+            f"paths: unknown path id(s) {', '.join(unknown)} (expected {', '.join(PATHS)})", "paths"
+        )
     run_paths = tuple(p for p in PATHS if p in req or p == "baseline")
     key = data_key()
     cal, prm = _calibrated_cached(scn.global_, scn.baseline, key)
     drift, miss = None, 0.0
     if scn.baseline.follow_projection:
         # Only the global settings and the status-quo levers shape the drift.
-        drift, miss = _status_quo_drift(Scenario(global_=scn.global_, baseline=scn.baseline),
-                                        key)
+        drift, miss = _status_quo_drift(Scenario(global_=scn.global_, baseline=scn.baseline), key)
     spec = build_paths(scn, cal, run_paths)
     sol = run(cal, prm, spec, drift=drift)
     resid = idn.check(sol, run_paths, sol.years)
-    res = Results(scenario=scn, calibration=cal, solution=sol, paths=req, run_paths=run_paths,
-                  created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                  anchor_miss=miss)
-    res.__dict__["residuals"] = resid          # the check's residuals: the cached property
+    res = Results(
+        scenario=scn,
+        calibration=cal,
+        solution=sol,
+        paths=req,
+        run_paths=run_paths,
+        created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        anchor_miss=miss,
+    )
+    res.__dict__["residuals"] = resid  # the check's residuals: the cached property
     return res

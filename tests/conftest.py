@@ -1,5 +1,6 @@
 """Shared fixtures. The tests import the installed package (`bash .ci/setup` installs it,
 editable, into .venv); nothing here edits sys.path."""
+
 import pytest
 
 from rebalancing import Scenario, simulate

@@ -1,4 +1,5 @@
 """Hypothesis strategies over the scenario's levers (imported by the property tests)."""
+
 from hypothesis import strategies as st
 
 from rebalancing import LEVERS, Scenario

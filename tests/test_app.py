@@ -1,5 +1,6 @@
 """Fast UI tests with streamlit.testing.AppTest: widgets found by key, assertions on what is
 shown (numbers in the headline table and in the chart data), query parameters, uploads."""
+
 import base64
 import json
 from pathlib import Path
@@ -61,8 +62,11 @@ def table(at, key):
     "<path>, <year>" for the flow matrix."""
     frames = [d.value for d in at.dataframe]
     if key.startswith("headline_"):
-        hits = [t.value.map(lambda x: float(str(x).replace(",", ""))) for t in at.table
-                if t.value.index.name == key.split("_")[1]]
+        hits = [
+            t.value.map(lambda x: float(str(x).replace(",", "")))
+            for t in at.table
+            if t.value.index.name == key.split("_")[1]
+        ]
     elif key == "flow_matrix":
         hits = [f for f in frames if f.index.name and ", " in f.index.name]
     else:
@@ -93,9 +97,9 @@ def test_first_load_shows_badge_views_levers_and_charts():
     for cid in ("ca", "gdp_vs_sq", "cn_consumption", "us_saving", "nfa", "bilateral"):
         assert at.get_by_key(f"chart_{cid}") is not None
     t = table(at, "headline_2030")
-    assert list(t.columns[:5]) == [PATH_TITLES[p] for p in
-                                   ("baseline", "orderly", "disorderly", "unilateral",
-                                    "subglobal")]
+    assert list(t.columns[:5]) == [
+        PATH_TITLES[p] for p in ("baseline", "orderly", "disorderly", "unilateral", "subglobal")
+    ]
 
 
 def test_lever_labels_carry_units_and_help_carries_source():
@@ -103,8 +107,9 @@ def test_lever_labels_carry_units_and_help_carries_source():
     s = lever(at, "unilateral.us_tariff_on_cn")
     assert "(%)" in s.label
     assert "Source:" in s.help and "Range: 0.0 to 150.0" in s.help
-    assert s.min == 0.0 and s.max == 150.0 and s.value == LEVERS[
-        "unilateral.us_tariff_on_cn"].default
+    assert (
+        s.min == 0.0 and s.max == 150.0 and s.value == LEVERS["unilateral.us_tariff_on_cn"].default
+    )
 
 
 def test_moving_a_lever_changes_headline_table_and_chart_data():
@@ -114,24 +119,35 @@ def test_moving_a_lever_changes_headline_table_and_chart_data():
     no_exceptions(at)
     after_table = table(at, "headline_2030")
     expected = simulate(Scenario().with_values({"unilateral.us_tariff_on_cn": 150.0}))
-    want = (expected.value("unilateral", "US", "exports_to_CN", 2030)
-            - expected.value("unilateral", "CN", "exports_to_US", 2030))
+    want = expected.value("unilateral", "US", "exports_to_CN", 2030) - expected.value(
+        "unilateral", "CN", "exports_to_US", 2030
+    )
     got = after_table.loc["US-China bilateral balance, USD bn", "Unilateral"]
-    assert got == pytest.approx(want, abs=0.006)                   # shown to 2 decimals
-    assert got != pytest.approx(before, rel=1e-6)                 # it moved, visibly
+    assert got == pytest.approx(want, abs=0.006)  # shown to 2 decimals
+    assert got != pytest.approx(before, rel=1e-6)  # it moved, visibly
     # the status quo column does not move with a unilateral lever
     assert after_table.loc["US current account, % of GDP", "Status quo"] == pytest.approx(
-        expected.value("baseline", "US", "current_account_pct_gdp", 2030), abs=0.006)
+        expected.value("baseline", "US", "current_account_pct_gdp", 2030), abs=0.006
+    )
     y = trace_y(at, "chart_bilateral", "Unilateral")
-    want_series = (expected.series("unilateral", "US", "exports_to_CN")
-                   - expected.series("unilateral", "CN", "exports_to_US")).values
+    want_series = (
+        expected.series("unilateral", "US", "exports_to_CN")
+        - expected.series("unilateral", "CN", "exports_to_US")
+    ).values
     # the same model in the same process; the chart's arrays only pass through base64
     np.testing.assert_allclose(y, want_series, rtol=1e-9)
 
 
 def test_query_params_restore_levers_view_and_path():
-    at = new_app({"orderly.kappa": "1.5", "global.two_country": "true", "view": "mirror",
-                  "path": "orderly", "disorderly.side": "CN"})
+    at = new_app(
+        {
+            "orderly.kappa": "1.5",
+            "global.two_country": "true",
+            "view": "mirror",
+            "path": "orderly",
+            "disorderly.side": "CN",
+        }
+    )
     no_exceptions(at)
     assert not at.warning
     assert lever(at, "orderly.kappa").value == 1.5
@@ -158,22 +174,25 @@ def test_url_follows_the_levers_for_a_share_link():
     assert again.segmented_control(key="view").value == "sectoral"
 
 
-@pytest.mark.parametrize("params,needle", [
-    ({"orderly.kappa": "abc"}, "orderly.kappa: 'abc' is not a number"),
-    ({"orderly.kappa": "9"}, "orderly.kappa: 9.0 is out of range"),
-    ({"global.horizon": "2040.5"}, "global.horizon: expected a whole number"),
-    ({"global.two_country": "maybe"}, "global.two_country: 'maybe' is not true or false"),
-    ({"disorderly.side": "EU"}, "disorderly.side: 'EU' is not one of"),
-    ({"view": "nope"}, "view: 'nope' is not one of"),
-    ({"bogus": "1"}, "bogus: unknown parameter"),
-])
+@pytest.mark.parametrize(
+    "params,needle",
+    [
+        ({"orderly.kappa": "abc"}, "orderly.kappa: 'abc' is not a number"),
+        ({"orderly.kappa": "9"}, "orderly.kappa: 9.0 is out of range"),
+        ({"global.horizon": "2040.5"}, "global.horizon: expected a whole number"),
+        ({"global.two_country": "maybe"}, "global.two_country: 'maybe' is not true or false"),
+        ({"disorderly.side": "EU"}, "disorderly.side: 'EU' is not one of"),
+        ({"view": "nope"}, "view: 'nope' is not one of"),
+        ({"bogus": "1"}, "bogus: unknown parameter"),
+    ],
+)
 def test_bad_query_params_warn_once_and_fall_back(params, needle):
     at = new_app(params)
     no_exceptions(at)
     assert len(at.warning) == 1
     assert needle in at.warning[0].value
     at.segmented_control(key="view").set_value("mirror").run()
-    assert len(at.warning) == 0      # once
+    assert len(at.warning) == 0  # once
     values = all_lever_widgets(at)
     assert all(values[lid] == lev.default for lid, lev in LEVERS.items())
 
@@ -183,7 +202,8 @@ def test_bad_upload_shows_one_error_and_changes_nothing():
     lever(at, "orderly.kappa").set_value(1.0).run()
     before = all_lever_widgets(at)
     at.file_uploader(key="upload").set_value(
-        ("bad.json", b'{"orderly": {"kappa": 9, "band": 4}}', "application/json")).run()
+        ("bad.json", b'{"orderly": {"kappa": 9, "band": 4}}', "application/json")
+    ).run()
     no_exceptions(at)
     assert len(at.error) == 1
     assert "orderly.kappa" in at.error[0].value and "out of range" in at.error[0].value
@@ -192,10 +212,12 @@ def test_bad_upload_shows_one_error_and_changes_nothing():
 
 def test_good_upload_sets_every_lever():
     at = new_app()
-    scn = Scenario().with_values({"orderly.kappa": 0.7, "subglobal.us_joins": True,
-                                  "global.horizon": 2045})
+    scn = Scenario().with_values(
+        {"orderly.kappa": 0.7, "subglobal.us_joins": True, "global.horizon": 2045}
+    )
     at.file_uploader(key="upload").set_value(
-        ("mine.toml", dumps_scenario(scn, "toml").encode(), "application/toml")).run()
+        ("mine.toml", dumps_scenario(scn, "toml").encode(), "application/toml")
+    ).run()
     no_exceptions(at)
     assert not at.error
     assert lever(at, "orderly.kappa").value == 0.7
@@ -212,8 +234,9 @@ def test_reset_group_and_all():
     assert lever(at, "orderly.kappa").value == LEVERS["orderly.kappa"].default
     assert lever(at, "unilateral.phase_in_years").value == 1
     at.button(key="reset_all").click().run()
-    assert lever(at, "unilateral.phase_in_years").value == LEVERS[
-        "unilateral.phase_in_years"].default
+    assert (
+        lever(at, "unilateral.phase_in_years").value == LEVERS["unilateral.phase_in_years"].default
+    )
 
 
 def test_presentation_mode_hides_controls_keeps_charts_and_state():
@@ -225,8 +248,8 @@ def test_presentation_mode_hides_controls_keeps_charts_and_state():
     assert not at.sidebar.segmented_control
     assert at.get_by_key("chart_ca") is not None
     spec = json.loads(at.get_by_key("chart_ca").proto.spec)
-    assert spec["layout"]["font"]["size"] == 20                     # enlarged
-    assert "% of GDP" in spec["layout"]["title"]["text"]            # title and unit kept
+    assert spec["layout"]["font"]["size"] == 20  # enlarged
+    assert "% of GDP" in spec["layout"]["title"]["text"]  # title and unit kept
     assert any("Source:" in a["text"] for a in spec["layout"]["annotations"])
     at.toggle(key="present").set_value(False).run()
     assert lever(at, "orderly.kappa").value == 0.5
@@ -250,19 +273,29 @@ def test_every_view_renders(view):
 
 
 def test_inadmissible_settings_show_an_error_not_a_traceback():
-    at = new_app({"global.horizon": "2100", "global.return_on_nfa": "5",
-                  "global.growth_US": "0", "global.growth_CN": "6", "global.risk_premium": "0",
-                  "baseline.follow_projection": "false"})
+    at = new_app(
+        {
+            "global.horizon": "2100",
+            "global.return_on_nfa": "5",
+            "global.growth_US": "0",
+            "global.growth_CN": "6",
+            "global.risk_premium": "0",
+            "baseline.follow_projection": "false",
+        }
+    )
     no_exceptions(at)
     assert len(at.error) == 1 and "debt spirals" in at.error[0].value
 
 
-@pytest.mark.parametrize("params,needle", [
-    ({"view": "accounts", "year": "²"}, "year: '²' is not a year"),
-    ({"year": "9" * 5000}, "is not a year"),
-    ({"present": "maybe"}, "present: 'maybe' is not true or false"),
-    ({"years": "2030,soon"}, "years: '2030,soon' is not"),
-])
+@pytest.mark.parametrize(
+    "params,needle",
+    [
+        ({"view": "accounts", "year": "²"}, "year: '²' is not a year"),
+        ({"year": "9" * 5000}, "is not a year"),
+        ({"present": "maybe"}, "present: 'maybe' is not true or false"),
+        ({"years": "2030,soon"}, "years: '2030,soon' is not"),
+    ],
+)
 def test_more_bad_url_values_warn(params, needle):
     at = new_app(params)
     no_exceptions(at)
@@ -288,6 +321,7 @@ def test_validation_view_lists_every_published_result_inside():
     at = new_app({"view": "validation"})
     no_exceptions(at)
     from rebalancing.validate import validation_table
+
     n = len(validation_table())
     assert any(f"{n} of {n} inside" in m.value for m in at.markdown)
     df = next(d.value for d in at.dataframe if "Result" in d.value.columns)

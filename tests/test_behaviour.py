@@ -16,8 +16,9 @@ LAST_SHOCK = 2035
 def test_every_gap_closes_within_eight_years_of_the_last_shock(two_country):
     """The inertial Taylor rule with its neutral-rate learning closes any gap: 8 years after
     the last shock every output gap is inside +/-0.5% (horizon extended to see it)."""
-    res = simulate(Scenario().with_values({"global.horizon": 2060,
-                                           "global.two_country": two_country}))
+    res = simulate(
+        Scenario().with_values({"global.horizon": 2060, "global.two_country": two_country})
+    )
     gap = res.variables["output_gap_pct"][:, res.years >= LAST_SHOCK + 8]
     assert np.abs(gap).max() < 0.5
 
@@ -48,8 +49,10 @@ def test_random_settings_stay_in_the_validated_range_or_say_so():
         v = res.variables
         for p in res.paths:
             k = res.run_paths.index(p)
-            beyond = (np.abs(v["output_gap_pct"][k]).max() > VALID_GAP_PCT
-                      or np.abs(v["current_account_pct_gdp"][k]).max() > VALID_CA_PCT)
+            beyond = (
+                np.abs(v["output_gap_pct"][k]).max() > VALID_GAP_PCT
+                or np.abs(v["current_account_pct_gdp"][k]).max() > VALID_CA_PCT
+            )
             if beyond:
                 outside += 1
                 notes = res.metadata()["notes"]
@@ -69,9 +72,12 @@ def test_own_tariff_lowers_long_run_real_gdp_and_consumption(retaliation, variab
     top = LEVERS["unilateral.us_tariff_on_cn"].hi
     level = []
     for tau in np.linspace(0.0, top, 16):
-        vals = {"unilateral.us_tariff_on_cn": float(tau), "global.horizon": 2060,
-                "unilateral.us_industrial_investment": 0.0,
-                "unilateral.cn_tariff_on_us": 32.6 if retaliation is None else retaliation}
+        vals = {
+            "unilateral.us_tariff_on_cn": float(tau),
+            "global.horizon": 2060,
+            "unilateral.us_industrial_investment": 0.0,
+            "unilateral.cn_tariff_on_us": 32.6 if retaliation is None else retaliation,
+        }
         res = simulate(Scenario().with_values(vals), ["unilateral"])
         level.append(res.value("unilateral", "US", variable, 2060))
     assert (np.diff(level) < 0).all(), np.diff(level)
@@ -81,8 +87,12 @@ def test_chinas_own_tariff_lowers_its_long_run_real_gdp_and_consumption():
     for variable in ("real_gdp", "real_consumption"):
         level = []
         for tau in np.linspace(0.0, LEVERS["unilateral.cn_tariff_on_us"].hi, 11):
-            res = simulate(Scenario().with_values({"unilateral.cn_tariff_on_us": float(tau),
-                                                   "global.horizon": 2060}), ["unilateral"])
+            res = simulate(
+                Scenario().with_values(
+                    {"unilateral.cn_tariff_on_us": float(tau), "global.horizon": 2060}
+                ),
+                ["unilateral"],
+            )
             level.append(res.value("unilateral", "CN", variable, 2060))
         assert (np.diff(level) < 0).all(), (variable, np.diff(level))
 
@@ -102,10 +112,11 @@ def test_the_financing_constraint_binds_at_the_defaults(default_results):
     forced demand cut to reach its floor, and reaches it exactly."""
     r = default_results
     yc = r.crisis_year()
-    assert r.value("disorderly", "US", "crisis_absorption_cut", yc) > 100       # USD bn
+    assert r.value("disorderly", "US", "crisis_absorption_cut", yc) > 100  # USD bn
     assert r.value("disorderly", "US", "current_account_pct_gdp", yc) == pytest.approx(
-        r.scenario.disorderly.ca_floor, abs=1e-9)
-    assert r.value("disorderly", "US", "financing_shortfall", yc) < 1e-6      # rounding
+        r.scenario.disorderly.ca_floor, abs=1e-9
+    )
+    assert r.value("disorderly", "US", "financing_shortfall", yc) < 1e-6  # rounding
 
 
 @pytest.mark.parametrize("two_country", [False, True])
@@ -116,26 +127,37 @@ def test_orderly_narrows_imbalances_and_raises_chinese_consumption(two_country):
     ca = res.variables["current_account"]
     for year in (2035, 2040):
         t = year - 2024
-        assert (np.abs(ca[res.run_paths.index("orderly"), t]).sum()
-                < np.abs(ca[res.run_paths.index("baseline"), t]).sum()), year
-        assert (res.value("orderly", "CN", "consumption_pct_gdp", year)
-                > res.value("baseline", "CN", "consumption_pct_gdp", year))
+        assert (
+            np.abs(ca[res.run_paths.index("orderly"), t]).sum()
+            < np.abs(ca[res.run_paths.index("baseline"), t]).sum()
+        ), year
+        assert res.value("orderly", "CN", "consumption_pct_gdp", year) > res.value(
+            "baseline", "CN", "consumption_pct_gdp", year
+        )
 
 
 @pytest.mark.parametrize("two_country", [False, True])
 @pytest.mark.parametrize("response", ["lo", "hi"])
-def test_fiscal_consolidation_narrows_the_us_deficit_whatever_the_central_bank(two_country,
-                                                                             response):
+def test_fiscal_consolidation_narrows_the_us_deficit_whatever_the_central_bank(
+    two_country, response
+):
     """A US consolidation alone (no other orderly lever) narrows the US deficit in every
     year it acts, even with the strongest monetary offset (Bluedorn & Leigh 2011)."""
     strength = getattr(LEVERS["global.monetary_response"], response)
-    only_fiscal = {"orderly.us_fiscal_consolidation": 4.0, "orderly.cn_consumption_rise": 0.0,
-                   "orderly.kappa": 0.0, "orderly.us_tariff_target": 51.1,
-                   "orderly.cn_tariff_target": 32.6, "global.two_country": two_country,
-                   "global.monetary_response": strength}
+    only_fiscal = {
+        "orderly.us_fiscal_consolidation": 4.0,
+        "orderly.cn_consumption_rise": 0.0,
+        "orderly.kappa": 0.0,
+        "orderly.us_tariff_target": 51.1,
+        "orderly.cn_tariff_target": 32.6,
+        "global.two_country": two_country,
+        "global.monetary_response": strength,
+    }
     res = simulate(Scenario().with_values(only_fiscal), ["orderly"])
-    d = (res.variables["current_account_pct_gdp"][res.run_paths.index("orderly"), 2:, 0]
-         - res.variables["current_account_pct_gdp"][res.run_paths.index("baseline"), 2:, 0])
+    d = (
+        res.variables["current_account_pct_gdp"][res.run_paths.index("orderly"), 2:, 0]
+        - res.variables["current_account_pct_gdp"][res.run_paths.index("baseline"), 2:, 0]
+    )
     assert (d > 0).all()
 
 
@@ -146,18 +168,22 @@ def test_a_dollar_fall_raises_the_us_position_through_valuation():
     res = simulate(Scenario())
     val = res.series("disorderly", "US", "nfa_valuation")
     yc = res.crisis_year()
-    assert val[yc] > 1000          # USD bn: the crisis year's 20% dollar fall
+    assert val[yc] > 1000  # USD bn: the crisis year's 20% dollar fall
     world = res.variables["nfa_valuation"].sum(-1)
     assert np.abs(world).max() < 1e-6
 
 
 def test_new_variables_are_reported_with_units(default_results):
     df = default_results.to_frame()
-    for var, unit in (("inflation", "%"), ("policy_rate", "%"), ("real_interest_rate", "%"),
-                      ("nfa_valuation", "USD bn (2024 prices)"),
-                      ("gross_assets", "USD bn (2024 prices)"),
-                      ("gross_liabilities", "USD bn (2024 prices)"),
-                      ("real_consumption", "USD bn (2024 prices)")):
+    for var, unit in (
+        ("inflation", "%"),
+        ("policy_rate", "%"),
+        ("real_interest_rate", "%"),
+        ("nfa_valuation", "USD bn (2024 prices)"),
+        ("gross_assets", "USD bn (2024 prices)"),
+        ("gross_liabilities", "USD bn (2024 prices)"),
+        ("real_consumption", "USD bn (2024 prices)"),
+    ):
         rows = df[df.variable == var]
         assert len(rows) and (rows.unit == unit).all(), var
         assert np.isfinite(rows.value).all()

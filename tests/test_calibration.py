@@ -4,25 +4,26 @@ Expected values are copied from the shipped data files and cite them:
 ``data/macro_history.csv`` (IMF WEO Oct 2025, WDI 2026-07, UN AMA 2026-02-04, Census c5700)
 and ``data/facts.csv`` (BEA, SAFE, PIIE).
 """
+
 import numpy as np
 import pytest
 
 from rebalancing import calibrate
 
 # data/macro_history.csv, year 2024
-US_GDP = 29298.025          # US,2024,gdp_usd_bn (IMF WEO Oct2025 NGDPD)
-CN_GDP = 18749.759          # China,2024,gdp_usd_bn
-US_CA = -1185.3             # US,2024,current_account_usd_bn (WEO BCA)
-CN_CA = 423.919             # China,2024,current_account_usd_bn
-US_CA_PCT = -4.046          # US,2024,current_account_pct_gdp
-CN_CA_PCT = 2.261           # China,2024,current_account_pct_gdp
-US_C_PCT, CN_C_PCT = 67.909072, 39.926817     # household_consumption_pct_gdp (UN AMA)
-US_G_PCT, CN_G_PCT = 13.624821, 16.633263     # government_consumption_pct_gdp (UN AMA)
-US_X_PCT, CN_X_PCT = 10.974696, 20.442828     # exports_pct_gdp (WDI)
-US_M_PCT, CN_M_PCT = 14.041321, 17.513232     # imports_pct_gdp (WDI)
-US_GOODS_TO_CN, US_GOODS_FROM_CN = 143.2718, 440.3195   # Census c5700, fetched 2026-06-17
+US_GDP = 29298.025  # US,2024,gdp_usd_bn (IMF WEO Oct2025 NGDPD)
+CN_GDP = 18749.759  # China,2024,gdp_usd_bn
+US_CA = -1185.3  # US,2024,current_account_usd_bn (WEO BCA)
+CN_CA = 423.919  # China,2024,current_account_usd_bn
+US_CA_PCT = -4.046  # US,2024,current_account_pct_gdp
+CN_CA_PCT = 2.261  # China,2024,current_account_pct_gdp
+US_C_PCT, CN_C_PCT = 67.909072, 39.926817  # household_consumption_pct_gdp (UN AMA)
+US_G_PCT, CN_G_PCT = 13.624821, 16.633263  # government_consumption_pct_gdp (UN AMA)
+US_X_PCT, CN_X_PCT = 10.974696, 20.442828  # exports_pct_gdp (WDI)
+US_M_PCT, CN_M_PCT = 14.041321, 17.513232  # imports_pct_gdp (WDI)
+US_GOODS_TO_CN, US_GOODS_FROM_CN = 143.2718, 440.3195  # Census c5700, fetched 2026-06-17
 # data/facts.csv
-US_NFA, CN_NFA = -26230.0, 3300.0             # BEA 25-09; SAFE via Xinhua, end-2024
+US_NFA, CN_NFA = -26230.0, 3300.0  # BEA 25-09; SAFE via Xinhua, end-2024
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +35,10 @@ def test_us_and_china_levels(cal):
     us, cn = cal.index("US"), cal.index("CN")
     assert cal.Y[us] == pytest.approx(US_GDP, rel=1e-12)
     assert cal.Y[cn] == pytest.approx(CN_GDP, rel=1e-12)
-    for i, y, c, g, x, m in ((us, US_GDP, US_C_PCT, US_G_PCT, US_X_PCT, US_M_PCT),
-                             (cn, CN_GDP, CN_C_PCT, CN_G_PCT, CN_X_PCT, CN_M_PCT)):
+    for i, y, c, g, x, m in (
+        (us, US_GDP, US_C_PCT, US_G_PCT, US_X_PCT, US_M_PCT),
+        (cn, CN_GDP, CN_C_PCT, CN_G_PCT, CN_X_PCT, CN_M_PCT),
+    ):
         assert cal.C[i] == pytest.approx(y * c / 100, rel=1e-12)
         assert cal.G[i] == pytest.approx(y * g / 100, rel=1e-12)
         assert cal.X[i] == pytest.approx(y * x / 100, rel=1e-12)
@@ -59,8 +62,9 @@ def test_investment_closes_gdp_and_discrepancy_is_reported(cal):
     puts it into investment and reports it (China: ~0.1% of GDP, data/SOURCES.md)."""
     us = cal.index("US")
     # data/macro_history.csv gross_capital_formation_pct_gdp 2024: US 21.533, China 40.607
-    assert cal.I[us] - US_GDP * 0.21533 == pytest.approx(cal.notes["investment_discrepancy_US"],
-                                                        abs=1e-6)
+    assert cal.I[us] - US_GDP * 0.21533 == pytest.approx(
+        cal.notes["investment_discrepancy_US"], abs=1e-6
+    )
     assert abs(cal.notes["investment_discrepancy_CN"]) < 0.002 * CN_GDP
 
 
@@ -84,16 +88,21 @@ def test_simulated_base_year_equals_calibration(default_results):
     """The solve itself, not only the calibration, reproduces 2024 on every path."""
     cal = default_results.calibration
     s = default_results.solution
-    for name, data in (("Y", cal.Y), ("C", cal.C), ("I", cal.I), ("G", cal.G),
-                       ("NFA", cal.NFA)):
-        np.testing.assert_allclose(getattr(s, name)[:, 0], np.broadcast_to(data, (5, 4)),
-                                   rtol=1e-12, atol=1e-9, err_msg=name)
-    np.testing.assert_allclose(s.trade[:, 0], np.broadcast_to(cal.trade, (5, 4, 4)),
-                               rtol=1e-12)
-    assert default_results.value("baseline", "US", "current_account", 2024) == \
-        pytest.approx(US_CA, rel=1e-12)
-    assert default_results.value("orderly", "CN", "consumption_pct_gdp", 2024) == \
-        pytest.approx(CN_C_PCT, rel=1e-12)
+    for name, data in (("Y", cal.Y), ("C", cal.C), ("I", cal.I), ("G", cal.G), ("NFA", cal.NFA)):
+        np.testing.assert_allclose(
+            getattr(s, name)[:, 0],
+            np.broadcast_to(data, (5, 4)),
+            rtol=1e-12,
+            atol=1e-9,
+            err_msg=name,
+        )
+    np.testing.assert_allclose(s.trade[:, 0], np.broadcast_to(cal.trade, (5, 4, 4)), rtol=1e-12)
+    assert default_results.value("baseline", "US", "current_account", 2024) == pytest.approx(
+        US_CA, rel=1e-12
+    )
+    assert default_results.value("orderly", "CN", "consumption_pct_gdp", 2024) == pytest.approx(
+        CN_C_PCT, rel=1e-12
+    )
 
 
 def test_two_country_base_year():

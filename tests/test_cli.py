@@ -1,4 +1,5 @@
 """The command line contract: verbs, flags, CSV columns, metadata, exit codes."""
+
 import json
 import shutil
 import subprocess
@@ -10,17 +11,36 @@ import pytest
 
 from rebalancing import PATHS, VARIABLES
 
-REQUIRED = ["gdp", "consumption", "investment", "government", "exports", "imports",
-            "net_exports", "national_saving", "private_saving", "public_saving",
-            "current_account", "net_foreign_assets", "real_exchange_rate",
-            "current_account_pct_gdp", "consumption_pct_gdp", "saving_pct_gdp", "nfa_pct_gdp",
-            "exports_to_US", "exports_to_CN", "exports_to_BLOC", "exports_to_ROW"]
+REQUIRED = [
+    "gdp",
+    "consumption",
+    "investment",
+    "government",
+    "exports",
+    "imports",
+    "net_exports",
+    "national_saving",
+    "private_saving",
+    "public_saving",
+    "current_account",
+    "net_foreign_assets",
+    "real_exchange_rate",
+    "current_account_pct_gdp",
+    "consumption_pct_gdp",
+    "saving_pct_gdp",
+    "nfa_pct_gdp",
+    "exports_to_US",
+    "exports_to_CN",
+    "exports_to_BLOC",
+    "exports_to_ROW",
+]
 
 
 def cli(*args, cwd, command=(sys.executable, "-m", "rebalancing")):
     """Run the CLI from `cwd`, outside the checkout: it must work from the installed package."""
-    return subprocess.run([*command, *args], cwd=cwd, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [*command, *args], cwd=cwd, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +78,19 @@ def test_meta_has_scenario_vintage_version_residual(full_run):
 
 def test_defaults_then_run_with_flags(tmp_path):
     assert cli("defaults", "--out", "s.toml", cwd=tmp_path).returncode == 0
-    r = cli("run", "--scenario", "s.toml", "--two-country", "--paths", "baseline,orderly",
-            "--horizon", "2035", "--out", "out/two.csv", cwd=tmp_path)
+    r = cli(
+        "run",
+        "--scenario",
+        "s.toml",
+        "--two-country",
+        "--paths",
+        "baseline,orderly",
+        "--horizon",
+        "2035",
+        "--out",
+        "out/two.csv",
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     df = pd.read_csv(tmp_path / "out" / "two.csv")
     assert set(df.path) == {"baseline", "orderly"}
@@ -69,14 +100,17 @@ def test_defaults_then_run_with_flags(tmp_path):
     assert meta["scenario"]["global"]["two_country"] is True
 
 
-@pytest.mark.parametrize("args,needle", [
-    (("run", "--paths", "baseline,bogus", "--out", "x.csv"), "unknown path id(s) bogus"),
-    (("run", "--horizon", "1999", "--out", "x.csv"), "outside 2030-2100"),
-    (("run", "--horizon", "soon", "--out", "x.csv"), "is not a year"),
-    (("run",), "required: --out"),
-    (("explode",), "invalid choice"),
-    (("run", "--scenario", "missing.json", "--out", "x.csv"), "missing.json"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (("run", "--paths", "baseline,bogus", "--out", "x.csv"), "unknown path id(s) bogus"),
+        (("run", "--horizon", "1999", "--out", "x.csv"), "outside 2030-2100"),
+        (("run", "--horizon", "soon", "--out", "x.csv"), "is not a year"),
+        (("run",), "required: --out"),
+        (("explode",), "invalid choice"),
+        (("run", "--scenario", "missing.json", "--out", "x.csv"), "missing.json"),
+    ],
+)
 def test_bad_arguments_exit_nonzero_without_traceback(tmp_path, args, needle):
     r = cli(*args, cwd=tmp_path)
     assert r.returncode == 2
@@ -95,6 +129,7 @@ def test_bad_scenario_file_names_the_field(tmp_path):
 
 def test_levers_lists_every_lever(tmp_path):
     from rebalancing import LEVERS
+
     r = cli("levers", cwd=tmp_path)
     assert r.returncode == 0
     assert len(r.stdout.strip().splitlines()) == len(LEVERS)
@@ -104,6 +139,7 @@ def test_console_script_writes_what_python_m_writes(full_run, tmp_path):
     """`rebalancing` (pyproject.toml's console script, installed beside this Python) is the
     same CLI as `python -m rebalancing`: same CSV, same metadata but for the time stamp."""
     from importlib.metadata import version
+
     script = shutil.which("rebalancing", path=str(Path(sys.executable).parent))
     assert script, "no `rebalancing` console script beside sys.executable: run bash .ci/setup"
     r = cli("run", "--out", "r.csv", cwd=tmp_path, command=(script,))

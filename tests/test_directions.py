@@ -1,4 +1,5 @@
 """Direction tests an economist would demand, each with its reason."""
+
 import numpy as np
 import pytest
 
@@ -7,8 +8,9 @@ from rebalancing import Scenario, simulate
 
 def bilateral(res, path, year):
     """US goods balance with China (US exports to CN - US imports from CN), USD bn."""
-    return (res.value(path, "US", "exports_to_CN", year)
-            - res.value(path, "CN", "exports_to_US", year))
+    return res.value(path, "US", "exports_to_CN", year) - res.value(
+        path, "CN", "exports_to_US", year
+    )
 
 
 def test_tariff_shrinks_bilateral_deficit_far_more_than_aggregate():
@@ -16,20 +18,21 @@ def test_tariff_shrinks_bilateral_deficit_far_more_than_aggregate():
     countries, and China sells elsewhere, so the bilateral balance moves much more than the
     US aggregate current account (the 2018-19 and 2025 experience)."""
     # A US tariff alone: no retaliation beyond the 2025 truce level, no industrial policy.
-    only_tariff = {"unilateral.us_industrial_investment": 0.0,
-                   "unilateral.cn_tariff_on_us": 32.6}
+    only_tariff = {"unilateral.us_industrial_investment": 0.0, "unilateral.cn_tariff_on_us": 32.6}
     res = simulate(Scenario().with_values(only_tariff))
     d_bil = bilateral(res, "unilateral", 2030) - bilateral(res, "baseline", 2030)
-    d_ca = (res.value("unilateral", "US", "current_account", 2030)
-            - res.value("baseline", "US", "current_account", 2030))
+    d_ca = res.value("unilateral", "US", "current_account", 2030) - res.value(
+        "baseline", "US", "current_account", 2030
+    )
     assert d_bil > 100, "the bilateral deficit must shrink"
     assert d_bil > 1.5 * abs(d_ca)
     # The more is rerouted, the less of the bilateral gain reaches the aggregate; what is
     # left with full rerouting is saving: the tariff raises consumer prices, so households
     # consume less of their income (docs/model.md 3.3).
     full = simulate(Scenario().with_values({**only_tariff, "baseline.rerouting": 100.0}))
-    d_ca_full = (full.value("unilateral", "US", "current_account", 2030)
-                 - full.value("baseline", "US", "current_account", 2030))
+    d_ca_full = full.value("unilateral", "US", "current_account", 2030) - full.value(
+        "baseline", "US", "current_account", 2030
+    )
     assert abs(d_ca_full) < abs(d_ca)
 
 
@@ -38,8 +41,10 @@ def test_less_diversion_makes_tariffs_bite_on_the_aggregate():
     aggregate US balance improves more than with diversion."""
     base = {"unilateral.us_industrial_investment": 0.0}
     hi = simulate(Scenario().with_values(base), ["unilateral"])
-    lo = simulate(Scenario().with_values({**base, "baseline.rerouting": 0.0,
-                                          "baseline.diversion": 0.0}), ["unilateral"])
+    lo = simulate(
+        Scenario().with_values({**base, "baseline.rerouting": 0.0, "baseline.diversion": 0.0}),
+        ["unilateral"],
+    )
     ca = lambda r: r.value("unilateral", "US", "current_account", 2032)  # noqa: E731
     assert ca(lo) > ca(hi)
 
@@ -53,12 +58,16 @@ def test_orderly_narrows_global_imbalances(default_results):
     spread = lambda p: np.abs(v[paths.index(p), t]).sum()  # noqa: E731
     assert spread("orderly") < spread("baseline")
     r = default_results
-    assert (r.value("orderly", "US", "current_account_pct_gdp", 2040)
-            > r.value("baseline", "US", "current_account_pct_gdp", 2040))
-    assert (r.value("orderly", "CN", "consumption_pct_gdp", 2040)
-            > r.value("baseline", "CN", "consumption_pct_gdp", 2040) + 3)
-    assert (r.value("orderly", "US", "real_exchange_rate", 2040)
-            < r.value("baseline", "US", "real_exchange_rate", 2040))
+    assert r.value("orderly", "US", "current_account_pct_gdp", 2040) > r.value(
+        "baseline", "US", "current_account_pct_gdp", 2040
+    )
+    assert (
+        r.value("orderly", "CN", "consumption_pct_gdp", 2040)
+        > r.value("baseline", "CN", "consumption_pct_gdp", 2040) + 3
+    )
+    assert r.value("orderly", "US", "real_exchange_rate", 2040) < r.value(
+        "baseline", "US", "real_exchange_rate", 2040
+    )
 
 
 def test_crisis_forces_deficit_ca_up_and_output_down(default_results):
@@ -70,25 +79,35 @@ def test_crisis_forces_deficit_ca_up_and_output_down(default_results):
     assert yc == r.scenario.disorderly.crisis_year
     floor = r.scenario.disorderly.ca_floor
     assert r.value("disorderly", "US", "current_account_pct_gdp", yc) >= floor - 1e-9
-    assert (r.value("disorderly", "US", "current_account_pct_gdp", yc)
-            > r.value("baseline", "US", "current_account_pct_gdp", yc) + 1.5)
+    assert (
+        r.value("disorderly", "US", "current_account_pct_gdp", yc)
+        > r.value("baseline", "US", "current_account_pct_gdp", yc) + 1.5
+    )
     assert r.value("disorderly", "US", "gdp_vs_baseline_pct", yc) < -1.0
     # Before the crisis, the path is the status quo.
     assert r.value("disorderly", "US", "gdp", yc - 1) == pytest.approx(
-        r.value("baseline", "US", "gdp", yc - 1), rel=1e-12)
+        r.value("baseline", "US", "gdp", yc - 1), rel=1e-12
+    )
 
 
 def test_absorption_cut_hits_the_floor_exactly_when_currency_does_not_move():
     """Reason: with no depreciation only the absorption cut can close the gap; CA is affine in
     the cut, so the floor is met exactly, not approximately."""
-    res = simulate(Scenario().with_values({"disorderly.currency_fall": 0.0,
-                                           "disorderly.output_loss": 0.0,
-                                           "disorderly.ca_floor": -1.0}),
-                   ["disorderly"])
+    res = simulate(
+        Scenario().with_values(
+            {
+                "disorderly.currency_fall": 0.0,
+                "disorderly.output_loss": 0.0,
+                "disorderly.ca_floor": -1.0,
+            }
+        ),
+        ["disorderly"],
+    )
     yc = res.crisis_year()
     assert res.value("disorderly", "US", "crisis_absorption_cut", yc) > 0
     assert res.value("disorderly", "US", "current_account_pct_gdp", yc) == pytest.approx(
-        res.scenario.disorderly.ca_floor, abs=1e-9)
+        res.scenario.disorderly.ca_floor, abs=1e-9
+    )
 
 
 def test_surplus_side_crisis_raises_china_surplus_and_cuts_output():
@@ -96,8 +115,10 @@ def test_surplus_side_crisis_raises_china_surplus_and_cuts_output():
     surplus jumps and its output falls (the surplus side exports the crisis)."""
     res = simulate(Scenario().with_values({"disorderly.side": "CN"}))
     yc = res.crisis_year()
-    assert (res.value("disorderly", "CN", "current_account_pct_gdp", yc)
-            > res.value("baseline", "CN", "current_account_pct_gdp", yc) + 2)
+    assert (
+        res.value("disorderly", "CN", "current_account_pct_gdp", yc)
+        > res.value("baseline", "CN", "current_account_pct_gdp", yc) + 2
+    )
     assert res.value("disorderly", "CN", "gdp_vs_baseline_pct", yc) < -1
     assert res.value("disorderly", "US", "gdp_vs_baseline_pct", yc) < 0
 
@@ -106,9 +127,16 @@ def test_hazard_crisis_comes_earlier_when_liabilities_weigh_more():
     """Reason: the hazard rises with net foreign liabilities / GDP (Catao & Milesi-Ferretti)."""
     years = []
     for slope in (0.5, 2.0, 6.0):
-        res = simulate(Scenario().with_values({"disorderly.timing": "hazard",
-                                               "disorderly.hazard_slope": slope,
-                                               "global.horizon": 2100}), ["disorderly"])
+        res = simulate(
+            Scenario().with_values(
+                {
+                    "disorderly.timing": "hazard",
+                    "disorderly.hazard_slope": slope,
+                    "global.horizon": 2100,
+                }
+            ),
+            ["disorderly"],
+        )
         years.append(res.crisis_year() or 9999)
     assert years[0] > years[1] > years[2]
 
@@ -119,28 +147,36 @@ def test_status_quo_is_a_stable_disequilibrium(default_results):
     r = default_results
     assert r.value("baseline", "US", "current_account_pct_gdp", 2040) < -2
     assert r.value("baseline", "CN", "current_account_pct_gdp", 2040) > 1.5
-    assert (r.value("baseline", "US", "nfa_pct_gdp", 2040)
-            < r.value("baseline", "US", "nfa_pct_gdp", 2024))
-    assert (r.value("baseline", "CN", "net_foreign_assets", 2040)
-            > r.value("baseline", "CN", "net_foreign_assets", 2024))
+    assert r.value("baseline", "US", "nfa_pct_gdp", 2040) < r.value(
+        "baseline", "US", "nfa_pct_gdp", 2024
+    )
+    assert r.value("baseline", "CN", "net_foreign_assets", 2040) > r.value(
+        "baseline", "CN", "net_foreign_assets", 2024
+    )
 
 
 def test_tariff_revenue_raises_us_public_saving(default_results):
     """Reason: tariffs are taxes; their revenue is public saving."""
     r = default_results
-    assert (r.value("unilateral", "US", "tariff_revenue", 2032)
-            > r.value("baseline", "US", "tariff_revenue", 2032))
-    assert (r.value("unilateral", "US", "public_saving", 2032)
-            > r.value("baseline", "US", "public_saving", 2032))
+    assert r.value("unilateral", "US", "tariff_revenue", 2032) > r.value(
+        "baseline", "US", "tariff_revenue", 2032
+    )
+    assert r.value("unilateral", "US", "public_saving", 2032) > r.value(
+        "baseline", "US", "public_saving", 2032
+    )
 
 
 def test_a_stronger_monetary_response_closes_gaps_faster():
     """Reason: the Taylor rule (with its neutral-rate learning) is what closes output gaps; a
     stronger response leaves smaller gaps after the same shocks."""
+
     def total_gap(strength):
-        res = simulate(Scenario().with_values({"global.monetary_response": strength}),
-                       ["orderly", "unilateral"])
+        res = simulate(
+            Scenario().with_values({"global.monetary_response": strength}),
+            ["orderly", "unilateral"],
+        )
         return np.abs(res.variables["output_gap_pct"]).sum()
+
     assert total_gap(2.0) < total_gap(1.0) < total_gap(0.25)
 
 
@@ -148,10 +184,12 @@ def test_two_country_unilateral_mirror(two_country_results):
     """Reason: in a two-country world the US deficit cut is China's surplus cut, dollar for
     dollar."""
     r = two_country_results
-    d_us = (r.value("unilateral", "US", "current_account", 2030)
-            - r.value("baseline", "US", "current_account", 2030))
-    d_cn = (r.value("unilateral", "CN", "current_account", 2030)
-            - r.value("baseline", "CN", "current_account", 2030))
+    d_us = r.value("unilateral", "US", "current_account", 2030) - r.value(
+        "baseline", "US", "current_account", 2030
+    )
+    d_cn = r.value("unilateral", "CN", "current_account", 2030) - r.value(
+        "baseline", "CN", "current_account", 2030
+    )
     assert d_us > 0
     assert d_us == pytest.approx(-d_cn, rel=1e-9)
 
@@ -159,15 +197,20 @@ def test_two_country_unilateral_mirror(two_country_results):
 def test_subglobal_safeguard_cuts_china_exports_to_bloc(default_results):
     """Reason: the bloc's safeguard is a tariff on Chinese goods."""
     r = default_results
-    assert (r.value("subglobal", "CN", "exports_to_BLOC", 2035)
-            < r.value("unilateral", "CN", "exports_to_BLOC", 2035))
-    assert (abs(r.value("subglobal", "BLOC", "current_account_pct_gdp", 2040))
-            < abs(r.value("unilateral", "BLOC", "current_account_pct_gdp", 2040)))
+    assert r.value("subglobal", "CN", "exports_to_BLOC", 2035) < r.value(
+        "unilateral", "CN", "exports_to_BLOC", 2035
+    )
+    assert abs(r.value("subglobal", "BLOC", "current_account_pct_gdp", 2040)) < abs(
+        r.value("unilateral", "BLOC", "current_account_pct_gdp", 2040)
+    )
 
 
 def test_settings_that_switch_a_path_off_are_noted():
-    res = simulate(Scenario().with_values({"disorderly.crisis_year": 2045,
-                                           "unilateral.industrial_end_year": 2025}))
+    res = simulate(
+        Scenario().with_values(
+            {"disorderly.crisis_year": 2045, "unilateral.industrial_end_year": 2025}
+        )
+    )
     notes = " ".join(res.notes())
     assert "disorderly.crisis_year (2045) is after global.horizon (2040)" in notes
     assert "unilateral.industrial_end_year (2025)" in notes

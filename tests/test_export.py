@@ -1,4 +1,5 @@
 """Export builders: complete, parseable, injection-safe files; charts as PNG, SVG, HTML."""
+
 import io
 import json
 
@@ -18,16 +19,19 @@ from rebalancing.export import (
 )
 
 
-@pytest.mark.parametrize("cell,expected", [
-    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
-    ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
-    ("-2+3", "'-2+3"),
-    ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tx", "'\tx"),
-    ("-4.05", "-4.05"),       # a number stays a number
-    ("US", "US"),
-    (3.5, 3.5),
-])
+@pytest.mark.parametrize(
+    "cell,expected",
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("-4.05", "-4.05"),  # a number stays a number
+        ("US", "US"),
+        (3.5, 3.5),
+    ],
+)
 def test_safe_cell(cell, expected):
     assert safe_cell(cell) == expected
 
@@ -41,11 +45,16 @@ def test_results_csv_complete_and_safe(default_results):
     for line in text.splitlines()[1:]:
         for cell in line.split(","):
             assert not cell.startswith(("=", "+", "@")), cell
-    got = df[(df.path == "orderly") & (df.region == "CN") & (df.year == 2035)
-             & (df.variable == "consumption_pct_gdp")].value.item()
+    got = df[
+        (df.path == "orderly")
+        & (df.region == "CN")
+        & (df.year == 2035)
+        & (df.variable == "consumption_pct_gdp")
+    ].value.item()
     # the CSV keeps 10 significant digits (float_format %.10g)
-    assert got == pytest.approx(default_results.value("orderly", "CN", "consumption_pct_gdp",
-                                                      2035), rel=1e-9)
+    assert got == pytest.approx(
+        default_results.value("orderly", "CN", "consumption_pct_gdp", 2035), rel=1e-9
+    )
 
 
 def test_meta_json_has_scenario_that_reproduces(default_results):
@@ -79,19 +88,21 @@ def test_headline_table_and_flow_matrix(default_results):
 
 def test_every_chart_has_title_units_and_source(default_results):
     figs = list(charts.compare_charts(default_results).values())
-    figs += [charts.world_mirror(default_results, "orderly"),
-             charts.sectoral_balances(default_results, "unilateral")]
+    figs += [
+        charts.world_mirror(default_results, "orderly"),
+        charts.sectoral_balances(default_results, "unilateral"),
+    ]
     for fig in figs:
         title = fig.layout.title.text
-        assert "(" in title and ")" in title                      # unit in the title
-        assert fig.layout.yaxis.title.text                          # unit on the axis
+        assert "(" in title and ")" in title  # unit in the title
+        assert fig.layout.yaxis.title.text  # unit on the axis
         assert any("Source:" in a.text for a in fig.layout.annotations)
 
 
 def test_html_export_is_self_contained(default_results):
     html = figure_bytes(charts.bilateral_balance(default_results), "html").decode()
     assert html.lower().startswith("<!doctype html>") and "plotly" in html.lower()
-    assert 'src="https://cdn' not in html          # plotly.js inlined: opens offline
+    assert 'src="https://cdn' not in html  # plotly.js inlined: opens offline
     assert len(html) > 1_000_000
 
 

@@ -1,4 +1,5 @@
 """History, statsmodels trends and the status-quo projection."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -29,24 +30,32 @@ def test_history_covers_1990_2024_for_every_series_the_data_have(hist):
     h = hist[hist.path == "history"]
     g = h.groupby(["region", "variable"]).year.agg(["min", "max"])
     # US and China: every ratio from 1990 (CA of China from 1997: data/SOURCES.md)
-    for var in ("gdp", "consumption_pct_gdp", "saving_pct_gdp", "investment_pct_gdp",
-                "exports_pct_gdp", "imports_pct_gdp", "government_pct_gdp"):
+    for var in (
+        "gdp",
+        "consumption_pct_gdp",
+        "saving_pct_gdp",
+        "investment_pct_gdp",
+        "exports_pct_gdp",
+        "imports_pct_gdp",
+        "government_pct_gdp",
+    ):
         assert tuple(g.loc[("US", var)]) == (1990, 2024), var
         assert tuple(g.loc[("CN", var)]) == (1990, 2024), var
     assert tuple(g.loc[("US", "current_account_pct_gdp")]) == (1990, 2024)
     assert tuple(g.loc[("CN", "current_account_pct_gdp")]) == (1997, 2024)
-    assert tuple(g.loc[("BLOC", "gdp")]) == (1991, 2024)     # euro area from 1991
+    assert tuple(g.loc[("BLOC", "gdp")]) == (1991, 2024)  # euro area from 1991
     assert tuple(g.loc[("US", "goods_exports_to_CN")]) == (2021, 2025)
     assert h.value.notna().all() and np.isfinite(h.value).all()
 
 
 def test_history_values_match_the_data(hist):
     """data/macro_history.csv: China 2024 household consumption 39.926817% (UN AMA)."""
-    row = hist[(hist.region == "CN") & (hist.variable == "consumption_pct_gdp")
-               & (hist.year == 2024)]
-    assert row.value.item() == pytest.approx(39.926817)   # a data value, read as written
+    row = hist[
+        (hist.region == "CN") & (hist.variable == "consumption_pct_gdp") & (hist.year == 2024)
+    ]
+    assert row.value.item() == pytest.approx(39.926817)  # a data value, read as written
     bloc = hist[(hist.region == "BLOC") & (hist.variable == "gdp") & (hist.year == 2024)]
-    assert bloc.value.item() == pytest.approx(16447.395 + 4019.382)   # euro area + Japan
+    assert bloc.value.item() == pytest.approx(16447.395 + 4019.382)  # euro area + Japan
 
 
 def test_trends_are_reproducible_and_sensible():
@@ -80,6 +89,7 @@ def test_projection_reproducible_and_ranges():
 
 def test_history_cli(tmp_path):
     from rebalancing.cli import main
+
     out = tmp_path / "history.csv"
     assert main(["history", "--out", str(out), "--horizon", "2035"]) == 0
     df = pd.read_csv(out)
@@ -87,8 +97,12 @@ def test_history_cli(tmp_path):
     assert set(df.path) == {"history", "projection"}
     proj = df[df.path == "projection"]
     assert proj.year.max() == 2035
-    assert {"current_account_pct_gdp_lo80", "current_account_pct_gdp_hi95",
-            "consumption_pct_gdp_lo95", "saving_pct_gdp_hi80"} <= set(proj.variable)
+    assert {
+        "current_account_pct_gdp_lo80",
+        "current_account_pct_gdp_hi95",
+        "consumption_pct_gdp_lo95",
+        "saving_pct_gdp_hi80",
+    } <= set(proj.variable)
 
 
 def test_shipped_fits_cache_equals_a_fresh_statsmodels_fit():
@@ -98,10 +112,12 @@ def test_shipped_fits_cache_equals_a_fresh_statsmodels_fit():
 
     from rebalancing.data import DEFAULT_DATA_DIR, load_all
     from rebalancing.history import FITS_FILE, fit_all
+
     h = load_all()[0]
     shipped = json.loads((DEFAULT_DATA_DIR / FITS_FILE).read_text())
-    assert shipped["data_sha256"] == h.sha256, \
+    assert shipped["data_sha256"] == h.sha256, (
         "data/macro_history.csv changed: run `python -m rebalancing history --refit`"
+    )
     fresh = fit_all(h)
     assert len(shipped["projections"]) == len(fresh["projections"])
     for a, b in zip(shipped["projections"], fresh["projections"]):
@@ -109,14 +125,16 @@ def test_shipped_fits_cache_equals_a_fresh_statsmodels_fit():
         for k in ("mean", "lo80", "hi80", "lo95", "hi95"):
             np.testing.assert_allclose(a[k], b[k], **FIT_TOL, err_msg=f"{a['variable']} {k}")
     for r in fresh["trends"]:
-        np.testing.assert_allclose(shipped["trends"][r]["slope_pct"],
-                                   fresh["trends"][r]["slope_pct"], **FIT_TOL, err_msg=r)
+        np.testing.assert_allclose(
+            shipped["trends"][r]["slope_pct"], fresh["trends"][r]["slope_pct"], **FIT_TOL, err_msg=r
+        )
 
 
 def test_without_the_cache_the_fits_are_computed(tmp_path, monkeypatch):
     import shutil
 
     from rebalancing.data import DEFAULT_DATA_DIR, load_all
+
     for f in ("macro_history.csv", "facts.csv"):
         shutil.copy(DEFAULT_DATA_DIR / f, tmp_path / f)
     monkeypatch.setenv("REBALANCING_DATA_DIR", str(tmp_path))

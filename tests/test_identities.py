@@ -1,5 +1,6 @@
 """Every identity of DESIGN.md section 2 holds on every path, region and year, to 1e-9 of
 world GDP, in four-region and two-country mode, for default and random admissible levers."""
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -37,15 +38,16 @@ def test_two_country_mirror_is_exact(two_country_results):
 def test_model_check_raises_on_a_broken_identity(default_results):
     """The check is not decorative: corrupt one number and it raises, naming the identity."""
     import copy
+
     sol = copy.deepcopy(default_results.solution)
-    sol.C[2, 5, 1] += 1.0      # one extra billion of consumption, disorderly, 2029, China
+    sol.C[2, 5, 1] += 1.0  # one extra billion of consumption, disorderly, 2029, China
     with pytest.raises(identities.IdentityError, match="gdp_expenditure"):
         identities.check(sol, default_results.run_paths, sol.years)
 
 
 def test_world_sums_to_zero_in_four_region_mode(default_results):
     v = default_results.variables
-    assert np.abs(v["current_account"].sum(-1)).max() < 1e-6          # USD bn
+    assert np.abs(v["current_account"].sum(-1)).max() < 1e-6  # USD bn
     assert np.abs(v["net_foreign_assets"].sum(-1)).max() < 1e-6
 
 
@@ -60,15 +62,15 @@ def test_random_admissible_scenarios_solve_and_balance(scn):
         assert (res.variables[var] > 0).all(), var
 
 
-@pytest.mark.parametrize("lever_id", [lid for lid, lev in LEVERS.items()
-                                      if lev.kind in ("int", "float")])
+@pytest.mark.parametrize(
+    "lever_id", [lid for lid, lev in LEVERS.items() if lev.kind in ("int", "float")]
+)
 @pytest.mark.parametrize("end", ["lo", "hi"])
 @pytest.mark.parametrize("two_country", [False, True])
 def test_every_lever_at_each_end_of_its_range(lever_id, end, two_country):
     """Solutions exist at both ends of every lever's range (others at defaults)."""
     lev = LEVERS[lever_id]
-    scn = Scenario().with_values({lever_id: getattr(lev, end),
-                                  "global.two_country": two_country})
+    scn = Scenario().with_values({lever_id: getattr(lev, end), "global.two_country": two_country})
     res = simulate(scn)
     assert res.max_residual < TOL
     assert all(np.isfinite(a).all() for a in res.variables.values())
@@ -77,16 +79,20 @@ def test_every_lever_at_each_end_of_its_range(lever_id, end, two_country):
 @pytest.mark.parametrize("side", ["US", "CN"])
 @pytest.mark.parametrize("timing", ["fixed", "hazard"])
 def test_crisis_variants_balance(side, timing):
-    res = simulate(Scenario().with_values({"disorderly.side": side,
-                                           "disorderly.timing": timing}))
+    res = simulate(Scenario().with_values({"disorderly.side": side, "disorderly.timing": timing}))
     assert res.max_residual < TOL
 
 
 #: Decades of a return on net foreign assets above US growth, no risk premium to turn the
 #: dollar, and fast Chinese growth: US external debt spirals.
-SPIRAL = {"global.horizon": 2100, "global.return_on_nfa": 5.0, "global.growth_US": 0.0,
-          "global.growth_CN": 6.0, "global.risk_premium": 0.0,
-          "baseline.follow_projection": False}
+SPIRAL = {
+    "global.horizon": 2100,
+    "global.return_on_nfa": 5.0,
+    "global.growth_US": 0.0,
+    "global.growth_CN": 6.0,
+    "global.risk_premium": 0.0,
+    "baseline.follow_projection": False,
+}
 
 
 def test_debt_spiral_beyond_admissible_horizon_is_explained():
@@ -94,6 +100,7 @@ def test_debt_spiral_beyond_admissible_horizon_is_explained():
     quo is unsustainable (the report's point): the model says so, naming the levers, rather
     than returning a path with negative consumption."""
     from rebalancing import ModelError
+
     scn = Scenario().with_values(SPIRAL)
     with pytest.raises(ModelError, match="debt spirals.*lower the return on net foreign"):
         simulate(scn, ["baseline"])
@@ -105,6 +112,7 @@ def test_any_scenario_to_2100_balances_or_says_why(scn):
     """Over the whole lever space, up to 2100: either every account balances, or a
     ModelError explains (e.g. an external debt spiral), never any other exception."""
     from rebalancing import ModelError
+
     try:
         res = simulate(scn)
     except ModelError as e:
@@ -117,6 +125,7 @@ def test_behavioural_residuals_catch_a_misbooked_flow(default_results):
     """Leaving tariff revenue out of net taxes keeps every accounting identity (T cancels)
     but breaks the net-taxes and consumption residuals: the check must see it."""
     import copy
+
     sol = copy.deepcopy(default_results.solution)
     sol.T = sol.T - (sol.tau * sol.trade).sum(-1)
     with pytest.raises(identities.IdentityError, match="consumption_function|net_taxes"):

@@ -1,5 +1,6 @@
 """Scenario files: round trips, and each kind of bad file rejected with one line naming the
 field, nothing clamped or guessed."""
+
 import json
 
 import pytest
@@ -9,10 +10,18 @@ from rebalancing.scenario import MAX_SCENARIO_BYTES, load_scenario, save_scenari
 
 
 def changed_scenario():
-    return Scenario().with_values({
-        "global.horizon": 2050, "global.two_country": True, "global.monetary_response": 0.5,
-        "orderly.kappa": 1.3, "disorderly.side": "CN", "disorderly.timing": "hazard",
-        "unilateral.phase_in_years": 1, "subglobal.us_joins": True})
+    return Scenario().with_values(
+        {
+            "global.horizon": 2050,
+            "global.two_country": True,
+            "global.monetary_response": 0.5,
+            "orderly.kappa": 1.3,
+            "disorderly.side": "CN",
+            "disorderly.timing": "hazard",
+            "unilateral.phase_in_years": 1,
+            "subglobal.us_joins": True,
+        }
+    )
 
 
 @pytest.mark.parametrize("fmt", ["json", "toml"])
@@ -45,7 +54,7 @@ def test_partial_file_keeps_other_defaults():
 
 def test_format_is_sniffed_without_extension():
     assert parse_scenario('{"orderly": {"band": 4}}', "upload").orderly.band == 4
-    assert parse_scenario('[orderly]\nband = 4\n', "upload").orderly.band == 4
+    assert parse_scenario("[orderly]\nband = 4\n", "upload").orderly.band == 4
 
 
 BAD = [
@@ -56,22 +65,50 @@ BAD = [
     ("unknown group", b'{"bogus": {}}', "s.json", "bogus: unknown group"),
     ("unknown lever", b'{"orderly": {"speed": 1}}', "s.json", "orderly.speed: unknown lever"),
     ("group not a table", b'{"orderly": 3}', "s.json", "orderly: expected a table"),
-    ("string for number", b'{"orderly": {"band": "4"}}', "s.json",
-     "orderly.band: expected a number"),
-    ("bool for number", b'{"orderly": {"band": true}}', "s.json",
-     "orderly.band: expected a number"),
-    ("number for bool", b'{"global": {"two_country": 1}}', "s.json",
-     "global.two_country: expected true or false"),
-    ("fraction for int", b'{"global": {"horizon": 2040.5}}', "s.json",
-     "global.horizon: expected a whole number"),
-    ("bad choice", b'{"disorderly": {"side": "EU"}}', "s.json",
-     "disorderly.side: 'EU' is not one of"),
+    (
+        "string for number",
+        b'{"orderly": {"band": "4"}}',
+        "s.json",
+        "orderly.band: expected a number",
+    ),
+    (
+        "bool for number",
+        b'{"orderly": {"band": true}}',
+        "s.json",
+        "orderly.band: expected a number",
+    ),
+    (
+        "number for bool",
+        b'{"global": {"two_country": 1}}',
+        "s.json",
+        "global.two_country: expected true or false",
+    ),
+    (
+        "fraction for int",
+        b'{"global": {"horizon": 2040.5}}',
+        "s.json",
+        "global.horizon: expected a whole number",
+    ),
+    (
+        "bad choice",
+        b'{"disorderly": {"side": "EU"}}',
+        "s.json",
+        "disorderly.side: 'EU' is not one of",
+    ),
     ("out of range", b'{"orderly": {"kappa": 9}}', "s.json", "orderly.kappa: 9.0 is out of range"),
-    ("below range", b"[global]\nhorizon = 2029\n", "s.toml",
-     "global.horizon: 2029 is out of range"),
+    (
+        "below range",
+        b"[global]\nhorizon = 2029\n",
+        "s.toml",
+        "global.horizon: 2029 is out of range",
+    ),
     ("NaN", b'{"orderly": {"kappa": NaN}}', "s.json", "not valid JSON"),
-    ("infinity in TOML", b"[orderly]\nkappa = inf\n", "s.toml",
-     "orderly.kappa: inf is not a finite"),
+    (
+        "infinity in TOML",
+        b"[orderly]\nkappa = inf\n",
+        "s.toml",
+        "orderly.kappa: inf is not a finite",
+    ),
 ]
 
 
@@ -110,13 +147,19 @@ def test_every_lever_has_metadata():
             assert lev.default in lev.choices
 
 
-@pytest.mark.parametrize("content,name,needle", [
-    (b"[global]\nmonetary_response = 1" + b"0" * 400 + b"\n", "s.toml",
-     "global.monetary_response: 1000"),
-    (b"a = " + b"[" * 3000 + b"]" * 3000, "s.toml", "nested too deeply"),
-    (b'{"a":' * 3000 + b"1" + b"}" * 3000, "s.json", "nested too deeply"),
-    (b'{"orderly": {"band": 4, "band": 5}}', "s.json", "key 'band' appears twice"),
-])
+@pytest.mark.parametrize(
+    "content,name,needle",
+    [
+        (
+            b"[global]\nmonetary_response = 1" + b"0" * 400 + b"\n",
+            "s.toml",
+            "global.monetary_response: 1000",
+        ),
+        (b"a = " + b"[" * 3000 + b"]" * 3000, "s.toml", "nested too deeply"),
+        (b'{"a":' * 3000 + b"1" + b"}" * 3000, "s.json", "nested too deeply"),
+        (b'{"orderly": {"band": 4, "band": 5}}', "s.json", "key 'band' appears twice"),
+    ],
+)
 def test_hostile_files_are_rejected_not_crashing(content, name, needle):
     with pytest.raises(ScenarioError, match=needle):
         parse_scenario(content, name)
@@ -125,10 +168,14 @@ def test_hostile_files_are_rejected_not_crashing(content, name, needle):
 def test_a_retired_lever_names_its_replacement():
     """Files and links written before the Taylor rule replaced the closure get one message
     that says what to use instead."""
-    for make in (lambda: Scenario().with_values({"global.closure": 0.5}),
-                 lambda: parse_scenario(b'{"global": {"closure": 0.5}}', "old.json")):
-        with pytest.raises(ScenarioError, match="global.closure: this lever no longer exists; "
-                                                "use global.monetary_response"):
+    for make in (
+        lambda: Scenario().with_values({"global.closure": 0.5}),
+        lambda: parse_scenario(b'{"global": {"closure": 0.5}}', "old.json"),
+    ):
+        with pytest.raises(
+            ScenarioError,
+            match="global.closure: this lever no longer exists; use global.monetary_response",
+        ):
             make()
 
 
@@ -136,9 +183,11 @@ def test_files_carry_a_format_version():
     import json
 
     from rebalancing.scenario import FORMAT_VERSION
+
     d = json.loads(dumps_scenario(Scenario(), "json"))
     assert d["format_version"] == FORMAT_VERSION == 2
-    assert parse_scenario(b'{"format_version": 1, "global": {"horizon": 2050}}', "s.json") \
-        == Scenario().with_values({"global.horizon": 2050})
+    assert parse_scenario(
+        b'{"format_version": 1, "global": {"horizon": 2050}}', "s.json"
+    ) == Scenario().with_values({"global.horizon": 2050})
     with pytest.raises(ScenarioError, match="format_version: 7 is not a known"):
         parse_scenario(b'{"format_version": 7}', "s.json")

@@ -17,9 +17,15 @@ def checks():
 
 def test_at_least_the_required_published_results_are_covered(checks):
     ids = {c.id for c in checks}
-    assert {"tariffs_2025_long_run", "tariff_war_us", "sudden_stop_first_year",
-            "crisis_persistence", "fiscal_consolidation_ca", "trade_2025_us",
-            "valuation_2024q4"} <= ids
+    assert {
+        "tariffs_2025_long_run",
+        "tariff_war_us",
+        "sudden_stop_first_year",
+        "crisis_persistence",
+        "fiscal_consolidation_ca",
+        "trade_2025_us",
+        "valuation_2024q4",
+    } <= ids
     for c in checks:
         assert c.study and c.published and c.experiment and c.why_range and c.unit
         assert c.low < c.high

@@ -61,8 +61,9 @@ def solve(B, rt, alpha, theta, Ypot, D_auto, r0, rstar, i1, f1):
     try:
         Y = np.linalg.solve(eye - B * k[..., None, :], (B @ D[..., None]))[..., 0]
     except np.linalg.LinAlgError:
-        raise ModelError("the year's linear system is singular (trade shares out of their "
-                         "admissible range)") from None
+        raise ModelError(
+            "the year's linear system is singular (trade shares out of their admissible range)"
+        ) from None
     return Y, k * Y + D
 
 

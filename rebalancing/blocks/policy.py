@@ -15,8 +15,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..constants import (NEUTRAL_LEARNING, PC_SLOPE, RATE_CEILING, RATE_FLOOR, TAYLOR_PHI_PI,
-                         TAYLOR_PHI_Y, TAYLOR_RHO)
+from ..constants import (
+    NEUTRAL_LEARNING,
+    PC_SLOPE,
+    RATE_CEILING,
+    RATE_FLOOR,
+    TAYLOR_PHI_PI,
+    TAYLOR_PHI_Y,
+    TAYLOR_RHO,
+)
 
 
 def learn_neutral(rn_prev, gap_prev, strength: float, i_prev) -> np.ndarray:
@@ -24,15 +31,15 @@ def learn_neutral(rn_prev, gap_prev, strength: float, i_prev) -> np.ndarray:
     gap pushed against (anti-windup: the estimate does not run away while the rate cannot
     follow it)."""
     stuck = ((i_prev <= RATE_FLOOR + 1e-12) & (gap_prev < 0)) | (
-        (i_prev >= RATE_CEILING - 1e-12) & (gap_prev > 0))
+        (i_prev >= RATE_CEILING - 1e-12) & (gap_prev > 0)
+    )
     return rn_prev + strength * NEUTRAL_LEARNING * np.where(stuck, 0.0, gap_prev)
 
 
 def rule(i_prev, rn, pi0, pi_target, strength: float):
     """(i0, i1) with i = i0 + i1 gap, given pi = pi0 + kappa gap."""
     phi_pi, phi_y = strength * TAYLOR_PHI_PI, strength * TAYLOR_PHI_Y
-    i0 = TAYLOR_RHO * i_prev + (1 - TAYLOR_RHO) * (rn + (1 + phi_pi) * pi0
-                                                  - phi_pi * pi_target)
+    i0 = TAYLOR_RHO * i_prev + (1 - TAYLOR_RHO) * (rn + (1 + phi_pi) * pi0 - phi_pi * pi_target)
     i1 = (1 - TAYLOR_RHO) * ((1 + phi_pi) * PC_SLOPE + phi_y)
     return i0, np.full(np.shape(i0), i1)
 

@@ -46,8 +46,7 @@ def growth_path(years: np.ndarray, regions, long_run: np.ndarray) -> np.ndarray:
 def trade_weights(trade0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(wM, wX): each supplier's share of a region's base-year imports and each market's
     share of its exports (rows sum to 1); ``trade0[i, j]`` is i's imports from j."""
-    return (trade0 / trade0.sum(-1, keepdims=True),
-            trade0.T / trade0.sum(0)[:, None])
+    return (trade0 / trade0.sum(-1, keepdims=True), trade0.T / trade0.sum(0)[:, None])
 
 
 def effective_tariff(tau: np.ndarray, weights: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -57,8 +56,9 @@ def effective_tariff(tau: np.ndarray, weights: tuple[np.ndarray, np.ndarray]) ->
     return (tau * wM).sum(-1) + (np.swapaxes(tau, -1, -2) * wX).sum(-1)
 
 
-def tariff_cost(cost_prev: np.ndarray, etr: np.ndarray, etr0: np.ndarray,
-                beta: float) -> np.ndarray:
+def tariff_cost(
+    cost_prev: np.ndarray, etr: np.ndarray, etr0: np.ndarray, beta: float
+) -> np.ndarray:
     """Long-run efficiency cost of own tariffs, fraction of potential, adjusting gradually.
 
     ``beta`` is the loss of potential (fraction) per unit rise of the effective tariff rate
@@ -67,8 +67,7 @@ def tariff_cost(cost_prev: np.ndarray, etr: np.ndarray, etr0: np.ndarray,
     return cost_prev + TARIFF_COST_SPEED * (beta * (etr - etr0) - cost_prev)
 
 
-def crisis_loss(L0: np.ndarray, permanent: float, recovery: float,
-                since: np.ndarray) -> np.ndarray:
+def crisis_loss(L0: np.ndarray, permanent: float, recovery: float, since: np.ndarray) -> np.ndarray:
     """Level loss of potential after a crisis, fraction: the permanent share stays (hysteresis),
     the rest is recovered at ``recovery`` a year. ``since`` < 0 (no crisis yet) gives 0."""
     fade = permanent + (1 - permanent) * (1 - recovery) ** np.maximum(since, 0)

@@ -30,15 +30,16 @@ def trend_trade(trade0: np.ndarray, Y0: np.ndarray, size: np.ndarray) -> np.ndar
     return trade0[None] * size[:, :, None] * size[:, None, :] / world[:, None, None]
 
 
-def trade_shares(trade0, A0, Y0, size, tau, tau0, eps, diversion, rerouting,
-                 share_factor) -> np.ndarray:
+def trade_shares(
+    trade0, A0, Y0, size, tau, tau0, eps, diversion, rerouting, share_factor
+) -> np.ndarray:
     """Import shares before exchange rates, mu0[p, t, i, j] (trend, tariffs, diversion)."""
     n = len(Y0)
-    flows = trend_trade(trade0, Y0, size)                              # (T, n, n)
-    Apot = A0[None, :] * size                                          # (T, n)
+    flows = trend_trade(trade0, Y0, size)  # (T, n, n)
+    Apot = A0[None, :] * size  # (T, n)
     mu_t = flows / Apot[:, :, None]
     F = ((1 + tau) / (1 + tau0)) ** (-eps)
-    L = mu_t * (1 - F)                                                 # (P, T, n, n)
+    L = mu_t * (1 - F)  # (P, T, n, n)
     eye = np.eye(n, dtype=bool)
     # Importer side: share of supplier k among i's suppliers other than j.
     W = mu_t[:, :, None, :] * (~eye)[None, None, :, :]

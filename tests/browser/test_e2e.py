@@ -3,6 +3,7 @@
 Numbers on screen are compared with a direct `simulate` call for the same scenario.
 Screenshots of every view, normal and presentation mode, go to tests/artifacts/.
 """
+
 import json
 import statistics
 import time
@@ -15,11 +16,13 @@ from playwright.sync_api import Page, expect
 from rebalancing import LEVERS, Scenario, parse_scenario, simulate
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-VIEWS = {"compare": ("Compare paths", 6, "chart_ca"),
-         "mirror": ("World mirror", 1, "chart_mirror"),
-         "sectoral": ("Sectoral balances", 1, "chart_sectoral"),
-         "history": ("History & projection", 4, "chart_history_cn_consumption"),
-         "accounts": ("Accounts", 0, None)}
+VIEWS = {
+    "compare": ("Compare paths", 6, "chart_ca"),
+    "mirror": ("World mirror", 1, "chart_mirror"),
+    "sectoral": ("Sectoral balances", 1, "chart_sectoral"),
+    "history": ("History & projection", 4, "chart_history_cn_consumption"),
+    "accounts": ("Accounts", 0, None),
+}
 RESPONSE = "Monetary policy response (x Taylor (1993))"
 
 CHART_DATA_JS = """(key) => {
@@ -41,11 +44,12 @@ def badge(page: Page):
 def ready(page: Page, charts: int = 1) -> None:
     expect(badge(page)).to_be_visible(timeout=60_000)
     if charts:
-        expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(charts,
-                                                                          timeout=60_000)
+        expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(charts, timeout=60_000)
     page.wait_for_function(
         "() => document.querySelector('[data-testid=\"stApp\"]')"
-        ".getAttribute('data-test-script-state') === 'notRunning'", timeout=60_000)
+        ".getAttribute('data-test-script-state') === 'notRunning'",
+        timeout=60_000,
+    )
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
@@ -55,9 +59,12 @@ def shown(page: Page, key: str | None) -> None:
         expect(page.get_by_text("Transactions-flow matrix")).to_be_visible(timeout=60_000)
         expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
         return
-    page.wait_for_function("(k) => { const e = document.querySelector(`.st-key-${k} "
-                           ".js-plotly-plot`); return e && e.data && e.data.length > 0; }",
-                           arg=key, timeout=60_000)
+    page.wait_for_function(
+        "(k) => { const e = document.querySelector(`.st-key-${k} "
+        ".js-plotly-plot`); return e && e.data && e.data.length > 0; }",
+        arg=key,
+        timeout=60_000,
+    )
 
 
 def chart_trace(page: Page, key: str, name: str, which: int = 0) -> list[float]:
@@ -70,9 +77,11 @@ def chart_trace(page: Page, key: str, name: str, which: int = 0) -> list[float]:
 def headline(page: Page, year: int) -> pd.DataFrame:
     for t in page.evaluate(TABLES_JS):
         if t["head"] and t["head"][0] == str(year):
-            return pd.DataFrame([[float(x.replace("−", "-").replace(",", "")) for x in r[1:]]
-                                 for r in t["rows"]],
-                                index=[r[0] for r in t["rows"]], columns=t["head"][1:])
+            return pd.DataFrame(
+                [[float(x.replace("−", "-").replace(",", "")) for x in r[1:]] for r in t["rows"]],
+                index=[r[0] for r in t["rows"]],
+                columns=t["head"][1:],
+            )
     raise AssertionError(f"no headline table for {year}")
 
 
@@ -85,8 +94,9 @@ def test_first_load_every_view_renders_with_green_badge(page: Page, app_url):
     ready(page, 6)
     b = badge(page)
     expect(b).to_contain_text("largest identity residual")
-    r, g, _ = (int(x) for x in b.evaluate("e => getComputedStyle(e).color")
-               .strip("rgba() ").split(",")[:3])
+    r, g, _ = (
+        int(x) for x in b.evaluate("e => getComputedStyle(e).color").strip("rgba() ").split(",")[:3]
+    )
     assert g > r, "the accounts badge is green"
     for view, (label, n, key) in VIEWS.items():
         page.get_by_role("radio", name=label, exact=True).click()
@@ -115,8 +125,10 @@ def test_keyboard_lever_move_redraws_to_engine_values(page: Page, app_url):
         page.wait_for_function(
             f"(b) => {{ const d = ({CHART_DATA_JS})('chart_ca');"
             " const y = d && d.find(t => t[0] === 'Orderly');"
-            " return y && JSON.stringify(y[1]) !== JSON.stringify(b); }", arg=before,
-            timeout=30_000)
+            " return y && JSON.stringify(y[1]) !== JSON.stringify(b); }",
+            arg=before,
+            timeout=30_000,
+        )
         timings.append(time.perf_counter() - t0)
         value = round(value + LEVERS["global.monetary_response"].step, 10)
         expect(slider).to_have_value(str(value))
@@ -126,14 +138,18 @@ def test_keyboard_lever_move_redraws_to_engine_values(page: Page, app_url):
     want = res.series("orderly", "US", "current_account_pct_gdp").values
     # the server runs the same model on this machine; the chart JSON rounds at ~1e-16
     assert got == pytest.approx(list(want), rel=1e-9)
-    table = headline(page, 2030)                   # the headline table shows 2 decimals
+    table = headline(page, 2030)  # the headline table shows 2 decimals
     assert table.loc["US current account, % of GDP", "Orderly"] == pytest.approx(
-        res.value("orderly", "US", "current_account_pct_gdp", 2030), abs=0.006)
+        res.value("orderly", "US", "current_account_pct_gdp", 2030), abs=0.006
+    )
     assert table.loc["US-China bilateral balance, USD bn", "Unilateral"] == pytest.approx(
         res.value("unilateral", "US", "exports_to_CN", 2030)
-        - res.value("unilateral", "CN", "exports_to_US", 2030), abs=0.006)
-    (ARTIFACTS / "keypress_timings.json").write_text(json.dumps(
-        {"seconds": timings, "median": statistics.median(timings)}, indent=2))
+        - res.value("unilateral", "CN", "exports_to_US", 2030),
+        abs=0.006,
+    )
+    (ARTIFACTS / "keypress_timings.json").write_text(
+        json.dumps({"seconds": timings, "median": statistics.median(timings)}, indent=2)
+    )
 
 
 def open_and_nudge_response(page: Page, app_url):
@@ -153,8 +169,10 @@ def test_share_link_restores_levers_view_and_numbers(page: Page, app_url, contex
     open_and_nudge_response(page, app_url)
     page.get_by_role("radio", name="World mirror", exact=True).click()
     ready(page, 1)
-    page.wait_for_function("() => location.search.includes('view=mirror')"
-                           " && location.search.includes('global.monetary_response=1.05')")
+    page.wait_for_function(
+        "() => location.search.includes('view=mirror')"
+        " && location.search.includes('global.monetary_response=1.05')"
+    )
     link = page.url
     shown = page.locator('[data-testid="stCode"]').inner_text()
     assert "global.monetary_response=1.05" in shown and "view=mirror" in shown
@@ -165,10 +183,14 @@ def test_share_link_restores_levers_view_and_numbers(page: Page, app_url, contex
     expect(other.locator(".st-key-chart_mirror")).to_contain_text("The world mirror")
     # two pages of one server with the same levers: the same numbers
     assert chart_trace(other, "chart_mirror", "United States") == pytest.approx(
-        chart_trace(page, "chart_mirror", "United States"), rel=1e-12)
-    want = model_for({"global.monetary_response": 1.05}).series("unilateral", "US", "current_account")
+        chart_trace(page, "chart_mirror", "United States"), rel=1e-12
+    )
+    want = model_for({"global.monetary_response": 1.05}).series(
+        "unilateral", "US", "current_account"
+    )
     assert chart_trace(other, "chart_mirror", "United States") == pytest.approx(
-        list(want.values), rel=1e-9)
+        list(want.values), rel=1e-9
+    )
 
 
 def test_malformed_link_warns_and_keeps_defaults(page: Page, app_url):
@@ -191,8 +213,9 @@ def test_downloads_parse_and_upload_round_trip(page: Page, app_url, tmp_path):
     df = pd.read_csv(csv_path)
     res = model_for({"global.monetary_response": 1.05})
     assert len(df) == len(res.to_frame())
-    got = df[(df.path == "disorderly") & (df.region == "US") & (df.year == 2031)
-             & (df.variable == "gdp")].value.item()
+    got = df[
+        (df.path == "disorderly") & (df.region == "US") & (df.year == 2031) & (df.variable == "gdp")
+    ].value.item()
     # the CSV keeps 10 significant digits (float_format %.10g)
     assert got == pytest.approx(res.value("disorderly", "US", "gdp", 2031), rel=1e-9)
     with page.expect_download() as d:
@@ -212,8 +235,9 @@ def test_downloads_parse_and_upload_round_trip(page: Page, app_url, tmp_path):
     upload.set_input_files(str(bad))
     errors = page.locator('[data-testid="stAlertContentError"]')
     expect(errors).to_have_count(1, timeout=30_000)
-    expect(errors).to_contain_text("global.closure: this lever no longer exists; use "
-                                   "global.monetary_response")
+    expect(errors).to_contain_text(
+        "global.closure: this lever no longer exists; use global.monetary_response"
+    )
     expect(slider).to_have_value("1.05")
 
 
@@ -237,7 +261,8 @@ def test_presentation_mode_hides_controls_keeps_charts(page: Page, app_url):
     expect(page.locator('[data-testid="stSidebar"]')).to_have_count(0)
     ready(page, 6)
     assert page.locator('[data-testid="stDownloadButton"]').count() == 0
-    size = page.evaluate("() => document.querySelector('.st-key-chart_ca .js-plotly-plot')"
-                         ".layout.font.size")
+    size = page.evaluate(
+        "() => document.querySelector('.st-key-chart_ca .js-plotly-plot').layout.font.size"
+    )
     assert size == 20
     expect(page.locator(".st-key-chart_ca")).to_contain_text("Source:")
