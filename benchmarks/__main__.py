@@ -18,7 +18,7 @@ Rows and their floors:
 
 1. engine, four regions: warm ``rebalancing.simulate(Scenario())`` (after one warm-up call,
    so the status-quo drift and the statsmodels fits are cached; the cold first call in a
-   fresh interpreter, and a call right after a closure move, which re-solves the status-quo
+   fresh interpreter, and a call right after a global-lever move, which re-solves the status-quo
    drift, are reported as info). Floor: ONE batched ``numpy.linalg.solve`` over as
    many n x n systems as the engine solves per call (counted by wrapping numpy.linalg.solve
    in this process). The matrices are the engine's exact ``I - B diag(k)`` of every path and
@@ -28,15 +28,15 @@ Rows and their floors:
    Target ratio <= 3.
 2. engine, two-country mode: the same with ``global.two_country`` on. Target <= 3.
 3. app rerun after a lever move: ``AppTest.from_file("app.py")``, timed
-   ``at.slider(key="global.closure").set_value(v).run()`` over distinct allowed values (step
-   0.05), alternating step parity; once all 20 are used, ``st.cache_data.clear()`` and the
-   status-quo drift's lru_cache are cleared so each timed rerun runs the model. Floor:
+   ``at.slider(key="global.monetary_response").set_value(v).run()`` over distinct allowed
+   values (step 0.05), alternating step parity; once all 35 are used,
+   ``st.cache_data.clear()`` and the status-quo drift's lru_cache are cleared so each timed rerun runs the model. Floor:
    AppTest of ``benchmarks/floor_app.py``, which draws the same six compare-view figures
    (``charts.compare_charts``) and the 2030/2035 headline tables from two precomputed
    Results (pickled in a temp dir), one slider choosing between them. Target <= 1.2.
-4. browser: ``streamlit run`` (loopback, free port) + Playwright/Chromium; focus the closure
-   slider, press ArrowRight, time until the trace data of the chart in ``.st-key-chart_ca``
-   change; idle (script state notRunning) before each press; always ArrowRight from 0.5 so
+4. browser: ``streamlit run`` (loopback, free port) + Playwright/Chromium; focus the monetary-
+   response slider, press ArrowRight, time until the trace data of the chart in ``.st-key-chart_ca``
+   change; idle (script state notRunning) before each press; always ArrowRight from 1.0 so
    every value is new. Floor: the floor app served the same way, at the same time, presses
    alternating between the two. Target <= 1.2.
 5. cold start: launch of ``streamlit run`` to the first complete render (6 charts with data,
@@ -172,14 +172,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import rebalancing as rb
 
-        from .common import FLOOR_CLOSURES, PICKLE_ENV
+        from .common import BENCH_LEVER, FLOOR_VALUES, PICKLE_ENV
 
         pkl = os.path.join(tmp, "floor_results.pkl")
         with open(pkl, "wb") as f:
             pickle.dump(
                 tuple(
-                    rb.simulate(rb.Scenario().with_values({"global.closure": c}))
-                    for c in FLOOR_CLOSURES
+                    rb.simulate(rb.Scenario().with_values({BENCH_LEVER: c}))
+                    for c in FLOOR_VALUES
                 ),
                 f,
             )

@@ -5,20 +5,23 @@ from __future__ import annotations
 import os
 import time
 
-from .common import ROOT, Row, log, stats
+from .common import BENCH_LEVER, ROOT, Row, log, stats
 
 STEP = 0.05
 FLOOR_APP = ROOT / "benchmarks" / "floor_app.py"
 
 
-def closure_sequence(start: float = 0.5) -> list[float]:
-    """All allowed closure values (0..1 step 0.05) except ``start``, ordered so that
-    consecutive values alternate the parity of their step index (so the floor app, which
-    picks its Results by parity, redraws every time) and stay near ``start`` first."""
+def lever_sequence(start: float = 1.0) -> list[float]:
+    """All allowed values of the benchmark lever (its range, step 0.05) except ``start``,
+    ordered so that consecutive values alternate the parity of their step index (so the
+    floor app, which picks its Results by parity, redraws every time) and stay near
+    ``start`` first."""
+    from rebalancing.scenario import LEVERS
+
+    lev = LEVERS[BENCH_LEVER]
     k0 = round(start / STEP)
-    rest = sorted(
-        (k for k in range(round(1 / STEP) + 1) if k != k0), key=lambda k: (abs(k - k0), k)
-    )
+    ks = range(round(lev.lo / STEP), round(lev.hi / STEP) + 1)
+    rest = sorted((k for k in ks if k != k0), key=lambda k: (abs(k - k0), k))
     seq, last = [], k0
     while rest:
         pick = next((k for k in rest if k % 2 != last % 2), rest[0])
@@ -64,19 +67,19 @@ def _time_reruns(path, reps: int, clear_caches: bool) -> tuple[list[float], dict
     first = time.perf_counter() - t0
     if at.exception:
         raise RuntimeError(f"{path.name}: {at.exception[0].message}")
-    seq = closure_sequence(float(at.slider(key="global.closure").value))
+    seq = lever_sequence(float(at.slider(key=BENCH_LEVER).value))
     samples, values, clears = [], [], 0
     with _SimulateCounter() as cnt:
         for i in range(reps):
             if i and i % len(seq) == 0 and clear_caches:
                 # Every allowed value has been visited: forget the cached model runs so the
                 # next moves run the model again (st.cache_data) and re-solve the status-quo
-                # drift (its lru_cache is keyed by the global levers, closure included).
+                # drift (its lru_cache is keyed by the global levers, this one included).
                 st.cache_data.clear()
                 _status_quo_drift.cache_clear()
                 clears += 1
             v = seq[i % len(seq)]
-            slider = at.slider(key="global.closure")
+            slider = at.slider(key=BENCH_LEVER)
             t0 = time.perf_counter()
             slider.set_value(v).run()
             samples.append(time.perf_counter() - t0)
@@ -103,7 +106,7 @@ def rerun_row(pickle_path: str, reps: int) -> Row:
     floor, floor_info = _time_reruns(FLOOR_APP, reps, clear_caches=False)
     row = Row(
         "app_rerun",
-        "app rerun after a lever move (AppTest, closure slider)",
+        "app rerun after a lever move (AppTest, monetary-response slider)",
         "ms",
         1e3,
         measured=stats(app),
@@ -113,7 +116,7 @@ def rerun_row(pickle_path: str, reps: int) -> Row:
             "app": app_info,
             "floor": floor_info,
             "method": "AppTest.from_file(..., default_timeout=60); one untimed run; "
-            "then at.slider(key='global.closure').set_value(v).run() timed "
+            f"then at.slider(key='{BENCH_LEVER}').set_value(v).run() timed "
             "over distinct allowed values (step 0.05, alternating step "
             "parity); after all 20 are used, st.cache_data.clear() and "
             "rebalancing.results._status_quo_drift.cache_clear() so every "

@@ -16,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .common import CLOSURE_LABEL as LABEL
+from .common import LEVER_LABEL as LABEL
 from .common import ROOT, Row, log, stats
 
 CHROMIUM = "/usr/bin/chromium"
@@ -164,7 +164,7 @@ def wait_rendered(page, timeout_ms: int = 90_000) -> None:
 
 
 def _press(page, slider) -> tuple[float, str]:
-    """One timed ArrowRight on the focused closure slider, until chart_ca's data change."""
+    """One timed ArrowRight on the focused lever slider, until chart_ca's data change."""
     page.bring_to_front()
     page.wait_for_function(IDLE_JS, timeout=90_000, polling=POLL_MS)
     before = page.evaluate(SIG_JS)
@@ -277,7 +277,7 @@ def browser_rows(
     rows = [
         Row(
             "browser_keypress",
-            "browser: ArrowRight on closure slider -> chart_ca redrawn",
+            "browser: ArrowRight on the monetary-response slider -> chart_ca redrawn",
             "ms",
             1e3,
             measured=stats(get("app", "presses")),
@@ -288,7 +288,7 @@ def browser_rows(
                 "floor_values": get("floor", "values"),
                 "method": "per round: fresh app and floor servers, one page each in one "
                 "browser context; presses alternate app/floor; slider focused, "
-                "ArrowRight (always right from 0.5, so every value is new and "
+                "ArrowRight (always right from 1.0, so every value is new and "
                 "the app runs the model each time; one untimed warm-up press "
                 "each first); time from the press until the y data of "
                 "'.st-key-chart_ca .js-plotly-plot' differ (polled every "

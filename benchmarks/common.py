@@ -17,8 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: Shared with benchmarks/floor_app.py (which imports them from here).
 PICKLE_ENV = "REBALANCING_BENCH_FLOOR_PICKLE"  # path of the floor app's pickled Results
-FLOOR_CLOSURES = (0.5, 0.55)  # Results drawn for even / odd slider steps
-CLOSURE_LABEL = "Demand-policy closure (lambda) (share of gap)"
+#: The lever the app, AppTest and browser rows move: a global lever, so each move re-solves
+#: the status quo (its drift is cached by the global levers) as well as every path.
+BENCH_LEVER = "global.monetary_response"
+FLOOR_VALUES = (1.0, 1.05)  # Results drawn for even / odd slider steps
+LEVER_LABEL = "Monetary policy response (x Taylor (1993))"
 
 
 def log(msg: str) -> None:

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from .common import ROOT, Row, linfit, log, repeat, stats
+from .common import BENCH_LEVER, ROOT, Row, linfit, log, repeat, stats
 
 
 class SolveCounter:
@@ -39,13 +39,14 @@ class SolveCounter:
 
 
 def engine_systems(res, prm) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The per-year systems ``(I - B diag(k)) Y = B D`` of ``model._solve_year`` for every path
-    p and year t of a finished run, rebuilt exactly from its results.
+    """The per-year systems ``(I - B diag(k)) Y = B D`` of ``blocks.demand.solve`` for every
+    path p and year t of a finished run, rebuilt from its results.
 
     mu_ij = M_ij / A_i (A = C + I + G, the solve's absorption), B = mu' + diag(1 - m),
-    rt = sum_j tau_ij mu_ij, k = alpha (1 - theta) / (1 + alpha rt). The right-hand side uses
-    the run's effective autonomous demand D = A - k Y (autonomous demand incl. the closure's
-    investment, over 1 + alpha rt), so each system's solution is the engine's Y: checked.
+    rt = sum_j tau_ij mu_ij, k = (alpha (1 - theta) - (c_r + i_r) i1) / (1 + alpha rt) with
+    alpha the within-year propensity and i1 the Taylor rule's unbounded slope. The right-hand
+    side uses the run's effective autonomous demand D = A - k Y, so each system's solution is
+    the engine's Y: checked.
     Returns (P*T, n, n) matrices, (P*T, n, 1) right-hand sides and (P*T, n) engine Y.
     """
     s = res.solution
@@ -56,7 +57,11 @@ def engine_systems(res, prm) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     m = mu.sum(-1)
     B = np.swapaxes(mu, -1, -2) + (1 - m)[..., None] * eye
     rt = (s.tau * mu).sum(-1)
-    k = prm.alpha * (1 - prm.theta) / (1 + prm.alpha * rt)
+    from rebalancing.blocks.policy import rule
+    from rebalancing.constants import C_RATE, I_RATE
+
+    _, i1 = rule(0.0, 0.0, 0.0, 0.0, prm.monetary)
+    k = (s.alpha * (1 - prm.theta) - (C_RATE + I_RATE) * i1) / (1 + s.alpha * rt)
     M = eye - B * k[..., None, :]
     rhs = B @ (A - k * s.Y)[..., None]
     return M.reshape(-1, n, n), rhs.reshape(-1, n, 1), s.Y.reshape(-1, n)
@@ -144,34 +149,35 @@ def engine_row(
 
 
 def lever_move_row(reps: int) -> Row:
-    """Info: simulate() right after a closure move, as the app's first visit to a value sees
-    it (the status-quo drift's lru_cache is keyed by all global levers, closure included)."""
+    """Info: simulate() right after a global-lever move, as the app's first visit to a value
+    sees it (the status-quo drift's lru_cache is keyed by all global levers)."""
     import rebalancing as rb
     from rebalancing.results import _status_quo_drift
 
-    from .apptest import closure_sequence
+    from .apptest import lever_sequence
 
-    seq = closure_sequence()
+    seq = lever_sequence()
     samples = []
     for i in range(reps):
         _status_quo_drift.cache_clear()
-        scn = rb.Scenario().with_values({"global.closure": seq[i % len(seq)]})
+        scn = rb.Scenario().with_values({BENCH_LEVER: seq[i % len(seq)]})
         t0 = time.perf_counter()
         rb.simulate(scn)
         samples.append(time.perf_counter() - t0)
     row = Row(
         "engine_4_move",
-        "engine, four regions: simulate() after a closure move (status-quo drift re-solved; info)",
+        "engine, four regions: simulate() after a global-lever move "
+        "(status-quo drift re-solved; info)",
         "ms",
         1e3,
         measured=stats(samples),
         notes={
             "why": "results._status_quo_drift is cached per Scenario(global_, "
-            "baseline), so any global lever (closure too) re-solves it",
+            "baseline), so any global lever re-solves it",
             "values": [seq[i % len(seq)] for i in range(reps)],
         },
     )
-    log(f"engine after a closure move: {row.measured['median'] * 1e3:.1f} ms")
+    log(f"engine after a global-lever move: {row.measured['median'] * 1e3:.1f} ms")
     return row
 
 

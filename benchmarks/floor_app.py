@@ -3,7 +3,7 @@
 It draws exactly what the dashboard's default "Compare paths" view draws (the six figures of
 ``rebalancing.charts.compare_charts`` with ``st.plotly_chart(..., theme=None)`` in the same
 two-column layout under the same keys, and the 2030 and 2035 headline tables) from
-precomputed ``rebalancing.Results``, with ONE slider (key ``global.closure``, same label,
+precomputed ``rebalancing.Results``, with ONE slider (key ``global.monetary_response``, same label,
 range and step as the dashboard's lever). The slider's value is used only to pick which of
 two precomputed Results to draw (parity of its step index), so every one-step move changes
 the figures and forces a full redraw, but no model runs.
@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:  # `streamlit run benchmarks/floor_app.py` puts on
 
 import streamlit as st  # noqa: E402
 
-from benchmarks.common import CLOSURE_LABEL, FLOOR_CLOSURES, PICKLE_ENV  # noqa: E402
+from benchmarks.common import BENCH_LEVER, FLOOR_VALUES, LEVER_LABEL, PICKLE_ENV  # noqa: E402
 from rebalancing import charts  # noqa: E402
 
 
@@ -40,14 +40,14 @@ def precomputed(path: str | None):
     import rebalancing as rb
 
     return tuple(
-        rb.simulate(rb.Scenario().with_values({"global.closure": c})) for c in FLOOR_CLOSURES
+        rb.simulate(rb.Scenario().with_values({BENCH_LEVER: c})) for c in FLOOR_VALUES
     )
 
 
 st.set_page_config(page_title="Benchmark floor", layout="wide")
 with st.sidebar:
     value = st.slider(
-        CLOSURE_LABEL, min_value=0.0, max_value=1.0, value=0.5, step=0.05, key="global.closure"
+        LEVER_LABEL, min_value=0.25, max_value=2.0, value=1.0, step=0.05, key=BENCH_LEVER
     )
 results = precomputed(os.environ.get(PICKLE_ENV))
 res = results[int(round(value / 0.05)) % 2]
