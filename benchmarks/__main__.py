@@ -30,7 +30,8 @@ Rows and their floors:
 3. app rerun after a lever move: ``AppTest.from_file("app.py")``, timed
    ``at.slider(key="global.monetary_response").set_value(v).run()`` over distinct allowed
    values (step 0.05), alternating step parity; once all 35 are used,
-   ``st.cache_data.clear()`` and the status-quo drift's lru_cache are cleared so each timed rerun runs the model. Floor:
+   ``st.cache_data.clear()`` and the status-quo drift's lru_cache are cleared so each timed
+   rerun runs the model. Floor:
    AppTest of ``benchmarks/floor_app.py``, which draws the same six compare-view figures
    (``charts.compare_charts``) and the 2030/2035 headline tables from two precomputed
    Results (pickled in a temp dir), one slider choosing between them. Target <= 1.2.
