@@ -179,8 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         with open(pkl, "wb") as f:
             pickle.dump(
                 tuple(
-                    rb.simulate(rb.Scenario().with_values({BENCH_LEVER: c}))
-                    for c in FLOOR_VALUES
+                    rb.simulate(rb.Scenario().with_values({BENCH_LEVER: c})) for c in FLOOR_VALUES
                 ),
                 f,
             )

@@ -39,9 +39,7 @@ def precomputed(path: str | None):
             return pickle.load(f)
     import rebalancing as rb
 
-    return tuple(
-        rb.simulate(rb.Scenario().with_values({BENCH_LEVER: c})) for c in FLOOR_VALUES
-    )
+    return tuple(rb.simulate(rb.Scenario().with_values({BENCH_LEVER: c})) for c in FLOOR_VALUES)
 
 
 st.set_page_config(page_title="Benchmark floor", layout="wide")
