@@ -243,7 +243,7 @@ def _repeat_spec(spec, n: int):
 
 def batch_scaling(ns=(1, 100, 10000), reps: dict | None = None, limit_s: float = 60.0) -> Row:
     import rebalancing as rb
-    from rebalancing.model import run
+    from rebalancing.engine import run
     from rebalancing.paths import PATHS, build_paths
     from rebalancing.results import _calibrated
 
@@ -291,7 +291,7 @@ def batch_scaling(ns=(1, 100, 10000), reps: dict | None = None, limit_s: float =
     log("batch scaling: " + text)
     return Row(
         "scaling_scenarios",
-        "scaling: model.run() vs batched scenarios 1/100/10000",
+        "scaling: engine.run() vs batched scenarios 1/100/10000",
         "ms",
         1e3,
         text=text,

@@ -1,4 +1,4 @@
-"""Every identity of DESIGN.md section 2 holds on every path, region and year, to 1e-9 of
+"""Every identity of docs/model.md section 2 holds on every path, region and year, to 1e-9 of
 world GDP, in four-region and two-country mode, for default and random admissible levers."""
 
 import numpy as np
