@@ -115,13 +115,16 @@ def init_state() -> None:
         set_lever(lid, lev.default)
     for key, value in (
         ("view", "compare"),
-        ("path", "unilateral"),
+        ("path", "baseline"),
         ("present", False),
         ("lever_group", "global"),
     ):
         set_lever(key, value)
     warnings = []
     for key, raw in st.query_params.to_dict().items():
+        given = st.query_params.get_all(key)
+        if len(given) > 1:
+            warnings.append(f"{key}: given {len(given)} times; the last value is used")
         try:
             if key in LEVERS:
                 set_lever(key, parse_url_value(key, raw))
@@ -143,17 +146,17 @@ def init_state() -> None:
                     raise ScenarioError(
                         f"years: {raw[:30]!r} is not a comma-separated list of years"
                     )
-                ss["_url_years"] = [int(y) for y in ys]
+                ss["_url_years"] = list(dict.fromkeys(int(y) for y in ys))  # no repeats
             elif key == "present":
                 if raw.lower() not in ("true", "1", "yes", "on", "false", "0", "no", "off"):
                     raise ScenarioError(f"present: {raw[:20]!r} is not true or false")
                 set_lever("present", raw.lower() in ("true", "1", "yes", "on"))
             elif key in RETIRED:
-                warnings.append(f"URL parameter {unknown_lever_message(key)}; ignored.")
+                warnings.append(f"{unknown_lever_message(key)}; ignored")
             else:
-                warnings.append(f"URL parameter {key}: unknown parameter; ignored.")
+                warnings.append(f"{key}: unknown parameter; ignored")
         except ScenarioError as e:
-            warnings.append(f"URL parameter {e}; using the default.")
+            warnings.append(f"{e}; using the default")
     ss["_url_warnings"] = warnings
 
 
@@ -579,8 +582,16 @@ def main() -> None:
     init_state()
     ss = st.session_state
     restore_hidden()
-    for w in ss.pop("_url_warnings", []):
-        st.warning(w, icon=":material/link_off:")
+    bad_params = ss.pop("_url_warnings", [])
+    if bad_params:
+        # One box for all of them; what came from the URL is shown as text, never rendered.
+        with st.container(border=True, key="url_warnings"):
+            st.warning(
+                f"{len(bad_params)} URL parameter(s) could not be used; the rest of the link "
+                "was applied:",
+                icon=":material/link_off:",
+            )
+            st.code("\n".join(w[:300] for w in bad_params[:50]), language=None)
     present = ss["present"]
     scn = current_scenario()
     if not present:
@@ -605,10 +616,16 @@ def main() -> None:
     ss["_scenario_json"] = rb.dumps_scenario(scn)
     try:
         res = run_model(ss["_scenario_json"], data_key())
+        ss["_last_good_json"] = ss["_scenario_json"]
     except (rb.ModelError, rb.IdentityError, rb.DataError) as e:
         st.error(f"No admissible solution for these settings: {e}")
-        remember(shown)
-        st.stop()
+        last = ss.get("_last_good_json")
+        if last is None or isinstance(e, rb.DataError):
+            remember(shown)
+            st.stop()
+        # Keep the last settings that solved on screen, so a refusal loses nothing.
+        st.caption("Showing the last settings that solved; move a lever back or reset.")
+        res = run_model(last, data_key())
     st.badge(
         f"Accounts balance: largest identity residual {res.max_residual:.1e} of world GDP",
         icon=":material/check_circle:",

@@ -111,7 +111,7 @@ def _batched(spec: PathSpec, B: int) -> PathSpec:
     for f in fields(spec):
         v = getattr(spec, f.name)
         if f.name == "names":
-            kw[f.name] = tuple(f"baseline{b}" for b in range(B))
+            kw[f.name] = ("baseline",) * B
         elif isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == 1 and f.name != "years":
             kw[f.name] = np.repeat(v, B, axis=0)
     return replace(spec, **kw)

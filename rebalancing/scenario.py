@@ -32,7 +32,7 @@ import tomli_w
 from .errors import RebalancingError
 
 #: Largest scenario file accepted (bytes). A full scenario is ~2 kB.
-MAX_SCENARIO_BYTES = 200_000
+MAX_SCENARIO_BYTES = 1_048_576
 
 FACTS = "data/facts.csv"
 TREND_SOURCE = (
@@ -878,11 +878,24 @@ def default_scenario() -> Scenario:
 
 
 def scenario_from_dict(data: Any) -> Scenario:
-    """Build a scenario from ``{group: {lever: value}}``; missing levers keep defaults."""
+    """Build a scenario from a file's table; missing levers keep defaults.
+
+    Three forms are read: the scenario file ``{group: {lever: value}}`` (with an optional
+    ``format_version``); flat lever ids ``{"global.horizon": 2050}``, the form of the URL and
+    of the ``levers`` command; and the ``.meta.json`` written beside every results CSV,
+    whose ``scenario`` table is used.
+    """
     if not isinstance(data, dict):
         raise ScenarioError(
             f"scenario: expected a table of groups ({', '.join(GROUPS)}), got {type(data).__name__}"
         )
+    if data.get("package") == "rebalancing" and isinstance(data.get("scenario"), dict):
+        data = data["scenario"]  # a results .meta.json
+    if data and all(isinstance(k, str) and "." in k for k in data):
+        for lid in data:  # flat lever ids
+            if lid not in LEVERS:
+                raise ScenarioError(unknown_lever_message(lid), lid)
+        return Scenario().with_values(dict(data))
     values = {}
     data = dict(data)
     version = data.pop("format_version", 1)
@@ -912,7 +925,8 @@ def parse_scenario(content: bytes | str, filename: str = "scenario") -> Scenario
     if len(content) > MAX_SCENARIO_BYTES:
         raise ScenarioError(f"{filename}: file is larger than {MAX_SCENARIO_BYTES} bytes")
     try:
-        text = content.decode("utf-8")
+        # utf-8-sig: a byte-order mark (as Windows editors write) is read, not refused
+        text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ScenarioError(f"{filename}: not UTF-8 text (expected JSON or TOML)") from None
     lower = filename.lower()

@@ -52,6 +52,11 @@ def all_lever_widgets(at):
     return out
 
 
+def url_warnings(at) -> str:
+    """The one URL warning box: its heading and the listing (shown as text)."""
+    return "\n".join([w.value for w in at.warning] + [c.value for c in at.code])
+
+
 def no_exceptions(at):
     assert not at.exception, [e.value for e in at.exception]
 
@@ -190,7 +195,7 @@ def test_bad_query_params_warn_once_and_fall_back(params, needle):
     at = new_app(params)
     no_exceptions(at)
     assert len(at.warning) == 1
-    assert needle in at.warning[0].value
+    assert needle in url_warnings(at)
     at.segmented_control(key="view").set_value("mirror").run()
     assert len(at.warning) == 0  # once
     values = all_lever_widgets(at)
@@ -299,7 +304,7 @@ def test_inadmissible_settings_show_an_error_not_a_traceback():
 def test_more_bad_url_values_warn(params, needle):
     at = new_app(params)
     no_exceptions(at)
-    assert len(at.warning) == 1 and needle in at.warning[0].value
+    assert len(at.warning) == 1 and needle in url_warnings(at)
 
 
 def test_headline_years_are_in_the_share_link():
@@ -326,3 +331,57 @@ def test_validation_view_lists_every_published_result_inside():
     assert any(f"{n} of {n} inside" in m.value for m in at.markdown)
     df = next(d.value for d in at.dataframe if "Result" in d.value.columns)
     assert len(df) == n and (df["Result"] == "inside").all()
+
+
+def test_a_refusal_keeps_the_last_good_result_on_screen():
+    """Moving levers into a debt spiral says why and keeps the last solved view: nothing
+    blanks, and moving back works."""
+    at = new_app()
+    for lid, v in (
+        ("global.horizon", 2100),
+        ("global.return_on_nfa", 5.0),
+        ("global.growth_US", 0.0),
+        ("global.growth_CN", 6.0),
+        ("global.risk_premium", 0.0),
+    ):
+        lever(at, lid).set_value(v).run()
+    no_exceptions(at)
+    assert len(at.error) == 1 and "debt spirals" in at.error[0].value
+    assert any("last settings that solved" in c.value for c in at.caption)
+    assert at.get_by_key("chart_ca") is not None
+    lever(at, "global.horizon").set_value(2040).run()
+    no_exceptions(at)
+    assert not at.error
+
+
+def test_repeated_years_in_a_link_do_not_break_the_page():
+    at = new_app({"years": "2030,2030"})
+    no_exceptions(at)
+    assert at.multiselect(key="years").value == [2030]
+
+
+def test_many_bad_url_parameters_give_one_warning_listing_them():
+    params = {f"nonsense{k}": "1" for k in range(40)}
+    params["orderly.kappa"] = "99"
+    at = new_app(params)
+    no_exceptions(at)
+    assert len(at.warning) == 1 and "41 URL parameter(s)" in at.warning[0].value
+    listing = at.get_by_key("url_warnings")
+    text = "\n".join(c.value for c in at.code)
+    assert "nonsense39: unknown parameter" in text and "orderly.kappa" in text
+    assert listing is not None
+
+
+def test_a_repeated_url_parameter_is_reported():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["orderly.kappa"] = ["1.5", "2.5"]
+    at.run()
+    no_exceptions(at)
+    text = "\n".join(c.value for c in at.code)
+    assert "orderly.kappa: given 2 times; the last value is used" in text
+
+
+def test_the_status_quo_is_the_default_path():
+    at = new_app({"view": "mirror"})
+    no_exceptions(at)
+    assert at.selectbox(key="path").value == "baseline"

@@ -191,3 +191,31 @@ def test_files_carry_a_format_version():
     ) == Scenario().with_values({"global.horizon": 2050})
     with pytest.raises(ScenarioError, match="format_version: 7 is not a known"):
         parse_scenario(b'{"format_version": 7}', "s.json")
+
+
+def test_a_byte_order_mark_is_read():
+    """Windows editors start UTF-8 files with a byte-order mark."""
+    content = "\ufeff" + dumps_scenario(changed_scenario(), "json")
+    assert parse_scenario(content.encode("utf-8"), "s.json") == changed_scenario()
+    toml = "\ufeff" + dumps_scenario(changed_scenario(), "toml")
+    assert parse_scenario(toml.encode("utf-8"), "s.toml") == changed_scenario()
+
+
+def test_flat_lever_ids_are_read():
+    """The form of the URL and of the `levers` command."""
+    got = parse_scenario(b'{"global.horizon": 2050, "orderly.kappa": 1.5}', "flat.json")
+    assert got == Scenario().with_values({"global.horizon": 2050, "orderly.kappa": 1.5})
+    with pytest.raises(ScenarioError, match="global.closure: this lever no longer exists"):
+        parse_scenario(b'{"global.closure": 0.5}', "flat.json")
+    with pytest.raises(ScenarioError, match="nope.x: unknown lever"):
+        parse_scenario(b'{"nope.x": 1}', "flat.json")
+
+
+def test_a_results_metadata_file_loads_its_scenario(tmp_path):
+    """The .meta.json written beside every results CSV reproduces its run."""
+    from rebalancing import simulate
+    from rebalancing.export import results_meta_json
+
+    scn = Scenario().with_values({"global.horizon": 2045, "unilateral.us_tariff_on_cn": 80.0})
+    meta = results_meta_json(simulate(scn, ["baseline", "unilateral"]))
+    assert parse_scenario(meta, "results.meta.json") == scn

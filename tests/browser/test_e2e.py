@@ -174,7 +174,7 @@ def test_share_link_restores_levers_view_and_numbers(page: Page, app_url, contex
         " && location.search.includes('global.monetary_response=1.05')"
     )
     link = page.url
-    shown = page.locator('[data-testid="stCode"]').inner_text()
+    shown = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').inner_text()
     assert "global.monetary_response=1.05" in shown and "view=mirror" in shown
     other = context.new_page()
     other.goto(link)
@@ -185,9 +185,7 @@ def test_share_link_restores_levers_view_and_numbers(page: Page, app_url, contex
     assert chart_trace(other, "chart_mirror", "United States") == pytest.approx(
         chart_trace(page, "chart_mirror", "United States"), rel=1e-12
     )
-    want = model_for({"global.monetary_response": 1.05}).series(
-        "unilateral", "US", "current_account"
-    )
+    want = model_for({"global.monetary_response": 1.05}).series("baseline", "US", "current_account")
     assert chart_trace(other, "chart_mirror", "United States") == pytest.approx(
         list(want.values), rel=1e-9
     )
@@ -197,8 +195,9 @@ def test_malformed_link_warns_and_keeps_defaults(page: Page, app_url):
     page.goto(f"{app_url}/?global.monetary_response=abc&orderly.kappa=99&nonsense=1")
     ready(page, 6)
     alerts = page.locator('[data-testid="stAlertContentWarning"]')
-    expect(alerts).to_have_count(3)
-    text = " ".join(alerts.all_inner_texts())
+    expect(alerts).to_have_count(1)  # one box, listing every bad parameter as text
+    expect(alerts).to_contain_text("3 URL parameter(s)")
+    text = page.locator(".st-key-url_warnings").inner_text()
     for needle in ("global.monetary_response", "orderly.kappa", "nonsense"):
         assert needle in text
     expect(page.get_by_role("slider", name=RESPONSE)).to_have_value("1")
