@@ -25,6 +25,7 @@ from rebalancing.scenario import (
     unknown_lever_message,
     validate_value,
 )
+from rebalancing.story import PATH_DESCRIPTIONS, summary, with_labels
 
 VIEWS = {
     "compare": "Compare paths",
@@ -376,7 +377,11 @@ def view_compare(res: rb.Results, style, present: bool) -> None:
             st.session_state["years"] = url_years
     if "years" not in st.session_state or not set(st.session_state["years"]) <= set(options):
         st.session_state["years"] = default
-    chosen = st.multiselect("Years", options=options, key="years")
+    chosen = (
+        st.session_state["years"]
+        if present
+        else st.multiselect("Years", options=options, key="years")
+    )
     for year in chosen:
         table = charts.headline_table(res, year)
         # A real HTML table (not a canvas grid): readable in the browser, by screen readers
@@ -397,25 +402,46 @@ def view_compare(res: rb.Results, style, present: bool) -> None:
     )
 
 
-def path_picker(res: rb.Results) -> str:
-    return st.selectbox("Path", options=list(res.paths), format_func=rb.PATH_TITLES.get, key="path")
+def story(res: rb.Results, present: bool) -> None:
+    """Plain words first: what the scenario says, in sentences with its numbers, and what
+    each path is (open in presentation mode, one click away otherwise)."""
+    st.subheader("What the numbers say")
+    st.markdown("\n".join(f"- {s}" for s in summary(res)))
+    with st.expander("What the five paths are", expanded=present):
+        st.markdown(
+            "\n\n".join(f"**{rb.PATH_TITLES[p]}.** {PATH_DESCRIPTIONS[p]}" for p in rb.PATHS)
+        )
+
+
+def path_picker(res: rb.Results, present: bool = False) -> str:
+    """The path shown by a single-path view; in presentation mode no picker is drawn (the
+    path chosen before is kept)."""
+    if present:
+        return st.session_state.get("path", "baseline")
+    return st.selectbox(
+        "Path",
+        options=list(res.paths),
+        format_func=rb.PATH_TITLES.get,
+        key="path",
+        help="\n\n".join(f"**{rb.PATH_TITLES[p]}.** {PATH_DESCRIPTIONS[p]}" for p in res.paths),
+    )
 
 
 def view_mirror(res, style, present) -> None:
-    path = path_picker(res)
+    path = path_picker(res, present)
     chart(charts.world_mirror(res, path, style), "chart_mirror", present)
     s = res.variables["current_account"][res.run_paths.index(path)].sum(-1)
     st.caption(f"Largest |sum of current accounts| over all years: {abs(s).max():.2e} USD bn.")
 
 
 def view_sectoral(res, style, present) -> None:
-    path = path_picker(res)
+    path = path_picker(res, present)
     chart(charts.sectoral_balances(res, path, style), "chart_sectoral", present)
 
 
 def view_history(res, style, present) -> None:
     hist, proj = history_data(int(res.years[-1]))
-    path = path_picker(res)
+    path = path_picker(res, present)
     shown = tuple(dict.fromkeys(("baseline", path)))
     cols = st.columns(2) if not present else [st.container(), st.container()]
     for k, (cid, (region, var, title)) in enumerate(charts.HISTORY_CHARTS.items()):
@@ -437,7 +463,7 @@ def view_history(res, style, present) -> None:
 
 
 def view_accounts(res, style, present) -> None:
-    path = path_picker(res)
+    path = path_picker(res, present)
     years = [int(y) for y in res.years]
     url_year = st.session_state.pop("_url_year", None)
     if url_year is not None:
@@ -568,8 +594,10 @@ def share_box(params: dict[str, str]) -> None:
 
 PRESENT_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-[data-testid="stExpandSidebarButton"] {display: none;}
+[data-testid="stExpandSidebarButton"], [data-testid="stToolbar"],
+[data-testid="stDecoration"], [data-testid="stStatusWidget"] {display: none;}
 .stMainBlockContainer {font-size: 1.25rem; max-width: 100%;}
+[data-testid="stTable"] table, [data-testid="stMarkdownContainer"] li {font-size: 1.25rem;}
 </style>"""
 
 
@@ -626,6 +654,9 @@ def main() -> None:
         # Keep the last settings that solved on screen, so a refusal loses nothing.
         st.caption("Showing the last settings that solved; move a lever back or reset.")
         res = run_model(last, data_key())
+    story(res, present)
+    for note in res.notes():
+        st.info(with_labels(note), icon=":material/info:")
     st.badge(
         f"Accounts balance: largest identity residual {res.max_residual:.1e} of world GDP",
         icon=":material/check_circle:",
@@ -633,8 +664,6 @@ def main() -> None:
         help="Every identity of docs/model.md section 2, on every path, region and year "
         "(tolerance 1e-9 of world GDP).",
     )
-    for note in res.notes():
-        st.info(note, icon=":material/info:")
     mode = (
         "two-country (US, China)"
         if scn.global_.two_country

@@ -319,7 +319,7 @@ def test_headline_years_are_in_the_share_link():
 def test_notes_on_conflicting_settings_are_shown():
     at = new_app({"disorderly.crisis_year": "2045"})
     no_exceptions(at)
-    assert any("disorderly.crisis_year (2045)" in i.value for i in at.info)
+    assert any("'Crisis year' (2045)" in i.value for i in at.info)
 
 
 def test_validation_view_lists_every_published_result_inside():
@@ -385,3 +385,40 @@ def test_the_status_quo_is_the_default_path():
     at = new_app({"view": "mirror"})
     no_exceptions(at)
     assert at.selectbox(key="path").value == "baseline"
+
+
+def test_the_summary_states_the_scenarios_numbers():
+    """The sentences above the charts carry the same numbers as simulate()."""
+    import re
+
+    from rebalancing import Scenario, simulate
+    from rebalancing.story import summary
+
+    at = new_app({"orderly.cn_consumption_rise": "8"})
+    no_exceptions(at)
+    text = "\n".join(m.value for m in at.markdown)
+    res = simulate(Scenario().with_values({"orderly.cn_consumption_rise": 8.0}))
+    for sentence in summary(res):
+        assert sentence in text
+    us = res.value("orderly", "US", "current_account_pct_gdp", 2030)
+    cn_c = res.value("orderly", "CN", "consumption_pct_gdp", 2030)
+    orderly = next(s for s in summary(res) if s.startswith("Orderly"))
+    assert f"{us:+.1f}%" in orderly and f"{cn_c:.1f}%" in orderly
+    assert re.search(r"Disorderly: a crisis hits the US in 2030", text)
+
+
+def test_notes_use_on_screen_labels_not_lever_ids():
+    at = new_app({"disorderly.crisis_year": "2045"})
+    no_exceptions(at)
+    notes = " ".join(i.value for i in at.info)
+    assert "'Crisis year' (2045) is after 'Horizon' (2040)" in notes
+    assert "disorderly.crisis_year" not in notes
+
+
+def test_presentation_mode_draws_no_pickers():
+    at = new_app({"present": "true", "view": "mirror"})
+    no_exceptions(at)
+    assert not [w for w in at.selectbox if w.key == "path"]
+    at = new_app({"present": "true"})
+    assert not [w for w in at.multiselect if w.key == "years"]
+    assert any("What the five paths are" in e.label for e in at.expander)
