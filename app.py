@@ -331,9 +331,19 @@ def chart(fig, key: str, present: bool) -> None:
     )
     if present:
         return
+    ss = st.session_state
+    # The scenario drawn: on a refusal the page shows the last settings that solved.
+    scn_json = ss.get("_last_good_json") or ss.get("_scenario_json")
+    scn = rb.parse_scenario(scn_json, "scenario.json")
+    link = share_link(share_params(scn))
+    cit = export.citation(scn, link)
+    # This run's charts of the view, for the chart pack and the slides in downloads().
+    if ss.get("_view_figs", (None,))[0] != (ss["view"], scn_json):
+        ss["_view_figs"] = ((ss["view"], scn_json), {})
+    ss["_view_figs"][1][key] = fig
     cols = st.columns(3)
     static_ok = export.chromium_path() is not None
-    tag = digest(st.session_state.get("_scenario_json"), key, present)
+    tag = digest(scn_json, key, present, link, fig.layout.title.text)
     for col, fmt, mime in (
         (cols[0], "png", "image/png"),
         (cols[1], "svg", "image/svg+xml"),
@@ -343,8 +353,8 @@ def chart(fig, key: str, present: bool) -> None:
             continue
         col.download_button(
             fmt.upper(),
-            data=functools.partial(export.figure_bytes, fig, fmt),
-            file_name=f"{key}.{fmt}",
+            data=functools.partial(export.export_figure, fig, fmt, cit),
+            file_name=export.export_name(key, ss["view"], digest=cit.digest, ext=fmt),
             mime=mime,
             key=f"dl_{key}_{fmt}_{tag}",
             on_click="ignore",
@@ -544,13 +554,16 @@ def view_validation(res, style, present) -> None:
 
 
 def downloads(res: rb.Results, scn: rb.Scenario) -> None:
-    tag = digest(st.session_state.get("_scenario_json"))
+    ss = st.session_state
+    tag = digest(ss.get("_scenario_json"))
+    name = functools.partial(export.export_name, digest=export.scenario_digest(res.scenario))
+    scn_name = functools.partial(export.export_name, digest=export.scenario_digest(scn))
     with st.sidebar:
         st.header("Download")
         st.download_button(
             "Results, all paths (CSV)",
             data=functools.partial(export.results_csv, res),
-            file_name="results.csv",
+            file_name=name("results", ext="csv"),
             mime="text/csv",
             key=f"dl_csv_{tag}",
             on_click="ignore",
@@ -559,7 +572,7 @@ def downloads(res: rb.Results, scn: rb.Scenario) -> None:
         st.download_button(
             "Metadata (JSON)",
             data=functools.partial(export.results_meta_json, res),
-            file_name="results.meta.json",
+            file_name=name("results", ext="meta.json"),
             mime="application/json",
             key=f"dl_meta_{tag}",
             on_click="ignore",
@@ -567,7 +580,7 @@ def downloads(res: rb.Results, scn: rb.Scenario) -> None:
         st.download_button(
             "Scenario (JSON)",
             data=rb.dumps_scenario(scn, "json"),
-            file_name="scenario.json",
+            file_name=scn_name("scenario", ext="json"),
             mime="application/json",
             key=f"dl_scenario_json_{tag}",
             on_click="ignore",
@@ -575,17 +588,60 @@ def downloads(res: rb.Results, scn: rb.Scenario) -> None:
         st.download_button(
             "Scenario (TOML)",
             data=rb.dumps_scenario(scn, "toml"),
-            file_name="scenario.toml",
+            file_name=scn_name("scenario", ext="toml"),
             mime="application/toml",
             key=f"dl_scenario_toml_{tag}",
             on_click="ignore",
         )
+        # The charts this run drew (chart() collects them), as one zip and as slides.
+        view, scn_json = ss["view"], rb.dumps_scenario(res.scenario)
+        marker, figs = ss.pop("_view_figs", (None, {}))
+        if not figs or marker != (view, ss.get("_last_good_json") or ss.get("_scenario_json")):
+            return
+        link = share_link(share_params(res.scenario))
+        pack_tag = digest(scn_json, view, link, [(k, f.layout.title.text) for k, f in figs.items()])
+        st.download_button(
+            "Chart pack (ZIP)",
+            data=functools.partial(
+                export.chart_pack,
+                figs,
+                res,
+                view=view,
+                share_link=link,
+                scenario_json=scn_json,
+                view_title=VIEWS[view],
+            ),
+            file_name=name("charts", view, ext="zip"),
+            mime="application/zip",
+            key=f"dl_pack_{pack_tag}",
+            on_click="ignore",
+            icon=":material/folder_zip:",
+            help="Every chart of this view as PNG, SVG and CSV, one HTML page, the "
+            "scenario, the metadata and a README with the citation.",
+        )
+        if export.chromium_path() is not None:
+            st.download_button(
+                "Slides (PPTX)",
+                data=functools.partial(
+                    export.deck, figs, res, view=view, share_link=link, view_title=VIEWS[view]
+                ),
+                file_name=name("slides", view, ext="pptx"),
+                mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                key=f"dl_deck_{pack_tag}",
+                on_click="ignore",
+                icon=":material/slideshow:",
+            )
+
+
+def share_link(params: dict[str, str]) -> str:
+    """The link that restores a view: this app's address with ``params`` as the query."""
+    base = (st.context.url or "").split("?")[0]
+    query = urllib.parse.urlencode(params)
+    return f"{base}?{query}" if query else (base or "?")
 
 
 def share_box(params: dict[str, str]) -> None:
-    base = (st.context.url or "").split("?")[0]
-    query = urllib.parse.urlencode(params)
-    link = f"{base}?{query}" if query else (base or "?")
+    link = share_link(params)
     with st.sidebar:
         st.header("Share")
         st.caption("This link restores the exact view (copy with the icon on the right):")

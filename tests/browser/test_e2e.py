@@ -4,9 +4,12 @@ Numbers on screen are compared with a direct `simulate` call for the same scenar
 Screenshots of every view, normal and presentation mode, go to tests/artifacts/.
 """
 
+import io
 import json
+import re
 import statistics
 import time
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from rebalancing import LEVERS, Scenario, parse_scenario, simulate
+from rebalancing.export import scenario_digest
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 VIEWS = {
@@ -249,8 +253,52 @@ def test_chart_export(page: Page, app_url, tmp_path, fmt, magic):
     path = tmp_path / f"ca.{fmt}"
     d.value.save_as(path)
     data = path.read_bytes()
-    assert d.value.suggested_filename == f"chart_ca.{fmt}"
+    digest = scenario_digest(Scenario())
+    assert re.fullmatch(
+        rf"rebalancing_compare_chart_ca_{digest}_\d{{4}}-\d{{2}}-\d{{2}}\.{fmt}",
+        d.value.suggested_filename,
+    )
     assert data.lstrip().startswith(magic) and len(data) > 5_000
+
+
+def test_chart_pack_and_slides_of_the_view(page: Page, app_url, tmp_path):
+    open_and_nudge_response(page, app_url)
+    page.get_by_role("radio", name="World mirror", exact=True).click()
+    shown(page, "chart_mirror")
+    ready(page, 1)
+    page.wait_for_function("() => location.search.includes('view=mirror')")
+    digest = scenario_digest(Scenario().with_values({"global.monetary_response": 1.05}))
+    with page.expect_download(timeout=120_000) as d:
+        # the button has a help tooltip, whose wrapper is a second button element
+        page.locator('[class*="st-key-dl_pack_"] button').first.click()
+    name = d.value.suggested_filename
+    assert name.startswith(f"rebalancing_mirror_charts_{digest}_") and name.endswith(".zip")
+    d.value.save_as(tmp_path / name)
+    z = zipfile.ZipFile(tmp_path / name)
+    files = {n.split("/", 1)[1] for n in z.namelist()}
+    assert {"chart_mirror.png", "chart_mirror.svg", "chart_mirror.csv"} <= files
+    assert {"README.txt", "scenario.json", "results.meta.json", "charts.html"} <= files
+    read = lambda f: z.read(next(n for n in z.namelist() if n.endswith("/" + f)))  # noqa: E731
+    readme = read("README.txt").decode()
+    assert "World mirror" in readme and "Monetary policy response: 1.05" in readme
+    assert "view=mirror" in readme and "global.monetary_response=1.05" in readme
+    assert parse_scenario(read("scenario.json"), "scenario.json") == Scenario().with_values(
+        {"global.monetary_response": 1.05}
+    )
+    data = pd.read_csv(io.BytesIO(read("chart_mirror.csv")))
+    us = data[data.series == "United States"].y.to_list()
+    assert us == pytest.approx(chart_trace(page, "chart_mirror", "United States"), rel=1e-9)
+    with page.expect_download(timeout=120_000) as d:
+        page.locator('[class*="st-key-dl_deck_"] button').click()
+    assert d.value.suggested_filename.endswith(".pptx")
+    d.value.save_as(tmp_path / "deck.pptx")
+    from pptx import Presentation
+
+    slides = list(Presentation(str(tmp_path / "deck.pptx")).slides)
+    assert [s.shapes.title.text for s in slides] == [
+        "Rebalancing: World mirror",
+        "The world mirror: current accounts (USD bn, 2024 prices)",
+    ]
 
 
 def test_presentation_mode_hides_controls_keeps_charts(page: Page, app_url):
