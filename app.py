@@ -463,11 +463,19 @@ def view_history(res, style, present) -> None:
             )
     if not present:
         st.download_button(
-            "History and projection (CSV)",
-            data=functools.partial(export.table_csv, pd.concat([hist, proj]).set_index("path")),
-            file_name="history.csv",
+            "History and projection (CSV, with the scenario)",
+            data=functools.partial(
+                export.history_csv,
+                hist,
+                proj,
+                res.scenario,
+                share_link=share_link(share_params(res.scenario)),
+            ),
+            file_name=export.export_name(
+                "history", digest=export.scenario_digest(res.scenario), ext="csv"
+            ),
             mime="text/csv",
-            key=f"dl_history_{digest(int(res.years[-1]))}",
+            key=f"dl_history_{digest(st.session_state.get('_scenario_json'))}",
             on_click="ignore",
         )
 
