@@ -751,6 +751,14 @@ def formatted(
     return out
 
 
+def rounded(df: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """A numeric display copy rounded to the unit's precision, with no negative zeros (for
+    ``st.dataframe`` with a ``"%,.0f"``/``"%,.1f"`` column format, which would show a
+    value rounding to zero from below as "-0")."""
+    decimals = int(number_format(unit).rsplit(".", 1)[1].rstrip("f"))
+    return df.round(decimals) + 0.0
+
+
 NET_LENDING = "Less: net lending (+) / borrowing (-)"
 
 

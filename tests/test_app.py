@@ -63,19 +63,20 @@ def no_exceptions(at):
 
 def table(at, key):
     """A displayed table. AppTest does not expose the key of a non-selectable dataframe, so
-    tables are told apart by their index name: "indicator" for headline tables (one per
-    chosen year, in the order of the Years picker), "<path>, <year>" for the flow matrix."""
+    tables are told apart by their index name: the year for a headline table shown under
+    its year ("2030"), else "indicator" (one per chosen year, in the order of the Years
+    picker); "<path>, <year>" for the flow matrix."""
     frames = [d.value for d in at.dataframe]
     if key.startswith("headline_"):
-        heads = [t.value for t in at.table if t.value.index.name == "indicator"]
-        years = [int(y) for y in at.session_state["years"]]
-        year = int(key.split("_")[1])
-        assert len(heads) == len(years), (len(heads), years)
-        hits = [
-            heads[k].map(lambda x: float(str(x).replace(",", "")))
-            for k, y in enumerate(years)
-            if y == year
-        ]
+        year = key.split("_")[1]
+        heads = [t.value for t in at.table if t.value.index.name in ("indicator", year)]
+        if any(t.index.name == year for t in heads):
+            heads = [t for t in heads if t.index.name == year]
+        else:
+            years = [str(y) for y in at.session_state["years"]]
+            assert len(heads) == len(years), (len(heads), years)
+            heads = [t for t, y in zip(heads, years) if y == year]
+        hits = [t.map(lambda x: float(str(x).replace(",", ""))) for t in heads]
     elif key == "flow_matrix":
         hits = [f for f in frames if f.index.name and ", " in f.index.name]
     else:

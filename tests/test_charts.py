@@ -269,6 +269,10 @@ def test_flow_matrix_net_lending_has_its_ordinary_sign(default_results):
     assert shown.loc[charts.NET_LENDING, "US public"].startswith("-")
     assert "," in shown.loc["Consumption", "US production"]
     assert "-0" not in set(shown.values.ravel())
+    r = charts.rounded(fm, "USD bn")
+    assert all(pd.api.types.is_float_dtype(d) for d in r.dtypes)
+    assert not np.signbit(r.values[r.values == 0]).any()  # no -0.0 for the grid to show
+    assert (r.values == np.round(r.values)).all()
 
 
 # --- CSV for spreadsheets -----------------------------------------------------------------
