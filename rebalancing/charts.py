@@ -18,15 +18,39 @@ from .calibration import REGION_NAMES
 from .paths import PATH_TITLES
 from .results import Results
 
+# Colours that stay apart under the common colour-vision deficiencies, and never colour
+# alone: each path also has its own dash and marker, the same on every chart.
+# Paths: Paul Tol's "medium-contrast" scheme (light blue, dark yellow, dark red, dark blue;
+# https://personal.sron.nl/~pault/#sec:qualitative), with black for the status quo; every
+# colour has >= 3:1 contrast on white. Regions: Tol's "high-contrast" scheme (blue, red,
+# yellow) with his grey for the rest of the world. Sectors: three of Tol's "muted" colours,
+# told apart by lightness and by a bar pattern. tests/test_charts.py checks the minimum
+# CIEDE2000 distance of every pair under normal vision, deuteranopia and protanopia.
 PATH_COLORS = {
-    "baseline": "#444444",
-    "orderly": "#1b9e77",
-    "disorderly": "#d62728",
-    "unilateral": "#ff7f0e",
-    "subglobal": "#1f77b4",
+    "baseline": "#000000",
+    "orderly": "#6699CC",
+    "disorderly": "#994455",
+    "unilateral": "#997700",
+    "subglobal": "#004488",
 }
-REGION_COLORS = {"US": "#3b6ea8", "CN": "#c0392b", "BLOC": "#2e8b57", "ROW": "#9b8e7e"}
-SECTOR_COLORS = {"private": "#4c78a8", "public": "#f58518", "foreign": "#54a24b"}
+PATH_DASHES = {
+    "baseline": "dot",
+    "orderly": "solid",
+    "disorderly": "dash",
+    "unilateral": "dashdot",
+    "subglobal": "longdash",
+}
+PATH_MARKERS = {
+    "baseline": "circle",
+    "orderly": "square",
+    "disorderly": "x",
+    "unilateral": "diamond",
+    "subglobal": "triangle-up",
+}
+REGION_COLORS = {"US": "#004488", "CN": "#BB5566", "BLOC": "#DDAA33", "ROW": "#BBBBBB"}
+SECTOR_COLORS = {"private": "#332288", "public": "#88CCEE", "foreign": "#117733"}
+SECTOR_PATTERNS = {"private": "", "public": "/", "foreign": "."}
+_PATTERN_INK = {"private": "white", "public": "#222", "foreign": "white"}  # on the fill
 MODEL_SOURCE = (
     f"Source: Rebalancing model v{__version__}; data IMF WEO Oct 2025, World Bank "
     "WDI, UN AMA, US Census, BEA, SAFE, PIIE (data/README.md). Assumptions: "
@@ -95,6 +119,204 @@ def _wrap(text: str, width: int) -> str:
     return "<br>".join(textwrap.wrap(text, width))
 
 
+# --- numbers ----------------------------------------------------------------------------
+
+
+def number_format(unit: str) -> str:
+    """The format for a unit (Python and d3 alike): USD bn whole, with thousands
+    separators; shares of GDP, percentages, rates and indices to one decimal."""
+    return ",.0f" if "USD" in unit else ",.1f"
+
+
+def format_number(v: float, spec: str = ",.1f") -> str:
+    """``v`` as text with ASCII minus signs; rounded first, so a value that rounds to zero
+    reads "0.0", never "-0.0"."""
+    v = float(v)
+    if not np.isfinite(v):
+        return "n/a"
+    decimals = int(spec.rsplit(".", 1)[1].rstrip("f%"))
+    return format(round(v, decimals) + 0.0, spec)
+
+
+def _hover(name: str, unit: str) -> str:
+    """A hover label in the unit's precision: "Orderly: -2.5 % of GDP"."""
+    short = "USD bn" if "USD" in unit else unit.split(",")[0]
+    return f"{name}: %{{y:{number_format(unit)}}} {short}<extra></extra>"
+
+
+# --- events -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated event drawn on the time charts as a thin vertical line with a short label."""
+
+    x: float  # fractional year
+    label: str  # a few words on the chart
+    detail: str  # the hover text: what happened, and the source
+    note: str  # the entry in the chart's source note
+
+
+def _year_fraction(y: int, m: int, d: int) -> float:
+    import datetime
+
+    return y + (datetime.date(y, m, d).timetuple().tm_yday - 1) / 365
+
+
+PIIE_CHART = "PIIE, Chad P. Bown, US-China Trade War Tariffs: An Up-to-Date Chart"
+#: Fixed, dated events (public record; tariff levels as in data/facts.csv).
+EVENTS = (
+    Event(
+        _year_fraction(2018, 7, 6),
+        "2018 tariffs",
+        "6 Jul 2018: first US Section 301 tariffs on imports from China (USTR)",
+        "2018 tariffs: US Section 301 tariffs on China from 6 Jul 2018 (USTR)",
+    ),
+    Event(
+        _year_fraction(2025, 4, 10),
+        "145% tariffs",
+        "Apr 2025: US tariffs on China reach 145% statutory; 126.5% average "
+        f"in early May ({PIIE_CHART})",
+        "145% tariffs: US statutory peak, Apr 2025; 126.5% average, early May (PIIE chart, "
+        "C. P. Bown)",
+    ),
+    Event(
+        _year_fraction(2025, 5, 14),
+        "Geneva truce",
+        "14 May 2025: the Geneva truce cuts US and Chinese tariffs for 90 days "
+        "(US-China joint statement, 12 May 2025)",
+        "Geneva truce: 14 May 2025 (US-China joint statement)",
+    ),
+)
+
+
+def events(res: Results | None, paths=None) -> list[Event]:
+    """The events for a chart of ``paths`` (default all of ``res``): the fixed events, the
+    scenario's policy start and, when the disorderly path is shown, its crisis year."""
+    out = list(EVENTS)
+    if res is None:
+        return out
+    start = res.scenario.global_.policy_start
+    out.append(
+        Event(
+            float(start),
+            "Policy start",
+            f"{start}: the alternative paths' policies start (global.policy_start)",
+            f"policy start: {start} (scenario)",
+        )
+    )
+    crisis = res.crisis_year()
+    if crisis and "disorderly" in (paths or res.paths):
+        out.append(
+            Event(
+                float(crisis),
+                "Crisis",
+                f"{crisis}: the disorderly path's sudden stop (model crisis year)",
+                f"crisis: {crisis} (disorderly path, model)",
+            )
+        )
+    return sorted(out, key=lambda e: e.x)
+
+
+def _event_note(shown: list[Event]) -> str:
+    if not shown:
+        return ""
+    return " Events: " + "; ".join(e.note for e in shown) + "."
+
+
+def _place_labels(xs_px: list[float], widths: list[float], width: float) -> list[tuple]:
+    """Rows for labels at pixel positions ``xs_px``: each goes right of its line (left if
+    it would run off the plot, so labels keep the lines' order), in the top row where it
+    overlaps no other label. Returns (row, anchor) per label: the anchor is plotly's
+    ``xanchor``."""
+    rows: list[list[tuple[float, float]]] = []
+    out = []
+    for x, w in zip(xs_px, widths):
+        right_of_line = ("left", x + 3, x + 3 + w)
+        options = [right_of_line if x + 3 + w <= width else ("right", x - 3 - w, x - 3)]
+        placed = None
+        for r, row in enumerate(rows):
+            for anchor, lo, hi in options:
+                if all(hi + 4 <= a or lo >= b + 4 for a, b in row):
+                    placed = (r, anchor, lo, hi)
+                    break
+            if placed:
+                break
+        if placed is None:
+            rows.append([])
+            anchor, lo, hi = options[0]
+            placed = (len(rows) - 1, anchor, lo, hi)
+        rows[placed[0]].append((placed[2], placed[3]))
+        out.append(placed[:2])
+    return out
+
+
+def _event_marks(
+    traces: list[dict], evs: list[Event], style: Style, axes: list[str], frac: float
+) -> tuple[list, list, dict, list[Event]]:
+    """Shapes, label annotations and y ranges (headroom for the labels above the data) for
+    the events inside each panel's x range; and the events drawn."""
+    size = max(10, style.font_size - 3)
+    row_h = size + 6
+    plot_h = style.height - 80
+    # a conservative plot width, px: the app's column, or a 700 px export (kaleido's
+    # default width), whichever is narrower
+    width = min(style.legend_width, 610) * frac
+    shapes, notes, ranges, shown = [], [], {}, []
+    for sfx in axes:
+        own = [t for t in traces if t.get("xaxis", "x") == f"x{sfx}"]
+        xs = np.concatenate([np.asarray(t["x"], dtype=float) for t in own])
+        ys = np.concatenate([np.asarray(t["y"], dtype=float) for t in own])
+        x0, x1 = float(np.nanmin(xs)), float(np.nanmax(xs))
+        inside = [e for e in evs if x0 <= e.x <= x1]
+        if not inside:
+            continue
+        shown += [e for e in inside if e not in shown]
+        px = [(e.x - x0) / (x1 - x0) * width for e in inside]
+        widths = [size * (0.62 * len(e.label) + 0.5) for e in inside]
+        places = _place_labels(px, widths, width)
+        n_rows = max(r for r, _ in places) + 1
+        # headroom: the labels take the top band of the plot; the data stay below it
+        lo, hi = float(np.nanmin(ys)), float(np.nanmax(ys))
+        span = (hi - lo) or 1.0
+        lo, hi = lo - 0.05 * span, hi + 0.03 * span
+        band = min(0.6, (n_rows * row_h + 4) / plot_h)
+        top = (hi - band * lo) / (1 - band)
+        ranges[f"yaxis{sfx}"] = [lo, top]
+        for e, (r, anchor) in zip(inside, places):
+            shapes.append(
+                dict(
+                    type="line",
+                    xref=f"x{sfx}",
+                    yref=f"y{sfx}",  # not "y domain": plotly.js fails on it with "between"
+                    x0=e.x,
+                    x1=e.x,
+                    y0=lo,
+                    y1=top,
+                    layer="between",  # above the grid, below the data
+                    line=dict(color="#777", width=1, dash="dot"),
+                )
+            )
+            notes.append(
+                dict(
+                    text=e.label,
+                    hovertext=e.detail,
+                    xref=f"x{sfx}",
+                    yref=f"y{sfx} domain",
+                    x=e.x,
+                    y=1 - r * row_h / plot_h,
+                    xanchor=anchor,
+                    yanchor="top",
+                    xshift=2 if anchor == "left" else -2,
+                    showarrow=False,
+                    font=dict(size=size, color="#555"),
+                    bgcolor="rgba(255,255,255,0.8)",
+                    borderpad=1,
+                )
+            )
+    return shapes, notes, ranges, shown
+
+
 def _figure(
     traces: list[dict],
     title: str,
@@ -105,6 +327,7 @@ def _figure(
     xtitle: str = "Year",
     panels: tuple[str, ...] = (),
     legend: bool = True,
+    events: list[Event] | None = None,
     **layout,
 ) -> go.Figure:
     """One figure, built in a single pass from plain dicts (plotly validates once; repeated
@@ -112,8 +335,16 @@ def _figure(
 
     Title with unit, axis titles with units, legend below the plot and the source note
     below the legend. ``panels`` gives subplot titles for side-by-side panels (traces use
-    ``xaxis``/``yaxis`` "x", "x2", ...).
+    ``xaxis``/``yaxis`` "x", "x2", ...). ``events`` inside a panel's x range are drawn as
+    thin vertical lines labelled at the top of the plot (above the data, below the title),
+    and listed with their sources in the note.
     """
+    k = max(1, len(panels))
+    gap = 0.08
+    width = (1 - gap * (k - 1)) / k
+    axes = ["" if i == 0 else str(i + 1) for i in range(k)]
+    shapes, marks, ranges, shown = _event_marks(traces, events or [], style, axes, width)
+    source += _event_note(shown)
     note_size = max(10, style.font_size - 3)
     note = _wrap(source, int(800 / note_size))  # fits a half-width column
     note_h = (note.count("<br>") + 1) * (note_size + 5)
@@ -148,9 +379,6 @@ def _figure(
         legend=dict(orientation="h", yanchor="top", y=-axis_h / plot_h, xanchor="left", x=0),
     )
     if panels:
-        k = len(panels)
-        gap = 0.08
-        width = (1 - gap * (k - 1)) / k
         for i, name in enumerate(panels):
             sfx = "" if i == 0 else str(i + 1)
             lo = i * (width + gap)
@@ -178,7 +406,11 @@ def _figure(
     else:
         lay["xaxis"] = dict(title=dict(text=xtitle, standoff=4), **axis)
         lay["yaxis"] = dict(title=dict(text=ytitle), **axis)
-    lay["annotations"] = annotations
+    for key, rng in ranges.items():
+        lay[key]["range"] = rng
+    lay["annotations"] = annotations + marks
+    if shapes:
+        lay["shapes"] = shapes
     lay.update(layout)
     return go.Figure(data=traces, layout=lay)
 
@@ -190,9 +422,23 @@ def _scenario_note(res: Results) -> str:
 
 
 def _line(
-    x, y, name, color, *, dash="solid", panel="", legend=True, group=None, fmt=".2f", width=2.5
+    x,
+    y,
+    name,
+    color,
+    *,
+    dash="solid",
+    panel="",
+    legend=True,
+    group=None,
+    unit="% of GDP",
+    width=2.5,
+    marker=None,
+    style: Style | None = None,
 ) -> dict:
-    return dict(
+    """A line; with ``marker``, a symbol on a few of its points (plotly staggers them
+    between traces, so lines that run together still show each symbol)."""
+    out = dict(
         type="scatter",
         x=np.asarray(x),
         y=np.asarray(y, dtype=float),
@@ -203,28 +449,43 @@ def _line(
         xaxis=f"x{panel}",
         yaxis=f"y{panel}",
         line=dict(color=color, width=width, dash=dash),
-        hovertemplate=f"{name}: %{{y:{fmt}}}<extra></extra>",
+        hovertemplate=_hover(name, unit),
+    )
+    if marker:
+        size = round(0.55 * (style or Style()).font_size)
+        out["mode"] = "lines+markers"
+        out["marker"] = dict(symbol=marker, size=size, color=color, maxdisplayed=6)
+    return out
+
+
+def _path_line(x, y, path: str, name: str | None = None, **kw) -> dict:
+    """A line for ``path`` in its colour, dash and marker: the same on every chart."""
+    return _line(
+        x,
+        y,
+        name or PATH_TITLES[path],
+        PATH_COLORS[path],
+        dash=PATH_DASHES[path],
+        marker=PATH_MARKERS[path],
+        group=path,
+        **kw,
     )
 
 
 def _path_traces(
-    res: Results, region: str, variable: str, panel: str = "", legend: bool = True, fmt: str = ".2f"
+    res: Results,
+    region: str,
+    variable: str,
+    panel: str = "",
+    legend: bool = True,
+    unit: str = "% of GDP",
+    style: Style | None = None,
 ) -> list[dict]:
     out = []
     for path in res.paths:
         s = res.series(path, region, variable)
         out.append(
-            _line(
-                s.index,
-                s.values,
-                PATH_TITLES[path],
-                PATH_COLORS[path],
-                dash="dot" if path == "baseline" else "solid",
-                panel=panel,
-                legend=legend,
-                group=path,
-                fmt=fmt,
-            )
+            _path_line(s.index, s.values, path, panel=panel, legend=legend, unit=unit, style=style)
         )
     return out
 
@@ -233,8 +494,8 @@ def two_region_paths(
     res: Results, variable: str, title: str, unit: str, style: Style = Style()
 ) -> go.Figure:
     """One line per path, US and China side by side."""
-    traces = _path_traces(res, "US", variable) + _path_traces(
-        res, "CN", variable, panel="2", legend=False
+    traces = _path_traces(res, "US", variable, unit=unit, style=style) + _path_traces(
+        res, "CN", variable, panel="2", legend=False, unit=unit, style=style
     )
     return _figure(
         traces,
@@ -243,6 +504,7 @@ def two_region_paths(
         style,
         ytitle=unit,
         panels=(REGION_NAMES["US"], REGION_NAMES["CN"]),
+        events=events(res),
     )
 
 
@@ -250,30 +512,22 @@ def one_region_paths(
     res: Results, region: str, variable: str, title: str, unit: str, style: Style = Style()
 ) -> go.Figure:
     return _figure(
-        _path_traces(res, region, variable),
+        _path_traces(res, region, variable, unit=unit, style=style),
         f"{title} ({unit})",
         _scenario_note(res),
         style,
         ytitle=unit,
+        events=events(res),
     )
 
 
 def bilateral_balance(res: Results, style: Style = Style()) -> go.Figure:
     """US goods balance with China: US exports to CN - US imports from CN."""
+    unit = "USD bn, 2024 prices"
     traces = []
     for path in res.paths:
         bal = res.series(path, "US", "exports_to_CN") - res.series(path, "CN", "exports_to_US")
-        traces.append(
-            _line(
-                bal.index,
-                bal.values,
-                PATH_TITLES[path],
-                PATH_COLORS[path],
-                dash="dot" if path == "baseline" else "solid",
-                fmt=",.0f",
-            )
-        )
-    unit = "USD bn, 2024 prices"
+        traces.append(_path_line(bal.index, bal.values, path, unit=unit, style=style))
     return _figure(
         traces,
         f"US-China bilateral balance ({unit})<br><sup>US exports to China "
@@ -281,6 +535,7 @@ def bilateral_balance(res: Results, style: Style = Style()) -> go.Figure:
         _scenario_note(res) + " 2024: Census goods trade.",
         style,
         ytitle=unit,
+        events=events(res),
     )
 
 
@@ -294,8 +549,8 @@ def world_mirror(res: Results, path: str, style: Style = Style()) -> go.Figure:
             x=years,
             y=ca[:, k],
             name=REGION_NAMES[r],
-            marker=dict(color=REGION_COLORS[r]),
-            hovertemplate=f"{REGION_NAMES[r]}: %{{y:,.0f}}<extra></extra>",
+            marker=dict(color=REGION_COLORS[r], line=dict(color="white", width=0.5)),
+            hovertemplate=_hover(REGION_NAMES[r], "USD bn"),
         )
         for k, r in enumerate(res.regions)
     ]
@@ -345,8 +600,18 @@ def sectoral_balances(res: Results, path: str, style: Style = Style()) -> go.Fig
                     showlegend=(k == 0),
                     xaxis="x" if k == 0 else "x2",
                     yaxis="y" if k == 0 else "y2",
-                    marker=dict(color=SECTOR_COLORS[sector]),
-                    hovertemplate=f"{names[sector]}: %{{y:.2f}}<extra></extra>",
+                    marker=dict(
+                        color=SECTOR_COLORS[sector],
+                        line=dict(color="white", width=0.5),
+                        pattern=dict(
+                            shape=SECTOR_PATTERNS[sector],
+                            fillmode="overlay",  # the pattern over the colour
+                            fgcolor=_PATTERN_INK[sector],
+                            size=6,
+                            solidity=0.3,
+                        ),
+                    ),
+                    hovertemplate=_hover(names[sector], "% of GDP"),
                 )
             )
     unit = "% of GDP"
@@ -399,16 +664,17 @@ def history_fan(
                 hoverinfo="skip",
             )
         )
-    traces.append(_line(mid.index, mid.values, "Projection", "#444", dash="dash", width=2))
-    h = hist[(hist.region == region) & (hist.variable == variable)].set_index("year").value
-    traces.append(_line(h.index, h.values, "Data 1990-2024", "black", width=3))
-    if res is not None:
-        for path in paths or res.paths:
-            s = res.series(path, region, variable).loc[2025:]
-            traces.append(
-                _line(s.index, s.values, f"Model: {PATH_TITLES[path]}", PATH_COLORS[path], width=2)
-            )
     unit = "% of GDP"
+    traces.append(
+        _line(mid.index, mid.values, "Projection", "#777", dash="longdashdot", width=2, unit=unit)
+    )
+    h = hist[(hist.region == region) & (hist.variable == variable)].set_index("year").value
+    traces.append(_line(h.index, h.values, "Data 1990-2024", "#555", width=3.5, unit=unit))
+    shown = tuple(paths or res.paths) if res is not None else ()
+    for path in shown:
+        s = res.series(path, region, variable).loc[2025:]
+        name = f"Model: {PATH_TITLES[path]}"
+        traces.append(_path_line(s.index, s.values, path, name, width=2, unit=unit, style=style))
     note = HISTORY_SOURCE
     if res is not None:
         note += (
@@ -422,6 +688,7 @@ def history_fan(
         note,
         style,
         ytitle=unit,
+        events=events(res, shown),
     )
 
 
@@ -447,14 +714,15 @@ def bilateral_value(res: Results, path: str, year: int) -> float:
 
 def headline_table(res: Results, year: int) -> pd.DataFrame:
     """Headline numbers at ``year``: one column per path, then each path minus the status
-    quo. Index: indicator with unit."""
+    quo. Index: "indicator", each label ending with its unit (which :func:`formatted`
+    reads); the year is the caller's (headings, file names)."""
     data = {}
     for path in res.paths:
         col = [res.value(path, r, v, year) for r, v, _ in HEADLINES]
         col.append(bilateral_value(res, path, year))
         data[PATH_TITLES[path]] = col
     index = [label for _, _, label in HEADLINES] + ["US-China bilateral balance, USD bn"]
-    df = pd.DataFrame(data, index=pd.Index(index, name=f"{year}"))
+    df = pd.DataFrame(data, index=pd.Index(index, name="indicator"))
     if "baseline" in res.paths:
         sq = df[PATH_TITLES["baseline"]]
         for path in res.paths:
@@ -463,16 +731,46 @@ def headline_table(res: Results, year: int) -> pd.DataFrame:
     return df
 
 
-def formatted(df: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
-    """A display copy with every number as text to ``decimals`` places (minus sign as '-')."""
-    return df.map(lambda v: f"{v:,.{decimals}f}")
+def formatted(
+    df: pd.DataFrame, decimals: int | None = None, unit: str | None = None
+) -> pd.DataFrame:
+    """A display copy with every number as text, ASCII minus signs and never "-0.0".
+
+    Precision by unit: ``decimals`` if given, else by ``unit`` if given, else by each row's
+    label (the headline table's labels end with their unit): USD bn whole with thousands
+    separators, percentages and indices to one decimal (:func:`number_format`). Right-align
+    the result when showing it."""
+    if decimals is not None:
+        return df.map(lambda v: format_number(v, f",.{decimals}f"))
+    if unit is not None:
+        return df.map(lambda v: format_number(v, number_format(unit)))
+    out = df.astype(object)
+    for label in df.index:
+        spec = number_format(str(label))
+        out.loc[label] = [format_number(v, spec) for v in df.loc[label]]
+    return out
+
+
+def rounded(df: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """A numeric display copy rounded to the unit's precision, with no negative zeros (for
+    ``st.dataframe`` with a ``"%,.0f"``/``"%,.1f"`` column format, which would show a
+    value rounding to zero from below as "-0")."""
+    decimals = int(number_format(unit).rsplit(".", 1)[1].rstrip("f"))
+    return df.round(decimals) + 0.0
+
+
+NET_LENDING = "Less: net lending (+) / borrowing (-)"
 
 
 def flow_matrix(res: Results, path: str, year: int) -> pd.DataFrame:
     """Transactions-flow matrix, USD bn: rows are transactions, columns are each region's
-    production, private and public sectors; + a source of funds, - a use. Every row sums to
-    zero across the world and every column sums to zero, so the last row and column (the
-    sums) are the identity residuals."""
+    production, private and public sectors; + a source of funds, - a use.
+
+    The last transaction row is each sector's net lending with its ordinary sign (private
+    S_p - I, public T - G: negative for a deficit), entered as "Less:": a column's flows
+    add up to its net lending, so "Column sum" (flows less net lending) is zero, as is
+    every "Row sum" across the world. Both are identity residuals. Numbers stay numeric;
+    format for display with ``formatted(fm, unit="USD bn")``."""
     v = lambda r, k: res.value(path, r, k, year)  # noqa: E731
     cols, data = [], {}
     rows = [
@@ -483,7 +781,7 @@ def flow_matrix(res: Results, path: str, year: int) -> pd.DataFrame:
         "GDP paid out (value added)",
         "Net taxes",
         "Net foreign income",
-        "Net lending (change in net foreign assets)",
+        NET_LENDING,
     ]
     for r in res.regions:
         C, G, I, NX = (
@@ -495,12 +793,13 @@ def flow_matrix(res: Results, path: str, year: int) -> pd.DataFrame:
         Y, T, NI = v(r, "gdp"), v(r, "net_taxes"), v(r, "net_income")
         Sp, Sg = v(r, "private_saving"), v(r, "public_saving")
         data[f"{r} production"] = [C, G, I, NX, -Y, 0.0, 0.0, 0.0]
-        data[f"{r} private"] = [-C, 0.0, -I, 0.0, Y, -T, NI, -(Sp - I)]
-        data[f"{r} public"] = [0.0, -G, 0.0, 0.0, 0.0, T, 0.0, -Sg]
+        data[f"{r} private"] = [-C, 0.0, -I, 0.0, Y, -T, NI, Sp - I]
+        data[f"{r} public"] = [0.0, -G, 0.0, 0.0, 0.0, T, 0.0, Sg]
         cols += [f"{r} production", f"{r} private", f"{r} public"]
     df = pd.DataFrame(data, index=pd.Index(rows, name=f"{PATH_TITLES[path]}, {year}"))[cols]
     df["Row sum"] = df.sum(axis=1)
-    df.loc["Column sum"] = df.sum(axis=0)
+    flows = df.drop(index=NET_LENDING).sum(axis=0)
+    df.loc["Column sum"] = flows - df.loc[NET_LENDING]
     return df
 
 

@@ -146,11 +146,25 @@ def figure_bytes(fig, fmt: str) -> bytes:
         raise ExportUnavailable(f"{INSTALL_HINT} ({e})") from None
 
 
+def _ascii_minus(v):
+    return v.replace("\u2212", "-") if isinstance(v, str) else v
+
+
 def table_csv(df: pd.DataFrame) -> str:
-    """A display table (headline table, flow matrix) as injection-safe CSV."""
+    """A display table (headline table, flow matrix) as injection-safe CSV for spreadsheets:
+    a UTF-8 byte-order mark first (so Excel on Windows reads the file as UTF-8), ASCII
+    hyphen-minus signs in labels, numbers as numbers (full precision, no negative zero).
+    Encode the result as UTF-8. Not for the tidy results CSV (:func:`results_csv`), which
+    scripts read and which has no byte-order mark."""
     out = df.reset_index()
-    out.columns = [safe_cell(str(c)) for c in out.columns]
+    out.columns = [safe_cell(_ascii_minus(str(c))) for c in out.columns]
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col] + 0.0  # -0.0 -> 0.0
+        elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(_ascii_minus)
     buf = io.StringIO()
+    buf.write("\ufeff")
     safe_frame(out).to_csv(buf, index=False, float_format="%.10g", lineterminator="\n")
     return buf.getvalue()
 

@@ -63,15 +63,20 @@ def no_exceptions(at):
 
 def table(at, key):
     """A displayed table. AppTest does not expose the key of a non-selectable dataframe, so
-    tables are told apart by their index name: the year for headline tables ("2030"),
-    "<path>, <year>" for the flow matrix."""
+    tables are told apart by their index name: the year for a headline table shown under
+    its year ("2030"), else "indicator" (one per chosen year, in the order of the Years
+    picker); "<path>, <year>" for the flow matrix."""
     frames = [d.value for d in at.dataframe]
     if key.startswith("headline_"):
-        hits = [
-            t.value.map(lambda x: float(str(x).replace(",", "")))
-            for t in at.table
-            if t.value.index.name == key.split("_")[1]
-        ]
+        year = key.split("_")[1]
+        heads = [t.value for t in at.table if t.value.index.name in ("indicator", year)]
+        if any(t.index.name == year for t in heads):
+            heads = [t for t in heads if t.index.name == year]
+        else:
+            years = [str(y) for y in at.session_state["years"]]
+            assert len(heads) == len(years), (len(heads), years)
+            heads = [t for t, y in zip(heads, years) if y == year]
+        hits = [t.map(lambda x: float(str(x).replace(",", ""))) for t in heads]
     elif key == "flow_matrix":
         hits = [f for f in frames if f.index.name and ", " in f.index.name]
     else:
@@ -128,11 +133,11 @@ def test_moving_a_lever_changes_headline_table_and_chart_data():
         "unilateral", "CN", "exports_to_US", 2030
     )
     got = after_table.loc["US-China bilateral balance, USD bn", "Unilateral"]
-    assert got == pytest.approx(want, abs=0.006)  # shown to 2 decimals
+    assert got == pytest.approx(want, abs=0.5)  # USD bn shown whole
     assert got != pytest.approx(before, rel=1e-6)  # it moved, visibly
     # the status quo column does not move with a unilateral lever
     assert after_table.loc["US current account, % of GDP", "Status quo"] == pytest.approx(
-        expected.value("baseline", "US", "current_account_pct_gdp", 2030), abs=0.006
+        expected.value("baseline", "US", "current_account_pct_gdp", 2030), abs=0.05
     )
     y = trace_y(at, "chart_bilateral", "Unilateral")
     want_series = (

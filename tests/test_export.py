@@ -85,7 +85,8 @@ def test_meta_json_has_scenario_that_reproduces(default_results):
 def test_table_csv_neutralises_hostile_labels():
     df = pd.DataFrame({"=evil()": [1.0], "ok": [-2.0]}, index=pd.Index(["@x"], name="+y"))
     text = table_csv(df)
-    first, second = text.splitlines()[:2]
+    assert text.startswith("\ufeff")  # byte-order mark for spreadsheets
+    first, second = text.removeprefix("\ufeff").splitlines()[:2]
     assert first.split(",")[0] == "'+y" and "'=evil()" in first
     assert second.startswith("'@x,1") and second.endswith(",-2")
 
