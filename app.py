@@ -368,7 +368,8 @@ def view_compare(res: rb.Results, style, present: bool) -> None:
     figs = charts.compare_charts(res, style)
     order = [("ca", "gdp_vs_sq"), ("cn_consumption", "us_saving"), ("nfa", "bilateral")]
     for pair in order:
-        cols = st.columns(2) if not present else [st.container(), st.container()]
+        # one chart a row: half columns are too narrow for two panels below 1440 px
+        cols = [st.container(), st.container()]
         for col, cid in zip(cols, pair):
             with col:
                 chart(figs[cid], f"chart_{cid}", present)
@@ -396,7 +397,7 @@ def view_compare(res: rb.Results, style, present: bool) -> None:
         table = charts.headline_table(res, year)
         # A real HTML table (not a canvas grid): readable in the browser, by screen readers
         # and on a shared screen. Formatted as text: a pandas Styler costs ~15 ms a table.
-        st.table(charts.formatted(table))
+        st.table(charts.formatted(table).rename_axis(str(year)))
         if not present:
             st.download_button(
                 f"Headline table {year} (CSV)",
@@ -453,7 +454,7 @@ def view_history(res, style, present) -> None:
     hist, proj = history_data(int(res.years[-1]))
     path = path_picker(res, present)
     shown = tuple(dict.fromkeys(("baseline", path)))
-    cols = st.columns(2) if not present else [st.container(), st.container()]
+    cols = [st.container(), st.container()]  # one chart a row, as in the compare view
     for k, (cid, (region, var, title)) in enumerate(charts.HISTORY_CHARTS.items()):
         with cols[k % 2]:
             chart(
@@ -501,14 +502,14 @@ def view_accounts(res, style, present) -> None:
         "(USD bn, 2024 prices; + source of funds, - use)"
     )
     st.dataframe(
-        fm,
+        charts.rounded(fm, "USD bn"),
         key="flow_matrix",
-        column_config={c: st.column_config.NumberColumn(format="%.1f") for c in fm.columns},
+        column_config={c: st.column_config.NumberColumn(format="%,.0f") for c in fm.columns},
     )
     worst = float(max(abs(fm["Row sum"]).max(), abs(fm.loc["Column sum"]).max()))
     st.caption(
-        f"Every row sums to zero across the world and every column to zero within its "
-        f"sector; largest |sum| here: {worst:.2e} USD bn."
+        "Every row sums to zero across the world; each column's flows sum to its net lending "
+        f"(the 'Less:' row); largest |sum| here: {worst:.2e} USD bn."
     )
     if not present:
         st.download_button(
@@ -665,6 +666,12 @@ PRESENT_CSS = """<style>
 </style>"""
 
 
+#: Numbers in tables read right-aligned, in digits of one width.
+TABLE_CSS = (
+    "<style>[data-testid='stTable'] td{text-align:right;font-variant-numeric:tabular-nums}</style>"
+)
+
+
 def main() -> None:
     st.set_page_config(
         page_title="Rebalancing: how the US-China imbalance could unwind",
@@ -703,6 +710,7 @@ def main() -> None:
         st.title("How the US-China imbalance could unwind")
     with toggle:
         st.toggle("Presentation mode", key="present")
+    st.markdown(TABLE_CSS, unsafe_allow_html=True)
     if present:
         st.markdown(PRESENT_CSS, unsafe_allow_html=True)
     ss["_scenario_json"] = rb.dumps_scenario(scn)

@@ -47,6 +47,9 @@ PATH_MARKERS = {
     "unilateral": "diamond",
     "subglobal": "triangle-up",
 }
+#: Panel titles of the two-region charts: short, so that side-by-side panels never collide
+#: on a narrow screen.
+PANELS = ("US", "China")
 REGION_COLORS = {"US": "#004488", "CN": "#BB5566", "BLOC": "#DDAA33", "ROW": "#BBBBBB"}
 SECTOR_COLORS = {"private": "#332288", "public": "#88CCEE", "foreign": "#117733"}
 SECTOR_PATTERNS = {"private": "", "public": "/", "foreign": "."}
@@ -96,20 +99,26 @@ class Style:
 
     font_size: int = 13
     height: int = 380
-    legend_width: int = 330  # px a legend row can fill: a half-width column (normal),
+    legend_width: int = 250  # px a legend row can fill: the narrowest plot (a phone),
     # the full page (presentation); conservative for exports
 
     @classmethod
     def presentation(cls) -> Style:
-        return cls(font_size=20, height=520, legend_width=1100)
+        # the same narrowest plot: a presentation may be on a phone or a narrow window
+        return cls(font_size=20, height=520, legend_width=300)
 
 
 def _legend_rows(traces: list[dict], style: Style) -> int:
     """Rows the horizontal legend wraps to: each entry ~3 font sizes of symbol and padding
     plus ~0.55 font size per character."""
     names = [t["name"] for t in traces if t.get("showlegend", True) and t.get("name")]
-    px = sum(style.font_size * (3 + 0.55 * len(n)) for n in names)
-    return max(1, int(np.ceil(px / style.legend_width)))
+    rows, used = 1, 0.0
+    for n in names:  # entries do not break across rows: pack them greedily
+        w = style.font_size * (4 + 0.6 * len(n))  # symbol, gaps and text, generously
+        if used and used + w > style.legend_width:
+            rows, used = rows + 1, 0.0
+        used += w
+    return rows
 
 
 def _wrap(text: str, width: int) -> str:
@@ -117,6 +126,19 @@ def _wrap(text: str, width: int) -> str:
     import textwrap
 
     return "<br>".join(textwrap.wrap(text, width))
+
+
+def _wrap_title(title: str, width: int) -> str:
+    """Wrap a title and its <sup> subtitle separately, keeping the markup whole: each line
+    of the subtitle is its own <sup> (a subtitle line starts with "<sup>")."""
+    import re
+
+    head, *rest = re.split(r"<br\s*/?>", title, maxsplit=1)
+    out = _wrap(head, width)
+    if rest:
+        sub = re.sub(r"</?sup>", "", rest[0])
+        out += "".join(f"<br><sup>{x}</sup>" for x in _wrap(sub, int(width * 1.4)).split("<br>"))
+    return out
 
 
 # --- numbers ----------------------------------------------------------------------------
@@ -227,13 +249,19 @@ def _event_note(shown: list[Event]) -> str:
 def _place_labels(xs_px: list[float], widths: list[float], width: float) -> list[tuple]:
     """Rows for labels at pixel positions ``xs_px``: each goes right of its line (left if
     it would run off the plot, so labels keep the lines' order), in the top row where it
-    overlaps no other label. Returns (row, anchor) per label: the anchor is plotly's
-    ``xanchor``."""
+    overlaps no other label; where it fits on neither side (a narrow plot), it is slid
+    inside the plot. Returns (row, anchor, shift) per label: the anchor is plotly's
+    ``xanchor``, the shift the ``xshift`` in px."""
     rows: list[list[tuple[float, float]]] = []
     out = []
     for x, w in zip(xs_px, widths):
-        right_of_line = ("left", x + 3, x + 3 + w)
-        options = [right_of_line if x + 3 + w <= width else ("right", x - 3 - w, x - 3)]
+        if x + 3 + w <= width:
+            options = [("left", x + 3, x + 3 + w)]
+        elif x - 3 - w >= 0:
+            options = [("right", x - 3 - w, x - 3)]
+        else:  # slide it inside: from the left edge, or as far left as it must
+            lo = max(0.0, min(x + 3, width - w))
+            options = [("left", lo, lo + w)]
         placed = None
         for r, row in enumerate(rows):
             for anchor, lo, hi in options:
@@ -247,7 +275,9 @@ def _place_labels(xs_px: list[float], widths: list[float], width: float) -> list
             anchor, lo, hi = options[0]
             placed = (len(rows) - 1, anchor, lo, hi)
         rows[placed[0]].append((placed[2], placed[3]))
-        out.append(placed[:2])
+        r, anchor, lo, hi = placed
+        shift = (lo - x) if anchor == "left" else (hi - x)
+        out.append((r, anchor, shift))
     return out
 
 
@@ -261,7 +291,7 @@ def _event_marks(
     plot_h = style.height - 80
     # a conservative plot width, px: the app's column, or a 700 px export (kaleido's
     # default width), whichever is narrower
-    width = min(style.legend_width, 610) * frac
+    width = min(style.legend_width, 610) * frac * 0.9
     shapes, notes, ranges, shown = [], [], {}, []
     for sfx in axes:
         own = [t for t in traces if t.get("xaxis", "x") == f"x{sfx}"]
@@ -273,9 +303,9 @@ def _event_marks(
             continue
         shown += [e for e in inside if e not in shown]
         px = [(e.x - x0) / (x1 - x0) * width for e in inside]
-        widths = [size * (0.62 * len(e.label) + 0.5) for e in inside]
+        widths = [size * (0.7 * len(e.label) + 0.5) for e in inside]
         places = _place_labels(px, widths, width)
-        n_rows = max(r for r, _ in places) + 1
+        n_rows = max(r for r, _, _ in places) + 1
         # headroom: the labels take the top band of the plot; the data stay below it
         lo, hi = float(np.nanmin(ys)), float(np.nanmax(ys))
         span = (hi - lo) or 1.0
@@ -283,7 +313,7 @@ def _event_marks(
         band = min(0.6, (n_rows * row_h + 4) / plot_h)
         top = (hi - band * lo) / (1 - band)
         ranges[f"yaxis{sfx}"] = [lo, top]
-        for e, (r, anchor) in zip(inside, places):
+        for e, (r, anchor, shift) in zip(inside, places):
             shapes.append(
                 dict(
                     type="line",
@@ -307,7 +337,7 @@ def _event_marks(
                     y=1 - r * row_h / plot_h,
                     xanchor=anchor,
                     yanchor="top",
-                    xshift=2 if anchor == "left" else -2,
+                    xshift=shift,
                     showarrow=False,
                     font=dict(size=size, color="#555"),
                     bgcolor="rgba(255,255,255,0.8)",
@@ -346,7 +376,8 @@ def _figure(
     shapes, marks, ranges, shown = _event_marks(traces, events or [], style, axes, width)
     source += _event_note(shown)
     note_size = max(10, style.font_size - 3)
-    note = _wrap(source, int(800 / note_size))  # fits a half-width column
+    # The note starts at the container's left edge (xshift) and fits the narrowest plot.
+    note = _wrap(source, int((style.legend_width + 60) / (0.56 * note_size)))
     note_h = (note.count("<br>") + 1) * (note_size + 5)
     axis_h = 30 + 2 * style.font_size  # tick labels + x-axis title
     legend_h = (_legend_rows(traces, style) * (style.font_size + 12) + 10) if legend else 0
@@ -360,6 +391,7 @@ def _figure(
             yref="paper",
             x=0,
             y=0,
+            xshift=-60,
             yshift=-(axis_h + legend_h + 5),
             xanchor="left",
             yanchor="top",
@@ -368,12 +400,27 @@ def _figure(
             font=dict(size=note_size, color="#666"),
         )
     ]
+    # Titles wrap to the narrowest plot too (plotly does not wrap them).
+    title_size = style.font_size + 5
+    title = _wrap_title(title, int((style.legend_width + 90) / (0.55 * title_size)))
+    lines = title.count("<br>") + 1
+    # plotly centres a multi-line title on its anchor: push it down by the extra lines
+    title_drop = 14 + (lines - 1) * 0.7 * title_size
+    top = 30 + title_drop + lines * (title_size + 6)
     lay = dict(
         template=TEMPLATE,
-        height=plot_h + 80 + bottom,
+        height=plot_h + top + bottom,
         font=dict(size=style.font_size),
-        title=dict(text=title, x=0.01, xanchor="left", font=dict(size=style.font_size + 5)),
-        margin=dict(l=70, r=20, t=80, b=bottom),
+        title=dict(
+            text=title,
+            x=0.01,
+            xanchor="left",
+            y=1 - title_drop / (plot_h + top + bottom),
+            yref="container",
+            yanchor="top",
+            font=dict(size=title_size),
+        ),
+        margin=dict(l=70, r=20, t=top, b=bottom),
         showlegend=legend,
         hovermode="x unified",
         legend=dict(orientation="h", yanchor="top", y=-axis_h / plot_h, xanchor="left", x=0),
@@ -503,7 +550,7 @@ def two_region_paths(
         _scenario_note(res),
         style,
         ytitle=unit,
-        panels=(REGION_NAMES["US"], REGION_NAMES["CN"]),
+        panels=PANELS,
         events=events(res),
     )
 
@@ -622,7 +669,7 @@ def sectoral_balances(res: Results, path: str, style: Style = Style()) -> go.Fig
         "2024 is an assumption (docs/model.md 3.2).",
         style,
         ytitle=unit,
-        panels=(REGION_NAMES["US"], REGION_NAMES["CN"]),
+        panels=PANELS,
         barmode="relative",
     )
 

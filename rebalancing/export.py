@@ -369,7 +369,8 @@ def plain_title(fig) -> str:
     import re
 
     text = (fig.layout.title.text or "") if fig.layout.title else ""
-    head = re.split(r"<br\s*/?>", text, maxsplit=1)[0]
+    lines = re.split(r"<br\s*/?>", text)
+    head = " ".join(x for x in lines if not x.lstrip().startswith("<sup>"))
     return html.unescape(re.sub(r"<[^>]+>", "", head)).strip()
 
 
@@ -378,8 +379,9 @@ def subtitle(fig) -> str:
     import re
 
     text = (fig.layout.title.text or "") if fig.layout.title else ""
-    parts = re.split(r"<br\s*/?>", text, maxsplit=1)
-    return html.unescape(re.sub(r"<[^>]+>", "", parts[1])).strip() if len(parts) > 1 else ""
+    lines = re.split(r"<br\s*/?>", text)
+    sub = " ".join(x for x in lines if x.lstrip().startswith("<sup>"))
+    return html.unescape(re.sub(r"<[^>]+>", "", sub)).strip()
 
 
 def source_note(fig) -> str:
@@ -774,4 +776,6 @@ def history_csv(
         'Read with pandas.read_csv(f, comment="#")',
     ]
     block = "".join(f"# {line.replace(chr(10), ' ').replace(chr(13), ' ')}\n" for line in head)
-    return block + table_csv(pd.concat([hist, proj]).set_index("path"))
+    # the byte-order mark belongs at the start of the file, not of the table
+    table = table_csv(pd.concat([hist, proj]).set_index("path")).removeprefix("\ufeff")
+    return "\ufeff" + block + table

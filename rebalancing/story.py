@@ -18,35 +18,35 @@ from .scenario import LEVERS
 #: One paragraph per path: the report's idea in our words, then what the model does.
 PATH_DESCRIPTIONS = {
     "baseline": (
-        "Status quo: today's policies carry on. The 2025 truce tariffs stay, growth follows "
+        "Today's policies carry on. The 2025 truce tariffs stay, growth follows "
         "the IMF's projections, and the US deficit and China's surplus follow the IMF's "
         "projections to 2030 and then the model's own dynamics. Everyone knows the "
         "imbalances cannot last, but no one has a reason to change course: the report's "
         "'stable disequilibrium'. Net foreign positions keep drifting apart."
     ),
     "orderly": (
-        "Orderly rebalancing: the countries agree rules that make adjustment automatic, a "
+        "The countries agree rules that make adjustment automatic, a "
         "'self-enforcing WTO' in the spirit of the Bretton Woods proposals of 1944. In the "
         "model, currencies of countries with current accounts beyond a band move against "
         "the imbalance each year, China raises its consumption (and invests less), the US "
         "consolidates its budget, and tariffs return to their pre-2018 levels."
     ),
     "disorderly": (
-        "Disorderly rebalancing: markets force the correction. A sudden stop cuts off the "
+        "Markets force the correction. A sudden stop cuts off the "
         "financing of the deficit country: its currency falls, its current account must "
         "jump to a floor, demand is cut until it does, and part of the output lost never "
         "comes back. Optionally the crisis starts on the surplus side instead, as a Chinese "
         "property and debt crisis. The report's 'black swan'."
     ),
     "unilateral": (
-        "Unilateral rebalancing: the US uses tariffs and industrial policy, China "
+        "The US uses tariffs and industrial policy, China "
         "retaliates, and trade is diverted to third markets. It can be slow de-risking or "
         "a rapid decoupling (the phase-in lever). Tariffs raise consumer prices and, in "
         "the long run, cost output on both sides; the bilateral balance moves far more than "
         "the overall ones."
     ),
     "subglobal": (
-        "Sub-global multilateral rebalancing: an aligned bloc (the EU and the CPTPP "
+        "An aligned bloc (the EU and the CPTPP "
         "members) keeps free trade inside, guards against diverted Chinese exports with a "
         "safeguard, and rebalances internally; the US and China go on unilaterally, and the "
         "US may join the bloc. The report's middle path between unilateralism and the old "

@@ -264,8 +264,8 @@ def test_chart_data_frame_is_the_traces(changed, default_results):
     _, res = changed
     fig = charts.compare_charts(res)["ca"]
     df = chart_data_frame(fig, "ca")
-    assert set(df.panel) == {"United States", "China"}
-    us = df[(df.panel == "United States") & (df.series == "Orderly")]
+    assert set(df.panel) == {"US", "China"}
+    us = df[(df.panel == "US") & (df.series == "Orderly")]
     np.testing.assert_allclose(
         us.y, res.series("orderly", "US", "current_account_pct_gdp").values, rtol=1e-12
     )
