@@ -319,6 +319,13 @@ def digest(*parts) -> str:
     return hashlib.sha1(repr(parts).encode()).hexdigest()[:10]
 
 
+@functools.lru_cache(maxsize=32)
+def scenario_of(scn_json: str) -> rb.Scenario:
+    """The scenario of a JSON text the app wrote itself, parsed once (every chart of a rerun
+    needs it for its citation)."""
+    return rb.parse_scenario(scn_json, "scenario.json")
+
+
 def chart(fig, key: str, present: bool) -> None:
     st.plotly_chart(
         fig,
@@ -334,7 +341,7 @@ def chart(fig, key: str, present: bool) -> None:
     ss = st.session_state
     # The scenario drawn: on a refusal the page shows the last settings that solved.
     scn_json = ss.get("_last_good_json") or ss.get("_scenario_json")
-    scn = rb.parse_scenario(scn_json, "scenario.json")
+    scn = scenario_of(scn_json)
     link = share_link(share_params(scn))
     cit = export.citation(scn, link)
     # This run's charts of the view, for the chart pack and the slides in downloads().

@@ -19,6 +19,8 @@ are each other's mirror and no published anchor is bilateral.
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
+
 import numpy as np
 
 from .calibration import BASE_YEAR, Calibration
@@ -105,8 +107,6 @@ def status_quo_drift(cal: Calibration, prm: Params, spec: PathSpec) -> tuple[np.
 
 def _batched(spec: PathSpec, B: int) -> PathSpec:
     """The baseline spec repeated B times along the path axis."""
-    from dataclasses import fields, replace
-
     kw = {}
     for f in fields(spec):
         v = getattr(spec, f.name)

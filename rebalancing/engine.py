@@ -16,7 +16,7 @@ Everything within a year is linear in output, so every identity holds to roundin
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -100,6 +100,7 @@ def derive_params(
     theta = (T0 - rt0 * cal.A) / cal.Y
     alpha = cal.C / (cal.Y + cal.NI - T0)
     rp_base = exchange.risk_premium(cal.NFA_prev, cal.Y, rp_slope, 0.0)
+    trade_w = supply.trade_weights(cal.trade)
     region = np.array
     return Params(
         alpha=alpha,
@@ -111,8 +112,8 @@ def derive_params(
         tau0=cal.tariff0,
         dom0=1.0 - mubar.sum(-1),
         weights=cal.Y / cal.Y.sum(),
-        trade_w=supply.trade_weights(cal.trade),
-        etr0=supply.effective_tariff(cal.tariff0, supply.trade_weights(cal.trade)),
+        trade_w=trade_w,
+        etr0=supply.effective_tariff(cal.tariff0, trade_w),
         pi_target=region([PI_TARGET[r] for r in cal.regions]),
         r_neutral=region([R_NEUTRAL[r] for r in cal.regions]),
         rp0=rp_base,
@@ -159,10 +160,6 @@ class State:
     floor_from: np.ndarray  # (P,) CA/GDP before the crisis
     cut: np.ndarray  # (P,) forced demand cut, % of the crisis country's potential
     rationed: np.ndarray  # (P, n) bool: the region's demand was rationed by markets
-
-    def take(self, idx) -> State:
-        """The state of the paths ``idx`` (repeats allowed: Newton steps stack variants)."""
-        return State(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
 
 
 def initial_state(cal: Calibration, prm: Params, P: int) -> State:
@@ -222,13 +219,6 @@ class YearInputs:
     crisis: np.ndarray  # (P,) bool
     drift: np.ndarray  # (P, n, 2): consumption shift (share of potential), log
     #                          equilibrium real exchange rate
-
-    def take(self, idx) -> YearInputs:
-        kw = {f.name: getattr(self, f.name) for f in fields(self)}
-        for k, v in kw.items():
-            if isinstance(v, np.ndarray):
-                kw[k] = v[idx]
-        return YearInputs(**kw)
 
 
 def year_inputs(spec: PathSpec, mu0: np.ndarray, t: int, drift: np.ndarray | None) -> YearInputs:
