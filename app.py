@@ -18,6 +18,7 @@ import streamlit as st
 import rebalancing as rb
 from rebalancing import charts, export
 from rebalancing.data import data_key
+from rebalancing.pinned import PIN_NAME, PIN_PREFIX, Pinned, from_query, parse_with_pinned
 from rebalancing.scenario import (
     LEVERS,
     RETIRED,
@@ -122,12 +123,17 @@ def init_state() -> None:
     ):
         set_lever(key, value)
     warnings = []
-    for key, raw in st.query_params.to_dict().items():
+    query = st.query_params.to_dict()
+    ss["_pinned"], pin_warnings = from_query(query)
+    warnings += pin_warnings
+    for key, raw in query.items():
         given = st.query_params.get_all(key)
         if len(given) > 1:
             warnings.append(f"{key}: given {len(given)} times; the last value is used")
         try:
-            if key in LEVERS:
+            if key == PIN_NAME or key.startswith(PIN_PREFIX):
+                continue  # the pinned scenario, read above
+            elif key in LEVERS:
                 set_lever(key, parse_url_value(key, raw))
             elif key == "view":
                 if raw not in VIEWS:
@@ -210,16 +216,17 @@ def on_upload() -> None:
     if f is None:
         return
     try:
-        scn = rb.parse_scenario(f.getvalue(), f.name)
+        scn, pinned = parse_with_pinned(f.getvalue(), f.name)
     except ScenarioError as e:
         st.session_state["_upload_msg"] = ("error", f"Scenario file not loaded: {e}")
         return
     for lid, v in scn.flat().items():
         set_lever(lid, v)
-    st.session_state["_upload_msg"] = (
-        "success",
-        f"Loaded {f.name}: {len(scn.changed())} lever(s) differ from the defaults.",
-    )
+    text = f"Loaded {f.name}: {len(scn.changed())} lever(s) differ from the defaults."
+    if pinned is not None:
+        st.session_state["_pinned"] = pinned
+        text += f" Pinned for comparison: {pinned.name}."
+    st.session_state["_upload_msg"] = ("success", text)
 
 
 def current_scenario() -> rb.Scenario:
@@ -232,7 +239,7 @@ def share_params(scn: rb.Scenario) -> dict[str, str]:
     ss = st.session_state
     if ss["view"] != "compare":
         p["view"] = ss["view"]
-    if ss["view"] in ("mirror", "sectoral", "accounts", "history") and ss["path"] != "unilateral":
+    if ss["view"] == "accounts" and ss["path"] != "baseline":  # the one single-path view
         p["path"] = ss["path"]
     if ss["view"] == "accounts" and "year" in ss:
         p["year"] = str(ss["year"])
@@ -240,7 +247,34 @@ def share_params(scn: rb.Scenario) -> dict[str, str]:
         p["years"] = ",".join(str(y) for y in ss["years"])
     if ss["present"]:
         p["present"] = "true"
+    if ss.get("_pinned") is not None:
+        p.update(ss["_pinned"].to_query())
     return p
+
+
+def pin_current() -> None:
+    """Pin the current settings under the name typed (a callback: runs before the rerun)."""
+    ss = st.session_state
+    try:
+        ss["_pinned"] = Pinned(ss.get("pin_name") or "Pinned", current_scenario())
+    except ScenarioError as e:
+        ss["_pin_msg"] = str(e)
+
+
+def unpin() -> None:
+    st.session_state["_pinned"] = None
+
+
+def pinned_results(pinned: Pinned | None):
+    """(name, results) of the pinned scenario for the charts, or None; a pinned scenario
+    that has no admissible solution is reported and dropped."""
+    if pinned is None:
+        return None
+    try:
+        return (pinned.name, run_model(rb.dumps_scenario(pinned.scenario), data_key()))
+    except (rb.ModelError, rb.IdentityError) as e:
+        st.warning(f"The pinned scenario {pinned.name} has no admissible solution: {e}")
+        return None
 
 
 # --- widgets ------------------------------------------------------------------------------
@@ -267,6 +301,37 @@ def lever_widget(lev) -> None:
 def group_label(scn: rb.Scenario, group: str) -> str:
     n = sum(1 for lid in scn.changed() if LEVERS[lid].group == group)
     return rb.GROUP_TITLES[group] + (f" ({n} changed)" if n else "")
+
+
+def pin_controls() -> None:
+    """A/B: pin the current settings under a name; the pinned scenario is drawn faintly on
+    every chart and has its own columns in the headline table."""
+    ss = st.session_state
+    with st.sidebar:
+        st.header("Compare two scenarios")
+        pinned = ss.get("_pinned")
+        if pinned is not None:
+            n = len(pinned.scenario.changed())
+            st.caption(f"Pinned: {pinned.name} ({n} lever(s) changed); drawn faintly.")
+        st.text_input(
+            "Name for the current settings",
+            key="pin_name",
+            max_chars=40,
+            placeholder="e.g. Plan B",
+            help="Letters, digits, spaces and - _ . , ( ) ' + only.",
+        )
+        a, b = st.columns(2)
+        a.button(
+            "Pin",
+            key="pin",
+            on_click=pin_current,
+            icon=":material/push_pin:",
+            help="Keep these settings for comparison, then move the levers.",
+        )
+        b.button("Unpin", key="unpin", on_click=unpin, disabled=pinned is None)
+        msg = ss.pop("_pin_msg", None)
+        if msg:
+            st.error(f"Not pinned: {msg}")
 
 
 def sidebar_controls(scn: rb.Scenario) -> None:
@@ -371,15 +436,24 @@ def chart(fig, key: str, present: bool) -> None:
         st.caption(export.INSTALL_HINT)
 
 
-def view_compare(res: rb.Results, style, present: bool) -> None:
-    figs = charts.compare_charts(res, style)
-    order = [("ca", "gdp_vs_sq"), ("cn_consumption", "us_saving"), ("nfa", "bilateral")]
-    for pair in order:
-        # one chart a row: half columns are too narrow for two panels below 1440 px
-        cols = [st.container(), st.container()]
-        for col, cid in zip(cols, pair):
-            with col:
-                chart(figs[cid], f"chart_{cid}", present)
+def view_compare(res: rb.Results, style, present: bool, pinned=None) -> None:
+    figs = charts.compare_charts(res, style, pinned)
+    # one chart a row: half columns are too narrow for two panels below 1440 px
+    for cid, fig in figs.items():
+        chart(fig, f"chart_{cid}", present)
+    headline_tables(res, present, pinned)
+
+
+def redraw(*keys: str) -> None:
+    """A widget callback: rerun only the named fragments (and the share box, whose link
+    follows every widget), not the whole page."""
+    shown = st.session_state.get("_fragments", set())
+    st.rerun([k for k in (*keys, "share") if k in shown])
+
+
+@st.fragment(key="headline")
+def headline_tables(res: rb.Results, present: bool, pinned=None) -> None:
+    """The headline tables of the chosen years: a change of years redraws only this part."""
     st.subheader("Headline numbers")
     options = [int(y) for y in res.years[1:]]
     default = [y for y in (2030, 2035) if y in options] or options[-1:]
@@ -398,10 +472,12 @@ def view_compare(res: rb.Results, style, present: bool) -> None:
     chosen = (
         st.session_state["years"]
         if present
-        else st.multiselect("Years", options=options, key="years")
+        else st.multiselect(
+            "Years", options=options, key="years", on_change=redraw, args=("headline",)
+        )
     )
     for year in chosen:
-        table = charts.headline_table(res, year)
+        table = charts.headline_table(res, year, pinned)
         # A real HTML table (not a canvas grid): readable in the browser, by screen readers
         # and on a shared screen. Formatted as text: a pandas Styler costs ~15 ms a table.
         st.table(charts.formatted(table).rename_axis(str(year)))
@@ -414,10 +490,13 @@ def view_compare(res: rb.Results, style, present: bool) -> None:
                 key=f"dl_headline_{year}_{digest(table.to_json())}",
                 on_click="ignore",
             )
-    st.caption(
-        "Differences are each path minus the status quo in the same year. "
-        "GDP in USD bn at 2024 prices; ratios in % of GDP. " + charts.MODEL_SOURCE
+    note = (
+        f"Per path: the current settings, the pinned scenario {pinned[0]} and their difference. "
+        if pinned is not None
+        else "Differences are each path minus the status quo in the same year. "
     )
+    st.caption(note + "GDP in USD bn at 2024 prices; ratios in % of GDP. " + charts.MODEL_SOURCE)
+    sync_url()
 
 
 def story(res: rb.Results, present: bool) -> None:
@@ -431,7 +510,7 @@ def story(res: rb.Results, present: bool) -> None:
         )
 
 
-def path_picker(res: rb.Results, present: bool = False) -> str:
+def path_picker(res: rb.Results, present: bool = False, on_change=None) -> str:
     """The path shown by a single-path view; in presentation mode no picker is drawn (the
     path chosen before is kept)."""
     if present:
@@ -441,34 +520,37 @@ def path_picker(res: rb.Results, present: bool = False) -> str:
         options=list(res.paths),
         format_func=rb.PATH_TITLES.get,
         key="path",
+        on_change=on_change,
+        args=("accounts",) if on_change else (),
         help="\n\n".join(f"**{rb.PATH_TITLES[p]}.** {PATH_DESCRIPTIONS[p]}" for p in res.paths),
     )
 
 
-def view_mirror(res, style, present) -> None:
-    path = path_picker(res, present)
-    chart(charts.world_mirror(res, path, style), "chart_mirror", present)
-    s = res.variables["current_account"][res.run_paths.index(path)].sum(-1)
-    st.caption(f"Largest |sum of current accounts| over all years: {abs(s).max():.2e} USD bn.")
+def view_mirror(res, style, present, pinned=None) -> None:
+    chart(charts.world_mirror_paths(res, style, pinned), "chart_mirror", present)
+    s = res.variables["current_account"].sum(-1)
+    st.caption(
+        f"Largest |sum of current accounts| over all paths and years: {abs(s).max():.2e} USD bn."
+    )
 
 
-def view_sectoral(res, style, present) -> None:
-    path = path_picker(res, present)
-    chart(charts.sectoral_balances(res, path, style), "chart_sectoral", present)
+def view_sectoral(res, style, present, pinned=None) -> None:
+    for region in ("US", "CN"):
+        chart(
+            charts.sectoral_paths(res, region, style, pinned),
+            f"chart_sectoral_{region.lower()}",
+            present,
+        )
 
 
-def view_history(res, style, present) -> None:
+def view_history(res, style, present, pinned=None) -> None:
     hist, proj = history_data(int(res.years[-1]))
-    path = path_picker(res, present)
-    shown = tuple(dict.fromkeys(("baseline", path)))
-    cols = [st.container(), st.container()]  # one chart a row, as in the compare view
-    for k, (cid, (region, var, title)) in enumerate(charts.HISTORY_CHARTS.items()):
-        with cols[k % 2]:
-            chart(
-                charts.history_fan(hist, proj, res, region, var, title, style, shown),
-                f"chart_history_{cid}",
-                present,
-            )
+    for cid, (region, var, title) in charts.HISTORY_CHARTS.items():
+        chart(
+            charts.history_fan(hist, proj, res, region, var, title, style, pinned=pinned),
+            f"chart_history_{cid}",
+            present,
+        )
     if not present:
         st.download_button(
             "History and projection (CSV, with the scenario)",
@@ -488,8 +570,15 @@ def view_history(res, style, present) -> None:
         )
 
 
-def view_accounts(res, style, present) -> None:
-    path = path_picker(res, present)
+def view_accounts(res, style, present, pinned=None) -> None:
+    accounts(res, present)
+
+
+@st.fragment(key="accounts")
+def accounts(res, present) -> None:
+    """The flow matrix and the residuals of one path and year: a change of either redraws
+    only this part."""
+    path = path_picker(res, present, on_change=redraw)
     years = [int(y) for y in res.years]
     url_year = st.session_state.pop("_url_year", None)
     if url_year is not None:
@@ -502,7 +591,7 @@ def view_accounts(res, style, present) -> None:
             )
     if st.session_state.get("year") not in years:
         st.session_state["year"] = min(2030, years[-1])
-    year = st.select_slider("Year", options=years, key="year")
+    year = st.select_slider("Year", options=years, key="year", on_change=redraw, args=("accounts",))
     fm = charts.flow_matrix(res, path, year)
     st.markdown(
         f"**Transactions-flow matrix, {rb.PATH_TITLES[path]}, {year}** "
@@ -538,9 +627,10 @@ def view_accounts(res, style, present) -> None:
         key="residuals",
         column_config={"largest residual": st.column_config.NumberColumn(format="%.2e")},
     )
+    sync_url()
 
 
-def view_validation(res, style, present) -> None:
+def view_validation(res, style, present, pinned=None) -> None:
     table = validation_frame(data_key())
     inside = int((table["Result"] == "inside").sum())
     st.markdown(
@@ -595,7 +685,7 @@ def downloads(res: rb.Results, scn: rb.Scenario) -> None:
         )
         st.download_button(
             "Scenario (JSON)",
-            data=rb.dumps_scenario(scn, "json"),
+            data=rb.dumps_scenario(scn, "json", ss.get("_pinned")),
             file_name=scn_name("scenario", ext="json"),
             mime="application/json",
             key=f"dl_scenario_json_{tag}",
@@ -603,7 +693,7 @@ def downloads(res: rb.Results, scn: rb.Scenario) -> None:
         )
         st.download_button(
             "Scenario (TOML)",
-            data=rb.dumps_scenario(scn, "toml"),
+            data=rb.dumps_scenario(scn, "toml", ss.get("_pinned")),
             file_name=scn_name("scenario", ext="toml"),
             mime="application/toml",
             key=f"dl_scenario_toml_{tag}",
@@ -656,18 +746,32 @@ def share_link(params: dict[str, str]) -> str:
     return f"{base}?{query}" if query else (base or "?")
 
 
-def share_box(params: dict[str, str]) -> None:
-    link = share_link(params)
-    with st.sidebar:
-        st.header("Share")
-        st.caption("This link restores the exact view (copy with the icon on the right):")
-        st.code(link, language=None, wrap_lines=True)
+def drawn_params() -> dict[str, str]:
+    """The share-link parameters of what is on screen now."""
+    return share_params(scenario_of(st.session_state["_scenario_json"]))
+
+
+def sync_url() -> None:
+    """Keep the browser's address equal to the share link (after every full or partial
+    rerun), so that reloading or bookmarking restores the view."""
+    params = drawn_params()
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+
+
+@st.fragment(key="share")
+def share_box() -> None:
+    """The share link; redrawn with the fragment whose widget moved (see ``redraw``)."""
+    st.header("Share")
+    st.caption("This link restores the exact view (copy with the icon on the right):")
+    st.code(share_link(drawn_params()), language=None, wrap_lines=True)
 
 
 PRESENT_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"], [data-testid="stToolbar"],
-[data-testid="stDecoration"], [data-testid="stStatusWidget"] {display: none;}
+[data-testid="stDecoration"], [data-testid="stStatusWidget"],
+[data-testid="stHeader"] {display: none;}
 .stMainBlockContainer {font-size: 1.25rem; max-width: 100%;}
 [data-testid="stTable"] table, [data-testid="stMarkdownContainer"] li {font-size: 1.25rem;}
 </style>"""
@@ -701,9 +805,10 @@ def main() -> None:
     present = ss["present"]
     scn = current_scenario()
     if not present:
+        pin_controls()
         sidebar_controls(scn)
         scn = current_scenario()
-    shown = {"present", "view"}
+    shown = {"present"} if present else {"present", "view"}
     if not present:
         shown |= {"lever_group"} | {
             lid for lid, lev in LEVERS.items() if lev.group == ss["lever_group"]
@@ -733,27 +838,35 @@ def main() -> None:
         # Keep the last settings that solved on screen, so a refusal loses nothing.
         st.caption("Showing the last settings that solved; move a lever back or reset.")
         res = run_model(last, data_key())
+    pinned = pinned_results(ss.get("_pinned"))
     story(res, present)
     for note in res.notes():
         st.info(with_labels(note), icon=":material/info:")
-    st.badge(
-        f"Accounts balance: largest identity residual {res.max_residual:.1e} of world GDP",
-        icon=":material/check_circle:",
-        color="green",
-        help="Every identity of docs/model.md section 2, on every path, region and year "
-        "(tolerance 1e-9 of world GDP).",
-    )
-    mode = (
-        "two-country (US, China)"
-        if scn.global_.two_country
-        else "four regions (US, China, EU + CPTPP bloc, rest of world)"
-    )
-    st.caption(
-        f"{mode}; {res.years[0]}-{res.years[-1]}; flows in USD bn at 2024 prices. "
-        f"{len(scn.changed())} lever(s) changed from the defaults."
-    )
-    view = st.segmented_control(
-        "View", options=list(VIEWS), format_func=VIEWS.get, key="view", required=True
+    if not present:  # in presentation mode: titles, charts, the summary and tables only
+        st.badge(
+            f"Accounts balance: largest identity residual {res.max_residual:.1e} of world GDP",
+            icon=":material/check_circle:",
+            color="green",
+            help="Every identity of the model documentation's section 2, on every path, "
+            "region and year (tolerance 1e-9 of world GDP).",
+        )
+        mode = (
+            "two-country (US, China)"
+            if scn.global_.two_country
+            else "four regions (US, China, EU + CPTPP bloc, rest of world)"
+        )
+        st.caption(
+            f"{mode}; {res.years[0]}-{res.years[-1]}; flows in USD bn at 2024 prices. "
+            f"{len(scn.changed())} lever(s) changed from the defaults."
+            + (f" Faint lines: the pinned scenario {pinned[0]}." if pinned else "")
+        )
+        view = st.segmented_control(
+            "View", options=list(VIEWS), format_func=VIEWS.get, key="view", required=True
+        )
+    else:
+        view = ss["view"]
+    ss["_fragments"] = {"compare": {"headline"}, "accounts": {"accounts"}}.get(view, set()) | (
+        set() if present else {"share"}
     )
     style = charts.Style.presentation() if present else charts.Style()
     {
@@ -763,16 +876,13 @@ def main() -> None:
         "history": view_history,
         "accounts": view_accounts,
         "validation": view_validation,
-    }[view](res, style, present)
-    shown |= {"compare": {"years"}, "accounts": {"path", "year"}, "validation": set()}.get(
-        view, {"path"}
-    )
-    params = share_params(scn)
-    if st.query_params.to_dict() != params:
-        st.query_params.from_dict(params)
+    }[view](res, style, present, pinned)
+    shown |= {"compare": {"years"}, "accounts": {"path", "year"}}.get(view, set())
+    sync_url()
     if not present:
         downloads(res, scn)
-        share_box(params)
+        with st.sidebar:
+            share_box()
     remember(shown)
 
 

@@ -32,7 +32,7 @@ Rows and their floors:
    values (step 0.05), alternating step parity; once all 35 are used,
    ``st.cache_data.clear()`` and the status-quo drift's lru_cache are cleared so each timed
    rerun runs the model. Floor:
-   AppTest of ``benchmarks/floor_app.py``, which draws the same six compare-view figures
+   AppTest of ``benchmarks/floor_app.py``, which draws the same seven compare-view figures
    (``charts.compare_charts``) and the 2030/2035 headline tables from two precomputed
    Results (pickled in a temp dir), one slider choosing between them. Target <= 1.2.
 4. browser: ``streamlit run`` (loopback, free port) + Playwright/Chromium; focus the monetary-
@@ -40,7 +40,7 @@ Rows and their floors:
    change; idle (script state notRunning) before each press; always ArrowRight from 1.0 so
    every value is new. Floor: the floor app served the same way, at the same time, presses
    alternating between the two. Target <= 1.2.
-5. cold start: launch of ``streamlit run`` to the first complete render (6 charts with data,
+5. cold start: launch of ``streamlit run`` to the first complete render (7 charts with data,
    script notRunning), new server each repeat, app vs floor app. Target <= 1.5.
 6. memory: RSS (psutil, server + children) with 1 and with 10 rendered sessions, app vs
    floor app. Target <= 1.5 each.

@@ -50,9 +50,9 @@ RENDERED_JS = """() => {
   const a = document.querySelector('[data-testid="stApp"]');
   if (!a || a.getAttribute('data-test-script-state') !== 'notRunning') return false;
   const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
-  if (charts.length !== 6) return false;
+  if (charts.length !== 7) return false;
   const plots = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot');
-  return plots.length === 6 && Array.from(plots).every(p => p.data && p.data.length > 0);
+  return plots.length === 7 && Array.from(plots).every(p => p.data && p.data.length > 0);
 }"""
 
 
@@ -298,7 +298,7 @@ def browser_rows(
         ),
         Row(
             "cold_start",
-            "cold start: launch `streamlit run` -> 6 charts rendered",
+            "cold start: launch `streamlit run` -> 7 charts rendered",
             "s",
             1.0,
             measured=stats(get("app", "cold")),

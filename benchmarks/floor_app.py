@@ -1,6 +1,6 @@
 """Floor app for the benchmarks: the least a Streamlit app can do to show the same output.
 
-It draws exactly what the dashboard's default "Compare paths" view draws (the six figures of
+It draws exactly what the dashboard's default "Compare paths" view draws (the seven figures of
 ``rebalancing.charts.compare_charts`` with ``st.plotly_chart(..., theme=None)`` in the same
 two-column layout under the same keys, and the 2030 and 2035 headline tables) from
 precomputed ``rebalancing.Results``, with ONE slider (key ``global.monetary_response``, same label,

@@ -50,14 +50,15 @@ PATH_MARKERS = {
 #: Panel titles of the two-region charts: short, so that side-by-side panels never collide
 #: on a narrow screen.
 PANELS = ("US", "China")
+SHORT_NAMES = {"US": "US", "CN": "China", "BLOC": "Bloc", "ROW": "Others"}
 REGION_COLORS = {"US": "#004488", "CN": "#BB5566", "BLOC": "#DDAA33", "ROW": "#BBBBBB"}
 SECTOR_COLORS = {"private": "#332288", "public": "#88CCEE", "foreign": "#117733"}
 SECTOR_PATTERNS = {"private": "", "public": "/", "foreign": "."}
 _PATTERN_INK = {"private": "white", "public": "#222", "foreign": "white"}  # on the fill
 MODEL_SOURCE = (
     f"Source: Rebalancing model v{__version__}; data IMF WEO Oct 2025, World Bank "
-    "WDI, UN AMA, US Census, BEA, SAFE, PIIE (data/README.md). Assumptions: "
-    "docs/model.md."
+    "WDI, UN AMA, US Census, BEA, SAFE, PIIE. Assumptions: the model documentation, "
+    "section 3."
 )
 HISTORY_SOURCE = (
     "Data: IMF WEO Oct 2025 (saving, current account), UN AMA 2026-02 "
@@ -356,6 +357,7 @@ def _figure(
     ytitle: str,
     xtitle: str = "Year",
     panels: tuple[str, ...] = (),
+    rows: int = 1,
     legend: bool = True,
     events: list[Event] | None = None,
     **layout,
@@ -365,13 +367,16 @@ def _figure(
 
     Title with unit, axis titles with units, legend below the plot and the source note
     below the legend. ``panels`` gives subplot titles for side-by-side panels (traces use
-    ``xaxis``/``yaxis`` "x", "x2", ...). ``events`` inside a panel's x range are drawn as
+    ``xaxis``/``yaxis`` "x", "x2", ...), laid out in ``rows`` rows (small multiples, one
+    shared y scale). ``events`` inside a panel's x range are drawn as
     thin vertical lines labelled at the top of the plot (above the data, below the title),
     and listed with their sources in the note.
     """
     k = max(1, len(panels))
+    rows = max(1, min(rows, k))
+    cols = -(-k // rows)
     gap = 0.08
-    width = (1 - gap * (k - 1)) / k
+    width = (1 - gap * (cols - 1)) / cols
     axes = ["" if i == 0 else str(i + 1) for i in range(k)]
     shapes, marks, ranges, shown = _event_marks(traces, events or [], style, axes, width)
     source += _event_note(shown)
@@ -380,9 +385,15 @@ def _figure(
     note = _wrap(source, int((style.legend_width + 60) / (0.56 * note_size)))
     note_h = (note.count("<br>") + 1) * (note_size + 5)
     axis_h = 30 + 2 * style.font_size  # tick labels + x-axis title
-    legend_h = (_legend_rows(traces, style) * (style.font_size + 12) + 10) if legend else 0
+    # a legend row is ~1.9 font sizes tall with line-and-marker symbols (measured at 20 px)
+    legend_h = (_legend_rows(traces, style) * (2 * style.font_size - 1) + 10) if legend else 0
     bottom = axis_h + legend_h + note_h + 15
     plot_h = style.height - 80
+    # Stacked rows: each a little over half a single plot, with room between rows for the
+    # tick labels above and the next panel's title.
+    row_h = plot_h if rows == 1 else max(150, (plot_h * 11) // 20)
+    row_gap = axis_h + style.font_size + 6
+    plot_h = rows * row_h + (rows - 1) * row_gap
     axis = dict(zeroline=True, zerolinecolor="#999")
     annotations = [
         dict(
@@ -428,23 +439,34 @@ def _figure(
     if panels:
         for i, name in enumerate(panels):
             sfx = "" if i == 0 else str(i + 1)
-            lo = i * (width + gap)
+            r, c = divmod(i, cols)
+            lo = c * (width + gap)
+            top = 1 - r * (row_h + row_gap) / plot_h
             lay[f"xaxis{sfx}"] = dict(
                 domain=[lo, lo + width],
                 anchor=f"y{sfx}",
-                title=dict(text=xtitle, standoff=4),
+                # side by side on a phone a panel is ~130 px: ticks 10 years apart stay
+                # level (tilted labels would push the axis title into the legend)
+                **({"dtick": 10, "tickangle": 0} if cols > 1 else {}),
+                title=dict(text=xtitle if r == rows - 1 else "", standoff=4),
                 **axis,
             )
+            ytitled = c == 0 and r == (rows - 1) // 2
             lay[f"yaxis{sfx}"] = dict(
-                anchor=f"x{sfx}", **axis, title=dict(text=ytitle if i == 0 else "")
+                anchor=f"x{sfx}",
+                domain=[max(0.0, top - row_h / plot_h), min(1.0, top)],
+                **axis,
+                title=dict(text=ytitle if ytitled else ""),
             )
+            if rows > 1 and i:
+                lay[f"yaxis{sfx}"]["matches"] = "y"  # small multiples share one scale
             annotations.append(
                 dict(
                     text=name,
                     xref="paper",
                     yref="paper",
                     x=lo + width / 2,
-                    y=1.0,
+                    y=top,
                     yanchor="bottom",
                     showarrow=False,
                     font=dict(size=style.font_size + 1),
@@ -462,10 +484,14 @@ def _figure(
     return go.Figure(data=traces, layout=lay)
 
 
-def _scenario_note(res: Results) -> str:
+def _scenario_note(res: Results, pinned: Pinned | None = None) -> str:
     n = len(res.scenario.changed())
     mode = "two-country" if res.scenario.global_.two_country else "four-region"
-    return f"{MODEL_SOURCE} Scenario: {mode}, {n} lever(s) changed from defaults."
+    note = f"{MODEL_SOURCE} Scenario: {mode}, {n} lever(s) changed from defaults."
+    if pinned is not None:
+        m = len(pinned[1].scenario.changed())
+        note += f" Faint lines: the pinned scenario {pinned[0]} ({m} lever(s) changed)."
+    return note
 
 
 def _line(
@@ -519,6 +545,42 @@ def _path_line(x, y, path: str, name: str | None = None, **kw) -> dict:
     )
 
 
+#: A pinned scenario for an A/B comparison: its name and its results.
+Pinned = tuple[str, Results]
+
+
+def _pinned_key(pinned: Pinned, style: Style | None = None) -> dict:
+    """The one legend entry of a pinned scenario's faint lines (a click hides them all)."""
+    return dict(
+        type="scatter",
+        x=[None],
+        y=[None],
+        mode="lines",
+        name=f"Faint: pinned {pinned[0]}",
+        legendgroup="pinned",
+        line=dict(color="#888888", width=1.5),
+        hoverinfo="skip",
+    )
+
+
+def _faint(trace: dict, pinned: Pinned, label: str, unit: str) -> dict:
+    """``trace`` redrawn as the pinned scenario's: thinner, faint, grouped with its key."""
+    name = f"{pinned[0]}: {label}"
+    line = dict(trace.get("line", {}), width=1.5)
+    out = dict(
+        trace,
+        name=name,
+        legendgroup="pinned",
+        showlegend=False,
+        opacity=0.5,
+        line=line,
+        hovertemplate=_hover(name, unit),
+    )
+    out.pop("marker", None)
+    out["mode"] = "lines"
+    return out
+
+
 def _path_traces(
     res: Results,
     region: str,
@@ -527,59 +589,92 @@ def _path_traces(
     legend: bool = True,
     unit: str = "% of GDP",
     style: Style | None = None,
+    pinned: Pinned | None = None,
 ) -> list[dict]:
+    """One line per path; with ``pinned``, the pinned scenario's paths drawn faintly too."""
     out = []
     for path in res.paths:
         s = res.series(path, region, variable)
         out.append(
             _path_line(s.index, s.values, path, panel=panel, legend=legend, unit=unit, style=style)
         )
+    if pinned is not None:
+        if legend:
+            out.append(_pinned_key(pinned))
+        for path in pinned[1].paths:
+            s = pinned[1].series(path, region, variable)
+            line = _path_line(s.index, s.values, path, panel=panel, unit=unit, style=style)
+            out.append(_faint(line, pinned, PATH_TITLES[path], unit))
     return out
 
 
 def two_region_paths(
-    res: Results, variable: str, title: str, unit: str, style: Style = Style()
+    res: Results,
+    variable: str,
+    title: str,
+    unit: str,
+    style: Style = Style(),
+    pinned: Pinned | None = None,
+    regions: tuple[str, str] = ("US", "CN"),
+    subtitle: str = "",
 ) -> go.Figure:
-    """One line per path, US and China side by side."""
-    traces = _path_traces(res, "US", variable, unit=unit, style=style) + _path_traces(
-        res, "CN", variable, panel="2", legend=False, unit=unit, style=style
+    """One line per path, two regions (US and China unless given) side by side."""
+    traces = _path_traces(
+        res, regions[0], variable, unit=unit, style=style, pinned=pinned
+    ) + _path_traces(
+        res, regions[1], variable, panel="2", legend=False, unit=unit, style=style, pinned=pinned
     )
     return _figure(
         traces,
-        f"{title} ({unit})",
-        _scenario_note(res),
+        f"{title} ({unit})" + (f"<br><sup>{subtitle}</sup>" if subtitle else ""),
+        _scenario_note(res, pinned),
         style,
         ytitle=unit,
-        panels=PANELS,
+        panels=PANELS if regions == ("US", "CN") else tuple(SHORT_NAMES[r] for r in regions),
         events=events(res),
     )
 
 
 def one_region_paths(
-    res: Results, region: str, variable: str, title: str, unit: str, style: Style = Style()
+    res: Results,
+    region: str,
+    variable: str,
+    title: str,
+    unit: str,
+    style: Style = Style(),
+    pinned: Pinned | None = None,
 ) -> go.Figure:
     return _figure(
-        _path_traces(res, region, variable, unit=unit, style=style),
+        _path_traces(res, region, variable, unit=unit, style=style, pinned=pinned),
         f"{title} ({unit})",
-        _scenario_note(res),
+        _scenario_note(res, pinned),
         style,
         ytitle=unit,
         events=events(res),
     )
 
 
-def bilateral_balance(res: Results, style: Style = Style()) -> go.Figure:
+def bilateral_balance(
+    res: Results, style: Style = Style(), pinned: Pinned | None = None
+) -> go.Figure:
     """US goods balance with China: US exports to CN - US imports from CN."""
     unit = "USD bn, 2024 prices"
     traces = []
     for path in res.paths:
         bal = res.series(path, "US", "exports_to_CN") - res.series(path, "CN", "exports_to_US")
         traces.append(_path_line(bal.index, bal.values, path, unit=unit, style=style))
+    if pinned is not None:
+        traces.append(_pinned_key(pinned))
+        for path in pinned[1].paths:
+            b = pinned[1]
+            bal = b.series(path, "US", "exports_to_CN") - b.series(path, "CN", "exports_to_US")
+            line = _path_line(bal.index, bal.values, path, unit=unit, style=style)
+            traces.append(_faint(line, pinned, PATH_TITLES[path], unit))
     return _figure(
         traces,
         f"US-China bilateral balance ({unit})<br><sup>US exports to China "
         "less US imports from China</sup>",
-        _scenario_note(res) + " 2024: Census goods trade.",
+        _scenario_note(res, pinned) + " 2024: Census goods trade.",
         style,
         ytitle=unit,
         events=events(res),
@@ -632,45 +727,170 @@ def world_mirror(res: Results, path: str, style: Style = Style()) -> go.Figure:
 def sectoral_balances(res: Results, path: str, style: Style = Style()) -> go.Figure:
     """Private (S_p - I), public (T - G) and foreign (-CA) balances, % of GDP; they sum to
     zero."""
-    names = {"private": "Private (S_p - I)", "public": "Public (T - G)", "foreign": "Foreign (-CA)"}
     traces = []
     for k, region in enumerate(("US", "CN")):
         for sector in ("private", "public", "foreign"):
             s = res.series(path, region, f"{sector}_balance_pct_gdp")
-            traces.append(
-                dict(
-                    type="bar",
-                    x=np.asarray(s.index),
-                    y=s.values,
-                    name=names[sector],
-                    legendgroup=sector,
-                    showlegend=(k == 0),
-                    xaxis="x" if k == 0 else "x2",
-                    yaxis="y" if k == 0 else "y2",
-                    marker=dict(
-                        color=SECTOR_COLORS[sector],
-                        line=dict(color="white", width=0.5),
-                        pattern=dict(
-                            shape=SECTOR_PATTERNS[sector],
-                            fillmode="overlay",  # the pattern over the colour
-                            fgcolor=_PATTERN_INK[sector],
-                            size=6,
-                            solidity=0.3,
-                        ),
-                    ),
-                    hovertemplate=_hover(names[sector], "% of GDP"),
-                )
-            )
+            traces.append(_sector_bar(s, sector, legend=k == 0, sfx="" if k == 0 else "2"))
     unit = "% of GDP"
     return _figure(
         traces,
         f"Sectoral balances ({unit})<br><sup>{PATH_TITLES[path]} path</sup>",
         f"{_scenario_note(res)} Private + public + foreign = 0. Public saving in "
-        "2024 is an assumption (docs/model.md 3.2).",
+        "2024 is an assumption (model documentation, section 3.2).",
         style,
         ytitle=unit,
         panels=PANELS,
         barmode="relative",
+    )
+
+
+def world_mirror_paths(
+    res: Results, style: Style = Style(), pinned: Pinned | None = None
+) -> go.Figure:
+    """Small multiples of :func:`world_mirror`: one panel per path, one shared scale; with
+    ``pinned``, each region's current account under the pinned scenario as a faint line."""
+    years = np.asarray(res.years)
+    unit = "USD bn, 2024 prices"
+    traces = []
+    for i, path in enumerate(res.paths):
+        sfx = "" if i == 0 else str(i + 1)
+        ca = res.variables["current_account"][res.run_paths.index(path)]  # (T, n)
+        for k, r in enumerate(res.regions):
+            traces.append(
+                dict(
+                    type="bar",
+                    x=years,
+                    y=ca[:, k],
+                    name=REGION_NAMES[r],
+                    legendgroup=r,
+                    showlegend=i == 0,
+                    xaxis=f"x{sfx}",
+                    yaxis=f"y{sfx}",
+                    marker=dict(color=REGION_COLORS[r], line=dict(color="white", width=0.5)),
+                    hovertemplate=_hover(f"{PATH_TITLES[path]}: {REGION_NAMES[r]}", "USD bn"),
+                )
+            )
+        traces.append(
+            dict(
+                type="scatter",
+                x=years,
+                y=ca.sum(-1),
+                mode="lines",
+                name="World sum",
+                legendgroup="sum",
+                showlegend=i == 0,
+                xaxis=f"x{sfx}",
+                yaxis=f"y{sfx}",
+                line=dict(color="black", width=1.5),
+                hovertemplate="World sum: %{y:.2e}<extra></extra>",
+            )
+        )
+        if pinned is not None and path in pinned[1].paths:
+            b = pinned[1]
+            cb = b.variables["current_account"][b.run_paths.index(path)]
+            if i == 0:
+                traces.append(_pinned_key(pinned))
+            for k, r in enumerate(b.regions):
+                line = _line(
+                    years,
+                    cb[:, k],
+                    REGION_NAMES[r],
+                    REGION_COLORS[r],
+                    dash="dot",
+                    panel=sfx,
+                    unit="USD bn",
+                )
+                traces.append(_faint(line, pinned, f"{PATH_TITLES[path]}: {REGION_NAMES[r]}", unit))
+    mode = (
+        "Two-country mode: the US and China bars are mirror images."
+        if res.scenario.global_.two_country
+        else "The bars sum to zero every year."
+    )
+    return _figure(
+        traces,
+        f"The world mirror: current accounts ({unit})<br><sup>every path, one scale</sup>",
+        f"{_scenario_note(res, pinned)} {mode}",
+        style,
+        ytitle=unit,
+        panels=tuple(PATH_TITLES[p] for p in res.paths),
+        rows=len(res.paths),
+        barmode="relative",
+    )
+
+
+SECTOR_NAMES = {
+    "private": "Private (S_p - I)",
+    "public": "Public (T - G)",
+    "foreign": "Foreign (-CA)",
+}
+
+
+def sectoral_paths(
+    res: Results, region: str, style: Style = Style(), pinned: Pinned | None = None
+) -> go.Figure:
+    """Small multiples of :func:`sectoral_balances` for one region: a panel per path, one
+    shared scale; with ``pinned``, the pinned scenario's balances as faint lines."""
+    unit = "% of GDP"
+    traces = []
+    for i, path in enumerate(res.paths):
+        sfx = "" if i == 0 else str(i + 1)
+        for sector in ("private", "public", "foreign"):
+            s = res.series(path, region, f"{sector}_balance_pct_gdp")
+            traces.append(_sector_bar(s, sector, legend=i == 0, sfx=sfx, hover=PATH_TITLES[path]))
+        if pinned is not None and path in pinned[1].paths:
+            if i == 0:
+                traces.append(_pinned_key(pinned))
+            for sector in ("private", "public", "foreign"):
+                s = pinned[1].series(path, region, f"{sector}_balance_pct_gdp")
+                line = _line(
+                    s.index,
+                    s.values,
+                    SECTOR_NAMES[sector],
+                    SECTOR_COLORS[sector],
+                    dash="dot",
+                    panel=sfx,
+                )
+                label = f"{PATH_TITLES[path]}: {SECTOR_NAMES[sector]}"
+                traces.append(_faint(line, pinned, label, unit))
+    name = SHORT_NAMES[region]
+    return _figure(
+        traces,
+        f"Sectoral balances, {name} ({unit})<br><sup>every path, one scale</sup>",
+        f"{_scenario_note(res, pinned)} Private + public + foreign = 0. Public saving in "
+        "2024 is an assumption (model documentation, section 3.2).",
+        style,
+        ytitle=unit,
+        panels=tuple(PATH_TITLES[p] for p in res.paths),
+        rows=len(res.paths),
+        barmode="relative",
+    )
+
+
+def _sector_bar(s: pd.Series, sector: str, *, legend: bool, sfx: str, hover: str = "") -> dict:
+    """One sector's balance as bars in its colour and pattern."""
+    label = f"{hover}: {SECTOR_NAMES[sector]}" if hover else SECTOR_NAMES[sector]
+    return dict(
+        type="bar",
+        x=np.asarray(s.index),
+        y=s.values,
+        name=SECTOR_NAMES[sector],
+        legendgroup=sector,
+        showlegend=legend,
+        xaxis=f"x{sfx}",
+        yaxis=f"y{sfx}",
+        marker=dict(
+            color=SECTOR_COLORS[sector],
+            line=dict(color="white", width=0.5),
+            pattern=dict(
+                shape=SECTOR_PATTERNS[sector],
+                fillmode="overlay",  # the pattern over the colour
+                fgcolor=_PATTERN_INK[sector],
+                size=6,
+                solidity=0.3,
+            ),
+        ),
+        hovertemplate=_hover(label, "% of GDP"),
     )
 
 
@@ -691,9 +911,10 @@ def history_fan(
     title: str,
     style: Style = Style(),
     paths: tuple[str, ...] | None = None,
+    pinned: Pinned | None = None,
 ) -> go.Figure:
     """1990-2024 data, the status-quo projection with 80%/95% bands, and the model paths
-    (``paths``, default all of ``res``)."""
+    (``paths``, default all of ``res``; with ``pinned``, its paths faintly)."""
     p = proj[(proj.region == region)]
     get = lambda suffix: p[p.variable == variable + suffix].set_index("year").value  # noqa
     lo95, hi95, lo80, hi80, mid = (get(s) for s in ("_lo95", "_hi95", "_lo80", "_hi80", ""))
@@ -722,6 +943,13 @@ def history_fan(
         s = res.series(path, region, variable).loc[2025:]
         name = f"Model: {PATH_TITLES[path]}"
         traces.append(_path_line(s.index, s.values, path, name, width=2, unit=unit, style=style))
+    if pinned is not None:
+        traces.append(_pinned_key(pinned))
+        for path in shown:
+            if path in pinned[1].paths:
+                s = pinned[1].series(path, region, variable).loc[2025:]
+                line = _path_line(s.index, s.values, path, unit=unit, style=style)
+                traces.append(_faint(line, pinned, PATH_TITLES[path], unit))
     note = HISTORY_SOURCE
     if res is not None:
         note += (
@@ -759,17 +987,35 @@ def bilateral_value(res: Results, path: str, year: int) -> float:
     )
 
 
-def headline_table(res: Results, year: int) -> pd.DataFrame:
+def _headline_column(res: Results, path: str, year: int) -> list[float]:
+    col = [res.value(path, r, v, year) for r, v, _ in HEADLINES]
+    col.append(bilateral_value(res, path, year))
+    return col
+
+
+def headline_table(res: Results, year: int, pinned: Pinned | None = None) -> pd.DataFrame:
     """Headline numbers at ``year``: one column per path, then each path minus the status
-    quo. Index: "indicator", each label ending with its unit (which :func:`formatted`
-    reads); the year is the caller's (headings, file names)."""
+    quo. With ``pinned`` (an A/B comparison), per path instead: the current settings, the
+    pinned scenario and current minus pinned. Index: "indicator", each label ending with its
+    unit (which :func:`formatted` reads); the year is the caller's (headings, file names)."""
+    index = pd.Index(
+        [label for _, _, label in HEADLINES] + ["US-China bilateral balance, USD bn"],
+        name="indicator",
+    )
     data = {}
+    if pinned is not None:
+        name, b = pinned
+        for path in res.paths:
+            a = np.array(_headline_column(res, path, year))
+            data[PATH_TITLES[path]] = a
+            if path in b.paths:
+                pb = np.array(_headline_column(b, path, year))
+                data[f"{PATH_TITLES[path]}: {name}"] = pb
+                data[f"{PATH_TITLES[path]}: current − {name}"] = a - pb
+        return pd.DataFrame(data, index=index)
     for path in res.paths:
-        col = [res.value(path, r, v, year) for r, v, _ in HEADLINES]
-        col.append(bilateral_value(res, path, year))
-        data[PATH_TITLES[path]] = col
-    index = [label for _, _, label in HEADLINES] + ["US-China bilateral balance, USD bn"]
-    df = pd.DataFrame(data, index=pd.Index(index, name="indicator"))
+        data[PATH_TITLES[path]] = _headline_column(res, path, year)
+    df = pd.DataFrame(data, index=index)
     if "baseline" in res.paths:
         sq = df[PATH_TITLES["baseline"]]
         for path in res.paths:
@@ -850,20 +1096,43 @@ def flow_matrix(res: Results, path: str, year: int) -> pd.DataFrame:
     return df
 
 
-def compare_charts(res: Results, style: Style = Style()) -> dict[str, go.Figure]:
-    return {
+def compare_charts(
+    res: Results, style: Style = Style(), pinned: Pinned | None = None
+) -> dict[str, go.Figure]:
+    """The compare view's charts, keyed by chart id; with four regions also the current
+    accounts of the EU + CPTPP bloc and the rest of the world ("others_ca")."""
+    pct = "% of GDP"
+    out = {
         "ca": two_region_paths(
-            res, "current_account_pct_gdp", "Current account", "% of GDP", style
+            res, "current_account_pct_gdp", "Current account", pct, style, pinned
         ),
         "gdp_vs_sq": two_region_paths(
-            res, "gdp_vs_baseline_pct", "GDP vs status quo", "% difference", style
+            res, "gdp_vs_baseline_pct", "GDP vs status quo", "% difference", style, pinned
         ),
         "cn_consumption": one_region_paths(
-            res, "CN", "consumption_pct_gdp", "China household consumption share", "% of GDP", style
+            res,
+            "CN",
+            "consumption_pct_gdp",
+            "China household consumption share",
+            pct,
+            style,
+            pinned,
         ),
         "us_saving": one_region_paths(
-            res, "US", "saving_pct_gdp", "US national saving rate", "% of GDP", style
+            res, "US", "saving_pct_gdp", "US national saving rate", pct, style, pinned
         ),
-        "nfa": two_region_paths(res, "nfa_pct_gdp", "Net foreign assets", "% of GDP", style),
-        "bilateral": bilateral_balance(res, style),
+        "nfa": two_region_paths(res, "nfa_pct_gdp", "Net foreign assets", pct, style, pinned),
+        "bilateral": bilateral_balance(res, style, pinned),
     }
+    if set(res.regions) >= {"BLOC", "ROW"}:
+        out["others_ca"] = two_region_paths(
+            res,
+            "current_account_pct_gdp",
+            "Current account, the other regions",
+            pct,
+            style,
+            pinned,
+            regions=("BLOC", "ROW"),
+            subtitle="Bloc: the EU and the CPTPP members; others: the rest of the world",
+        )
+    return out

@@ -898,6 +898,7 @@ def scenario_from_dict(data: Any) -> Scenario:
         return Scenario().with_values(dict(data))
     values = {}
     data = dict(data)
+    data.pop("pinned", None)  # a pinned scenario for comparison: rebalancing.pinned
     version = data.pop("format_version", 1)
     if isinstance(version, bool) or version not in (1, FORMAT_VERSION):
         raise ScenarioError(
@@ -920,6 +921,11 @@ def scenario_from_dict(data: Any) -> Scenario:
 
 def parse_scenario(content: bytes | str, filename: str = "scenario") -> Scenario:
     """Parse a JSON or TOML scenario (format from the extension, else sniffed)."""
+    return scenario_from_dict(load_document(content, filename))
+
+
+def load_document(content: bytes | str, filename: str = "scenario") -> Any:
+    """The table of a JSON or TOML scenario file, checked for size, encoding and syntax."""
     if isinstance(content, str):
         content = content.encode("utf-8")
     if len(content) > MAX_SCENARIO_BYTES:
@@ -954,7 +960,7 @@ def parse_scenario(content: bytes | str, filename: str = "scenario") -> Scenario
                 raise ScenarioError(f"{filename}: not valid TOML ({e})") from None
     except RecursionError:
         raise ScenarioError(f"{filename}: nested too deeply to be a scenario") from None
-    return scenario_from_dict(data)
+    return data
 
 
 def _no_duplicates(pairs):
@@ -978,8 +984,12 @@ def load_scenario(path: str | Path) -> Scenario:
     return parse_scenario(content, p.name)
 
 
-def dumps_scenario(scn: Scenario, fmt: str = "json") -> str:
+def dumps_scenario(scn: Scenario, fmt: str = "json", pinned=None) -> str:
+    """The scenario file's text; ``pinned`` (a :class:`rebalancing.pinned.Pinned`) adds the
+    scenario pinned for comparison as a ``pinned`` table."""
     d = {"format_version": FORMAT_VERSION, **scn.to_dict()}
+    if pinned is not None:
+        d["pinned"] = pinned.to_dict()
     if fmt == "json":
         return json.dumps(d, indent=2) + "\n"
     if fmt == "toml":

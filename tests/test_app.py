@@ -164,8 +164,8 @@ def test_query_params_restore_levers_view_and_path():
     assert lever(at, "global.two_country").value is True
     assert lever(at, "disorderly.side").value == "CN"
     assert at.segmented_control(key="view").value == "mirror"
-    assert at.selectbox(key="path").value == "orderly"
-    # two-country mirror: only US and China bars, mirror images
+    assert at.session_state["path"] == "orderly"  # kept for the accounts view
+    # two-country mirror: only US and China bars, mirror images, in every path's panel
     us = trace_y(at, "chart_mirror", "United States")
     cn = trace_y(at, "chart_mirror", "China")
     np.testing.assert_allclose(us, -cn, atol=1e-6)  # identity CA_US = -CA_CN: round-off, USD bn
@@ -387,7 +387,7 @@ def test_a_repeated_url_parameter_is_reported():
 
 
 def test_the_status_quo_is_the_default_path():
-    at = new_app({"view": "mirror"})
+    at = new_app({"view": "accounts"})
     no_exceptions(at)
     assert at.selectbox(key="path").value == "baseline"
 
@@ -427,3 +427,75 @@ def test_presentation_mode_draws_no_pickers():
     at = new_app({"present": "true"})
     assert not [w for w in at.multiselect if w.key == "years"]
     assert any("What the five paths are" in e.label for e in at.expander)
+
+
+# --- A/B: a pinned scenario ---------------------------------------------------------------
+
+
+def headline_columns(at) -> list[str]:
+    return list(at.table[0].value.columns)
+
+
+def test_pin_then_move_a_lever_shows_both_on_charts_and_table():
+    at = new_app()
+    at.text_input(key="pin_name").set_value("Plan B").run()
+    at.button(key="pin").click().run()
+    no_exceptions(at)
+    lever(at, "orderly.cn_consumption_rise").set_value(8.0).run()
+    no_exceptions(at)
+    cols = headline_columns(at)
+    assert "Orderly: Plan B" in cols and "Orderly: current − Plan B" in cols
+    # the faint lines carry the pinned scenario's numbers, the bold ones the current
+    a = simulate(Scenario().with_values({"orderly.cn_consumption_rise": 8.0}))
+    b = simulate(Scenario())
+    np.testing.assert_allclose(
+        trace_y(at, "chart_ca", "Plan B: Orderly")[:5],
+        b.series("orderly", "US", "current_account_pct_gdp").values[:5],
+        rtol=1e-9,
+    )
+    np.testing.assert_allclose(
+        trace_y(at, "chart_ca", "Orderly"),
+        a.series("orderly", "US", "current_account_pct_gdp").values,
+        rtol=1e-9,
+    )
+    assert any(w.key == "unpin" and not w.disabled for w in at.button)
+    # the share link carries the pinned scenario; opening it restores both
+    params = {k: (v[0] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
+    assert params["pin"] == "Plan B" and "pin.orderly.cn_consumption_rise" not in params
+    assert params["orderly.cn_consumption_rise"] == "8.0"
+    again = new_app(params)
+    no_exceptions(again)
+    assert headline_columns(again) == cols
+    again.button(key="unpin").click().run()
+    assert "Orderly: Plan B" not in headline_columns(again)
+    assert "pin" not in dict(again.query_params)
+
+
+def test_a_pinned_scenario_from_a_link_and_in_the_scenario_file():
+    at = new_app({"pin": "High kappa", "pin.orderly.kappa": "2.5", "view": "mirror"})
+    no_exceptions(at)
+    assert not at.warning
+    pinned = at.session_state["_pinned"]
+    assert pinned.name == "High kappa" and pinned.scenario.orderly.kappa == 2.5
+    spec = json.loads(at.get_by_key("chart_mirror").proto.spec)
+    assert any(t.get("name", "").startswith("High kappa: ") for t in spec["data"])
+    # the scenario file written by the app carries it, and loads back
+    from rebalancing.pinned import parse_with_pinned
+
+    text = dumps_scenario(Scenario(), "toml", pinned)
+    scn, back = parse_with_pinned(text, "s.toml")
+    assert back == pinned and scn == Scenario()
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"pin": "<img src=x>"}, "pinned.name: use letters"),
+        ({"pin": "B", "pin.orderly.kappa": "99"}, "pin.orderly.kappa: 99.0 is out of range"),
+        ({"pin": "B", "pin.nope.x": "1"}, "pin.nope.x: nope.x: unknown lever"),
+    ],
+)
+def test_a_bad_pinned_scenario_in_a_link_is_reported(params, expected):
+    at = new_app(params)
+    no_exceptions(at)
+    assert expected in url_warnings(at)

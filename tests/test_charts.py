@@ -305,7 +305,7 @@ def test_compare_charts_mark_the_events_in_their_range(default_results):
     start, crisis = res.scenario.global_.policy_start, res.crisis_year()
     for key, fig in charts.compare_charts(res).items():
         xs = event_lines(fig)
-        panels = 2 if key in ("ca", "gdp_vs_sq", "nfa") else 1
+        panels = 2 if key in ("ca", "gdp_vs_sq", "nfa", "others_ca") else 1
         # 2018 is before the model's first year; the 2025 events, start and crisis are in
         assert len(xs) == 4 * panels, key
         assert min(xs) > 2025 and start in xs and crisis in xs

@@ -21,9 +21,9 @@ from rebalancing.export import scenario_digest
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 VIEWS = {
-    "compare": ("Compare paths", 6, "chart_ca"),
+    "compare": ("Compare paths", 7, "chart_ca"),
     "mirror": ("World mirror", 1, "chart_mirror"),
-    "sectoral": ("Sectoral balances", 1, "chart_sectoral"),
+    "sectoral": ("Sectoral balances", 2, "chart_sectoral_us"),
     "history": ("History & projection", 4, "chart_history_cn_consumption"),
     "accounts": ("Accounts", 0, None),
 }
@@ -45,8 +45,13 @@ def badge(page: Page):
     return page.locator(".stMarkdownBadge").filter(has_text="Accounts balance").first
 
 
-def ready(page: Page, charts: int = 1) -> None:
-    expect(badge(page)).to_be_visible(timeout=60_000)
+def ready(page: Page, charts: int = 1, present: bool = False) -> None:
+    """The page drawn: the accounts badge (not in presentation mode, which shows only
+    titles, charts, the summary and tables), ``charts`` charts and the script idle."""
+    if present:
+        expect(page.get_by_text("What the numbers say")).to_be_visible(timeout=60_000)
+    else:
+        expect(badge(page)).to_be_visible(timeout=60_000)
     if charts:
         expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(charts, timeout=60_000)
     page.wait_for_function(
@@ -95,7 +100,7 @@ def model_for(values: dict):
 
 def test_first_load_every_view_renders_with_green_badge(page: Page, app_url):
     page.goto(app_url)
-    ready(page, 6)
+    ready(page, 7)
     b = badge(page)
     expect(b).to_contain_text("largest identity residual")
     r, g, _ = (
@@ -110,14 +115,16 @@ def test_first_load_every_view_renders_with_green_badge(page: Page, app_url):
     for view, (_label, n, key) in VIEWS.items():
         page.goto(f"{app_url}/?view={view}&present=true")
         shown(page, key)
-        ready(page, n)
+        ready(page, n, present=True)
         expect(page.locator('[data-testid="stSidebar"]')).to_have_count(0)
+        expect(page.get_by_role("radio", name="Compare paths", exact=True)).to_have_count(0)
+        expect(badge(page)).to_have_count(0)
         page.screenshot(path=str(ARTIFACTS / f"view_{view}_presentation.png"), full_page=True)
 
 
 def test_keyboard_lever_move_redraws_to_engine_values(page: Page, app_url):
     page.goto(app_url)
-    ready(page, 6)
+    ready(page, 7)
     slider = page.get_by_role("slider", name=RESPONSE)
     timings = []
     value = LEVERS["global.monetary_response"].default
@@ -136,7 +143,7 @@ def test_keyboard_lever_move_redraws_to_engine_values(page: Page, app_url):
         timings.append(time.perf_counter() - t0)
         value = round(value + LEVERS["global.monetary_response"].step, 10)
         expect(slider).to_have_value(str(value))
-    ready(page, 6)
+    ready(page, 7)
     res = model_for({"global.monetary_response": value})
     got = chart_trace(page, "chart_ca", "Orderly")
     want = res.series("orderly", "US", "current_account_pct_gdp").values
@@ -160,12 +167,12 @@ def open_and_nudge_response(page: Page, app_url):
     """Open the app and move the monetary-response lever one step right with the keyboard
     (1.05)."""
     page.goto(app_url)
-    ready(page, 6)
+    ready(page, 7)
     slider = page.get_by_role("slider", name=RESPONSE)
     slider.focus()
     page.keyboard.press("ArrowRight")
     expect(slider).to_have_value("1.05")
-    ready(page, 6)
+    ready(page, 7)
     return slider
 
 
@@ -197,7 +204,7 @@ def test_share_link_restores_levers_view_and_numbers(page: Page, app_url, contex
 
 def test_malformed_link_warns_and_keeps_defaults(page: Page, app_url):
     page.goto(f"{app_url}/?global.monetary_response=abc&orderly.kappa=99&nonsense=1")
-    ready(page, 6)
+    ready(page, 7)
     alerts = page.locator('[data-testid="stAlertContentWarning"]')
     expect(alerts).to_have_count(1)  # one box, listing every bad parameter as text
     expect(alerts).to_contain_text("3 URL parameter(s)")
@@ -247,7 +254,7 @@ def test_downloads_parse_and_upload_round_trip(page: Page, app_url, tmp_path):
 @pytest.mark.parametrize("fmt,magic", [("png", b"\x89PNG\r\n\x1a\n"), ("svg", b"<svg")])
 def test_chart_export(page: Page, app_url, tmp_path, fmt, magic):
     page.goto(app_url)
-    ready(page, 6)
+    ready(page, 7)
     with page.expect_download(timeout=60_000) as d:
         page.locator(f'[class*="st-key-dl_chart_ca_{fmt}_"] button').click()
     path = tmp_path / f"ca.{fmt}"
@@ -303,10 +310,10 @@ def test_chart_pack_and_slides_of_the_view(page: Page, app_url, tmp_path):
 
 def test_presentation_mode_hides_controls_keeps_charts(page: Page, app_url):
     page.goto(app_url)
-    ready(page, 6)
+    ready(page, 7)
     page.get_by_text("Presentation mode").click()
     expect(page.locator('[data-testid="stSidebar"]')).to_have_count(0)
-    ready(page, 6)
+    ready(page, 7)
     assert page.locator('[data-testid="stDownloadButton"]').count() == 0
     size = page.evaluate(
         "() => document.querySelector('.st-key-chart_ca .js-plotly-plot').layout.font.size"

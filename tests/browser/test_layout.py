@@ -1,7 +1,7 @@
-"""Layouts that hold on every screen: at five widths, in normal and presentation mode, no
-chart's title, legend, source note or annotations overlap or leave the chart, and no two
-charts collide. Screenshots (the first screen, and three charts) go to
-tests/artifacts/layout_<mode>_<width>*.png."""
+"""Layouts that hold on every screen: in every chart view, at five widths, in normal and
+presentation mode, no chart's title, axis titles, legend, source note or annotations overlap
+or leave the chart, no chart leaves the page, and no two charts collide. Screenshots (the
+first screen, and the view's charts) go to tests/artifacts/layout_<view>_<mode>_<width>*.png."""
 
 from pathlib import Path
 
@@ -10,6 +10,15 @@ from playwright.sync_api import Browser, expect
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 WIDTHS = {1920: 1080, 1440: 900, 1280: 800, 1024: 768, 390: 844}
+#: view -> (charts drawn, charts to photograph); "compare_pinned": with a pinned scenario.
+VIEWS = {
+    "compare": (7, ("chart_ca", "chart_nfa", "chart_bilateral")),
+    "compare_pinned": (7, ("chart_ca", "chart_others_ca")),
+    "mirror": (1, ("chart_mirror",)),
+    "sectoral": (2, ("chart_sectoral_us",)),
+    "history": (4, ("chart_history_us_ca",)),
+}
+PINNED = "pin=Plan+B&pin.orderly.cn_consumption_rise=8&pin.global.risk_premium=2"
 
 #: For every plotly chart on the page: its box, and the boxes of its title, legend and
 #: annotations (the source note, event labels), in page coordinates.
@@ -20,6 +29,10 @@ BOXES_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map
       .split(' ').find(c => c.startsWith('st-key-')) || '?';
   const parts = [];
   el.querySelectorAll('text.gtitle').forEach(e => parts.push(['title', r(e)]));
+  el.querySelectorAll('g.g-ytitle text, g[class^="g-y"][class$="title"] text').forEach(
+      e => { if (e.textContent.trim()) parts.push(['y-axis title', r(e)]); });
+  el.querySelectorAll('g.g-xtitle text, g[class^="g-x"][class$="title"] text').forEach(
+      (e, i) => { if (e.textContent.trim()) parts.push(['x-axis title ' + i, r(e)]); });
   el.querySelectorAll('g.legend').forEach(e => parts.push(['legend', r(e)]));
   el.querySelectorAll('g.annotation').forEach((e, i) => {
     const t = e.querySelector('text'); if (t && t.textContent.trim())
@@ -43,25 +56,34 @@ def _inside(inner, outer, tol=1.0):
 
 @pytest.mark.parametrize("present", [False, True], ids=["normal", "presentation"])
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_charts_hold_their_layout(browser: Browser, app_url, width, present):
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_charts_hold_their_layout(browser: Browser, app_url, view, width, present):
+    n, photographed = VIEWS[view]
     ctx = browser.new_context(viewport={"width": width, "height": WIDTHS[width]})
     page = ctx.new_page()
-    page.goto(f"{app_url}/?present={'true' if present else 'false'}")
-    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(6, timeout=60_000)
+    query = f"present={'true' if present else 'false'}"
+    query += f"&{PINNED}" if view == "compare_pinned" else f"&view={view}"
+    page.goto(f"{app_url}/?{query}")
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(n, timeout=60_000)
     page.wait_for_function(
-        "() => document.querySelectorAll('.js-plotly-plot g.legend').length >= 6", timeout=60_000
+        "(n) => document.querySelectorAll('.js-plotly-plot g.legend').length >= n",
+        arg=n,
+        timeout=60_000,
     )
     page.wait_for_timeout(500)  # plotly's second layout pass after the container resizes
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     mode = "presentation" if present else "normal"
-    page.screenshot(path=str(ARTIFACTS / f"layout_{mode}_{width}.png"))
-    for key in ("chart_ca", "chart_nfa", "chart_bilateral"):  # the page scrolls inside
+    page.screenshot(path=str(ARTIFACTS / f"layout_{view}_{mode}_{width}.png"))
+    for key in photographed:  # the page scrolls inside
         page.locator(f".st-key-{key}").screenshot(
-            path=str(ARTIFACTS / f"layout_{mode}_{width}_{key}.png")
+            path=str(ARTIFACTS / f"layout_{view}_{mode}_{width}_{key}.png")
         )
     charts = page.evaluate(BOXES_JS)
+    assert len(charts) == n
     problems = []
     for c in charts:
+        if c["box"][0] < -1 or c["box"][2] > width + 1:
+            problems.append(f"{c['key']}: leaves the page {c['box']} (width {width})")
         for name, box in c["parts"]:
             if not _inside(box, c["box"]):
                 problems.append(f"{c['key']}: {name} leaves the chart {box} / {c['box']}")
