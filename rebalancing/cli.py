@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 
 from .data import data_dir
-from .errors import RebalancingError, one_line, shown, shown_repr
+from .errors import FileError, RebalancingError, one_line, shown, shown_repr
 from .files import check_outputs, make_dirs, write_text
 from .paths import PATHS
 from .scenario import LEVERS, Scenario, load_scenario, save_scenario
@@ -37,6 +37,10 @@ from .scenario import LEVERS, Scenario, load_scenario, save_scenario
 
 def meta_path(out: Path) -> Path:
     """``results.csv`` -> ``results.meta.json`` beside it."""
+    if out.name in ("", ".", ".."):  # `--out .`: a folder, no file name to derive from
+        raise FileError(
+            f"cannot write {shown(out, 300)}: it is a folder, not a file name", str(out)
+        )
     return out.with_name(out.stem + ".meta.json")
 
 
