@@ -9,7 +9,6 @@ parameters of a share link. No model logic here: see ``rebalancing/``.
 from __future__ import annotations
 
 import functools
-import re
 import urllib.parse
 
 import pandas as pd
@@ -18,14 +17,9 @@ import streamlit as st
 import rebalancing as rb
 from rebalancing import charts, export
 from rebalancing.data import data_key
-from rebalancing.pinned import PIN_NAME, PIN_PREFIX, Pinned, from_query, parse_with_pinned
-from rebalancing.scenario import (
-    LEVERS,
-    RETIRED,
-    ScenarioError,
-    unknown_lever_message,
-    validate_value,
-)
+from rebalancing.pinned import Pinned, parse_with_pinned
+from rebalancing.scenario import LEVERS, ScenarioError
+from rebalancing.share import MAX_WARNINGS, parse_query
 from rebalancing.story import PATH_DESCRIPTIONS, summary, with_labels
 
 VIEWS = {
@@ -85,24 +79,6 @@ def history_data(horizon: int):
 # --- state: defaults, URL, upload ---------------------------------------------------------
 
 
-def parse_url_value(key: str, raw: str):
-    """A URL parameter's text as the lever's type; ScenarioError names the parameter."""
-    lev = LEVERS[key]
-    if lev.kind == "bool":
-        if raw.lower() in ("true", "1", "yes", "on"):
-            return True
-        if raw.lower() in ("false", "0", "no", "off"):
-            return False
-        raise ScenarioError(f"{key}: {raw!r} is not true or false", key)
-    if lev.kind in ("int", "float"):
-        try:
-            v = float(raw)
-        except ValueError:
-            raise ScenarioError(f"{key}: {raw!r} is not a number", key) from None
-        return validate_value(lev, v)
-    return validate_value(lev, raw)
-
-
 def init_state() -> None:
     """First run of a session: every lever at its default, then the URL applied on top.
 
@@ -122,48 +98,15 @@ def init_state() -> None:
         ("lever_group", "global"),
     ):
         set_lever(key, value)
-    warnings = []
-    query = st.query_params.to_dict()
-    ss["_pinned"], pin_warnings = from_query(query)
-    warnings += pin_warnings
-    for key, raw in query.items():
-        given = st.query_params.get_all(key)
-        if len(given) > 1:
-            warnings.append(f"{key}: given {len(given)} times; the last value is used")
-        try:
-            if key == PIN_NAME or key.startswith(PIN_PREFIX):
-                continue  # the pinned scenario, read above
-            elif key in LEVERS:
-                set_lever(key, parse_url_value(key, raw))
-            elif key == "view":
-                if raw not in VIEWS:
-                    raise ScenarioError(f"view: {raw!r} is not one of {', '.join(VIEWS)}")
-                set_lever("view", raw)
-            elif key == "path":
-                if raw not in rb.PATHS:
-                    raise ScenarioError(f"path: {raw!r} is not one of {', '.join(rb.PATHS)}")
-                set_lever("path", raw)
-            elif key == "year":
-                if not re.fullmatch(r"[0-9]{4}", raw):
-                    raise ScenarioError(f"year: {raw[:20]!r} is not a year")
-                ss["_url_year"] = int(raw)
-            elif key == "years":
-                ys = raw.split(",")
-                if not all(re.fullmatch(r"[0-9]{4}", y) for y in ys):
-                    raise ScenarioError(
-                        f"years: {raw[:30]!r} is not a comma-separated list of years"
-                    )
-                ss["_url_years"] = list(dict.fromkeys(int(y) for y in ys))  # no repeats
-            elif key == "present":
-                if raw.lower() not in ("true", "1", "yes", "on", "false", "0", "no", "off"):
-                    raise ScenarioError(f"present: {raw[:20]!r} is not true or false")
-                set_lever("present", raw.lower() in ("true", "1", "yes", "on"))
-            elif key in RETIRED:
-                warnings.append(f"{unknown_lever_message(key)}; ignored")
-            else:
-                warnings.append(f"{key}: unknown parameter; ignored")
-        except ScenarioError as e:
-            warnings.append(f"{e}; using the default")
+    values, warnings = parse_query(
+        {key: st.query_params.get_all(key) for key in st.query_params}, VIEWS
+    )
+    ss["_pinned"] = values.pop("pinned", None)
+    for key, value in values.items():
+        if key in ("year", "years"):  # applied when the view that shows them is drawn
+            ss[f"_url_{key}"] = value
+        else:
+            set_lever(key, value)
     ss["_url_warnings"] = warnings
 
 
@@ -796,12 +739,14 @@ def main() -> None:
     if bad_params:
         # One box for all of them; what came from the URL is shown as text, never rendered.
         with st.container(border=True, key="url_warnings"):
+            n = len(bad_params)
+            if n > MAX_WARNINGS:  # parse_query lists MAX_WARNINGS, then "… and N more"
+                n = MAX_WARNINGS + int(bad_params[-1].split()[2])
             st.warning(
-                f"{len(bad_params)} URL parameter(s) could not be used; the rest of the link "
-                "was applied:",
+                f"{n} URL parameter(s) could not be used; the rest of the link was applied:",
                 icon=":material/link_off:",
             )
-            st.code("\n".join(w[:300] for w in bad_params[:50]), language=None)
+            st.code("\n".join(w[:300] for w in bad_params), language=None)
     present = ss["present"]
     scn = current_scenario()
     if not present:

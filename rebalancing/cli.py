@@ -11,54 +11,91 @@ as the console script ``rebalancing`` (pyproject.toml), which does the same.
                                                 # the model against published results
 
 A bad argument or file prints a usage line or one error line naming the field and exits
-with status 2; nothing prints a traceback.
+with status 2; nothing prints a traceback. Numbers are ASCII decimals (``--horizon 2050``);
+a scenario must be a regular file of at most 1 MiB (a device, a FIFO or a folder is refused
+by name, before it is opened); an output that is an input (the scenario, the metadata
+beside ``--out``, a data file) is refused before anything is written; a file that cannot
+be read or written is named with the system's reason
+(``error: cannot write out/r.csv: No space left on device``). Text from the command line is
+quoted with control characters escaped, so an error is always one line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
-from .data import DataError
-from .errors import ModelError
-from .identities import IdentityError
+from .data import data_dir
+from .errors import FileError, RebalancingError, one_line, shown, shown_repr
+from .files import check_outputs, make_dirs, write_text
 from .paths import PATHS
-from .scenario import LEVERS, Scenario, ScenarioError, load_scenario, save_scenario
+from .scenario import LEVERS, Scenario, load_scenario, save_scenario
 
 
 def meta_path(out: Path) -> Path:
     """``results.csv`` -> ``results.meta.json`` beside it."""
+    if out.name in ("", ".", ".."):  # `--out .`: a folder, no file name to derive from
+        raise FileError(
+            f"cannot write {shown(out, 300)}: it is a folder, not a file name", str(out)
+        )
     return out.with_name(out.stem + ".meta.json")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its one error line made safe: argparse quotes some arguments as given
+    (``unrecognized arguments: ...``), so control characters are escaped and the line cut."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {one_line(message, 500)}\n")
 
 
 def _paths_arg(text: str) -> tuple[str, ...]:
     ids = tuple(dict.fromkeys(p.strip() for p in text.split(",") if p.strip()))
-    bad = [p for p in ids if p not in PATHS]
+    bad = [shown(p, 30) for p in ids if p not in PATHS]
     if not ids or bad:
         raise argparse.ArgumentTypeError(
-            f"unknown path id(s) {', '.join(bad) or '(none given)'}; expected a comma-separated "
-            f"list of {', '.join(PATHS)}"
+            f"unknown path id(s) {', '.join(bad[:5]) or '(none given)'}"
+            f"{'...' if len(bad) > 5 else ''}; expected a comma-separated list of "
+            f"{', '.join(PATHS)}"
         )
     return ids
 
 
+def _year(text: str, lo: int, hi: int) -> int:
+    """A year as ASCII digits (``int()`` would also read ``٢٠٥٠``, ``2_050`` and `` 2050``)."""
+    if not re.fullmatch(r"[0-9]{1,9}", text):
+        raise argparse.ArgumentTypeError(f"{shown_repr(text, 20)} is not a year")
+    y = int(text)
+    if not lo <= y <= hi:
+        raise argparse.ArgumentTypeError(f"{y} is outside {lo}-{hi}")
+    return y
+
+
 def _horizon_arg(text: str) -> int:
     lev = LEVERS["global.horizon"]
-    try:
-        y = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a year") from None
-    if not lev.lo <= y <= lev.hi:
-        raise argparse.ArgumentTypeError(f"{y} is outside {lev.lo}-{lev.hi}")
-    return y
+    return _year(text, lev.lo, lev.hi)
+
+
+def _first_year_arg(text: str) -> int:
+    return _year(text, 1960, 2100)  # the World Bank's WDI starts in 1960
+
+
+def _path_arg(text: str) -> Path:
+    if not text:
+        raise argparse.ArgumentTypeError("empty file name")
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError(f"{shown_repr(text, 40)}: a file name cannot hold NUL")
+    return Path(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
     # The console script `rebalancing` (pyproject.toml) and `python -m rebalancing` are one CLI.
     script = Path(sys.argv[0]).name == "rebalancing"
-    ap = argparse.ArgumentParser(
+    ap = Parser(
         prog="rebalancing" if script else "python -m rebalancing",
         description="Exact multi-region accounting model of US-China rebalancing.",
     )
@@ -66,15 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("defaults", help="write the full default scenario (JSON or TOML)")
     d.add_argument(
-        "--out", required=True, type=Path, help="scenario file to write (.json or .toml)"
+        "--out", required=True, type=_path_arg, help="scenario file to write (.json or .toml)"
     )
 
     r = sub.add_parser("run", help="simulate the paths and write a tidy CSV + metadata")
-    r.add_argument("--scenario", type=Path, help="scenario file (.json or .toml)")
+    r.add_argument("--scenario", type=_path_arg, help="scenario file (.json or .toml)")
     r.add_argument("--two-country", action="store_true", help="only US and China")
     r.add_argument("--paths", type=_paths_arg, help=f"comma-separated subset of {','.join(PATHS)}")
     r.add_argument("--horizon", type=_horizon_arg, help="last year (2030-2100)")
-    r.add_argument("--out", required=True, type=Path, help="CSV to write")
+    r.add_argument("--out", required=True, type=_path_arg, help="CSV to write")
 
     sub.add_parser("levers", help="list every lever with unit, range, default and source")
 
@@ -86,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument(
         "--horizon", type=_horizon_arg, default=2040, help="last projected year (default 2040)"
     )
-    h.add_argument("--out", type=Path, help="CSV to write")
+    h.add_argument("--out", type=_path_arg, help="CSV to write")
     h.add_argument(
         "--refit",
         action="store_true",
@@ -99,7 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="compare the model with published results (exit 1 if any falls outside its range)",
     )
     v.add_argument(
-        "--markdown", type=Path, help="also write the table as Markdown (e.g. docs/validation.md)"
+        "--markdown",
+        type=_path_arg,
+        help="also write the table as Markdown (e.g. docs/validation.md)",
     )
 
     dp = sub.add_parser("data", help="data maintenance")
@@ -110,13 +149,27 @@ def build_parser() -> argparse.ArgumentParser:
         "internet) into data/vintages/ and report changes",
     )
     rf.add_argument(
-        "--out-dir", type=Path, help="folder for the new vintage (default data/vintages)"
+        "--out-dir", type=_path_arg, help="folder for the new vintage (default data/vintages)"
     )
-    rf.add_argument("--first-year", type=int, default=1990)
+    rf.add_argument("--first-year", type=_first_year_arg, default=1990)
     return ap
 
 
+def data_inputs() -> dict[Path, str]:
+    """The data files every command reads: never to be written over by an ``--out``."""
+    d = data_dir()
+    return {
+        d / name: f"a data file the model reads ({name})"
+        for name in ("macro_history.csv", "facts.csv", "statsmodels_fits.json")
+    }
+
+
 def _run(args) -> int:
+    inputs = data_inputs()
+    if args.scenario:
+        inputs[args.scenario] = "the scenario file (--scenario)"
+    meta = meta_path(args.out)
+    check_outputs({args.out: "", meta: f"the metadata beside {shown(args.out.name)}"}, inputs)
     scn = load_scenario(args.scenario) if args.scenario else Scenario()
     changes = {}
     if args.two_country:
@@ -132,8 +185,8 @@ def _run(args) -> int:
     for note in res.notes():
         print(f"note: {note}", file=sys.stderr)
     print(
-        f"wrote {csv_path} ({len(res.paths)} paths, {len(res.regions)} regions, "
-        f"{res.years[0]}-{res.years[-1]}) and {meta}; largest identity residual "
+        f"wrote {shown(csv_path, 200)} ({len(res.paths)} paths, {len(res.regions)} regions, "
+        f"{res.years[0]}-{res.years[-1]}) and {shown(meta, 200)}; largest identity residual "
         f"{res.max_residual:.2e} of world GDP"
     )
     return 0
@@ -157,11 +210,15 @@ def _history(args) -> int:
     from .export import safe_frame
     from .history import history_frame, projection_frame
 
+    check_outputs([args.out], data_inputs())
     df = pd.concat([history_frame(), projection_frame(args.horizon)], ignore_index=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    safe_frame(df).to_csv(args.out, index=False, float_format="%.10g", lineterminator="\n")
+    make_dirs(args.out.parent)
+    write_text(
+        args.out,
+        safe_frame(df).to_csv(index=False, float_format="%.10g", lineterminator="\n"),
+    )
     print(
-        f"wrote {args.out}: history {df[df.path == 'history'].year.min()}-"
+        f"wrote {shown(args.out, 200)}: history {df[df.path == 'history'].year.min()}-"
         f"{df[df.path == 'history'].year.max()}, projection to {args.horizon} "
         f"({len(df)} rows)"
     )
@@ -171,6 +228,8 @@ def _history(args) -> int:
 def _validate(args) -> int:
     from .validate import markdown, text, validation_table
 
+    if args.markdown:
+        check_outputs([args.markdown], data_inputs())
     checks = validation_table()
     print(text(checks), end="")
     outside = [c.id for c in checks if not c.inside]
@@ -179,9 +238,9 @@ def _validate(args) -> int:
         f"range" + (f"; outside: {', '.join(outside)}" if outside else "")
     )
     if args.markdown:
-        args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(VALIDATION_HEADER + markdown(checks), encoding="utf-8")
-        print(f"wrote {args.markdown}")
+        make_dirs(args.markdown.parent)
+        write_text(args.markdown, VALIDATION_HEADER + markdown(checks))
+        print(f"wrote {shown(args.markdown, 200)}")
     return 1 if outside else 0
 
 
@@ -217,8 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         if args.command == "defaults":
+            check_outputs([args.out], data_inputs())
             save_scenario(Scenario(), args.out)
-            print(f"wrote {args.out}")
+            print(f"wrote {shown(args.out, 200)}")
             return 0
         if args.command == "levers":
             for lev in LEVERS.values():
@@ -242,11 +302,12 @@ def main(argv: list[str] | None = None) -> int:
             return _refresh(args)
         if args.command == "validate":
             return _validate(args)
-    except (ScenarioError, DataError, ModelError, IdentityError) as e:
-        print(f"{ap.prog}: error: {e}", file=sys.stderr)
+    except RebalancingError as e:  # scenario, file, data, model and identity errors
+        print(f"{ap.prog}: error: {one_line(str(e))}", file=sys.stderr)
         return 2
-    except OSError as e:
-        print(f"{ap.prog}: error: {e.filename}: {e.strerror}", file=sys.stderr)
+    except OSError as e:  # from a library: name the file if it says which
+        where = f"{shown(e.filename, 200)}: " if e.filename is not None else ""
+        print(f"{ap.prog}: error: {where}{one_line(e.strerror or str(e))}", file=sys.stderr)
         return 2
     return 2
 

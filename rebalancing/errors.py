@@ -18,3 +18,61 @@ class ModelError(RebalancingError, RuntimeError):
 
 class IdentityError(RebalancingError, ArithmeticError):
     """An accounting identity does not hold; the message names it, the path and the year."""
+
+
+class FileError(RebalancingError, OSError):
+    """A file cannot be read or written, or is refused (not a regular file, too large, an
+    output that names an input); the message names the file and the reason; ``filename``
+    is the file's name."""
+
+    def __new__(cls, message: str, filename: str | None = None):
+        return super().__new__(cls, message)  # not OSError's (errno, strerror) arguments
+
+    def __init__(self, message: str, filename: str | None = None):
+        super().__init__(message)
+        self.filename = filename
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+    def __reduce__(self):
+        return type(self), (self.args[0], self.filename)
+
+
+#: Longest piece of user text (a key, a value, a file name) quoted in an error message.
+SHOWN_CHARS = 80
+
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def shown(text: object, limit: int = SHOWN_CHARS) -> str:
+    """User text as it may appear in a one-line message: cut to ``limit`` characters (with
+    "…") and every character that is not printable (ANSI escapes, newlines, other C0/C1
+    controls, line separators, bidi overrides, lone surrogates) written as ``\\x1b``,
+    ``\\n``, ``\\u2028``... so it can neither break the line nor drive a terminal."""
+    s = text if type(text) is str else str(text)
+    if len(s) > limit:
+        s = s[:limit] + "…"
+    if s.isprintable():
+        return s
+    return "".join(c if c.isprintable() else _escape(c) for c in s)
+
+
+def _escape(c: str) -> str:
+    if c in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[c]
+    n = ord(c)
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
+
+
+def shown_repr(text: object, limit: int = SHOWN_CHARS) -> str:
+    """``repr``-style quotes around user text (for values: ``'EU'``), cut to ``limit``
+    characters; ``repr`` escapes every character that is not printable."""
+    s = text if type(text) is str else str(text)
+    return repr(s[:limit]) + ("…" if len(s) > limit else "")
+
+
+def one_line(message: str, limit: int = 1000) -> str:
+    """A whole message made safe for one line of a terminal (a last pass: the parts taken
+    from user input are already :func:`shown`)."""
+    return shown(message, limit)

@@ -72,12 +72,13 @@ def results_meta_json(res: Results) -> str:
 def write_results(res: Results, out: Path) -> tuple[Path, Path]:
     """Write ``out`` (CSV) and ``<stem>.meta.json`` beside it."""
     from .cli import meta_path
+    from .files import make_dirs, write_text
 
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(results_csv(res), encoding="utf-8")
+    make_dirs(out.parent)
+    write_text(out, results_csv(res))
     meta = meta_path(out)
-    meta.write_text(results_meta_json(res), encoding="utf-8")
+    write_text(meta, results_meta_json(res))
     return out, meta
 
 

@@ -107,10 +107,12 @@ def parse_with_pinned(
 
 
 def from_query(params: dict[str, str]) -> tuple[Pinned | None, list[str]]:
-    """The pinned scenario of a share link's ``pin`` and ``pin.*`` parameters, and one
-    warning per parameter that could not be used (each lever parsed as its URL value is).
-    Levers given without a name are pinned as "Pinned"."""
-    from .scenario import validate_value
+    """The pinned scenario of a share link's ``pin`` and ``pin.*`` parameters (the last
+    value of each), and one warning per parameter that could not be used; each lever is read
+    as its own URL parameter is (:func:`rebalancing.share.parse_value`). Levers given
+    without a name are pinned as "Pinned"."""
+    from .errors import shown
+    from .share import parse_value
 
     warnings: list[str] = []
     values: dict[str, Any] = {}
@@ -118,30 +120,18 @@ def from_query(params: dict[str, str]) -> tuple[Pinned | None, list[str]]:
         if not key.startswith(PIN_PREFIX):
             continue
         lid = key[len(PIN_PREFIX) :]
-        lev = LEVERS.get(lid)
         try:
-            if lev is None:
-                raise ScenarioError(f"{key[:60]}: {unknown_lever_message(lid[:60])}")
-            if lev.kind == "bool":
-                if raw.lower() not in ("true", "1", "yes", "on", "false", "0", "no", "off"):
-                    raise ScenarioError(f"{key}: {raw[:20]!r} is not true or false")
-                values[lid] = raw.lower() in ("true", "1", "yes", "on")
-            elif lev.kind in ("int", "float"):
-                if not re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", raw):
-                    raise ScenarioError(f"{key}: {raw[:20]!r} is not a number")
-                values[lid] = validate_value(lev, float(raw))
-            else:
-                values[lid] = validate_value(lev, raw)
+            if lid not in LEVERS:
+                raise ScenarioError(unknown_lever_message(shown(lid, 60)))
+            values[lid] = parse_value(lid, raw)
         except ScenarioError as e:
-            msg = str(e) if str(e).startswith(PIN_PREFIX) else f"{PIN_PREFIX}{e}"
-            warnings.append(f"{msg}; not pinned")
+            warnings.append(f"{PIN_PREFIX}{e}; not pinned")
     name = params.get(PIN_NAME)
     if name is None and not values:
         return None, warnings
     try:
-        return Pinned(
-            name if name is not None else "Pinned", Scenario().with_values(values)
-        ), warnings
+        pinned = Pinned("Pinned" if name is None else name, Scenario().with_values(values))
     except ScenarioError as e:
         warnings.append(f"{e}; nothing pinned")
         return None, warnings
+    return pinned, warnings

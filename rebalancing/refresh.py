@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from .data import DataError, History, data_dir, load_history
+from .files import make_dirs, write_text
 
 #: WDI indicator -> (series in macro_history.csv, unit, scale to the shipped unit).
 WDI_SERIES = {
@@ -84,11 +86,11 @@ def fetch_wdi(first_year: int = 1990, last_year: int | None = None) -> list[dict
 
 
 def write_vintage(rows: list[dict], out_dir: Path, fetched: dt.date) -> Path:
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_dirs(out_dir)
     path = out_dir / f"wdi-{fetched.isoformat()}.csv"
     vintage = f"World Bank WDI API, fetched {fetched.isoformat()}"
     tmp = path.with_suffix(".csv.part")
-    with tmp.open("w", newline="", encoding="utf-8") as f:
+    with io.StringIO(newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["region", "year", "series", "value", "unit", "source", "vintage"])
         for r in sorted(rows, key=lambda r: (r["series"], r["region"], r["year"])):
@@ -103,6 +105,7 @@ def write_vintage(rows: list[dict], out_dir: Path, fetched: dt.date) -> Path:
                     vintage,
                 ]
             )
+        write_text(tmp, f.getvalue())  # a full disk or a bad folder names the file
     try:
         load_history(tmp)  # the same schema checks as the shipped file
     except DataError:

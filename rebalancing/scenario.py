@@ -14,7 +14,14 @@ converts them to fractions in one place (:mod:`rebalancing.paths`).
 
 Files are JSON or TOML. :func:`load_scenario` / :func:`parse_scenario` reject a bad file with
 a :class:`ScenarioError` whose one-line message names the field; nothing is clamped or
-guessed, and nothing is evaluated.
+guessed, and nothing is evaluated. A number must be what it says: a literal that rounds to
+infinity or to zero (``1e400``, ``1e-400000``), NaN, infinity, or an integer of thousands of
+digits is refused naming the lever. Text from the user (keys, values, file names) is quoted
+in messages with control characters escaped (:func:`rebalancing.errors.shown`).
+
+Every way of building a scenario validates it: the files, :meth:`Scenario.with_values`, and
+the constructors themselves (``OrderlyLevers(kappa=float("nan"))`` raises ScenarioError
+naming ``orderly.kappa``).
 """
 
 from __future__ import annotations
@@ -22,17 +29,23 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import tomli_w
 
-from .errors import RebalancingError
+from .errors import FileError, RebalancingError, shown, shown_repr
+from .files import read_bytes, write_text
 
 #: Largest scenario file accepted (bytes). A full scenario is ~2 kB.
 MAX_SCENARIO_BYTES = 1_048_576
+
+#: Most keys in one JSON object of a scenario file (a full flat scenario has ~45).
+MAX_KEYS = 1000
 
 FACTS = "data/facts.csv"
 TREND_SOURCE = (
@@ -89,8 +102,27 @@ def lever(
     )
 
 
+class LeverGroup:
+    """Base of the per-group dataclasses: every field is validated when an instance is built
+    (the constructor, :func:`dataclasses.replace`, :meth:`Scenario.with_values`), ints given
+    for floats become floats, and a bad value raises ScenarioError naming the lever."""
+
+    #: ``(field name, Lever)`` of the group, filled in once LEVERS exists.
+    _levers: ClassVar[tuple] = ()
+
+    def __post_init__(self):
+        d = self.__dict__
+        for name, lev in self._levers:
+            v = d[name]
+            if v is lev.default:  # checked once, at import
+                continue
+            ok = validate_value(lev, v)
+            if ok is not v:
+                object.__setattr__(self, name, ok)
+
+
 @dataclass(frozen=True)
-class GlobalSettings:
+class GlobalSettings(LeverGroup):
     horizon: int = lever(
         2040,
         2030,
@@ -261,7 +293,7 @@ class GlobalSettings:
 
 
 @dataclass(frozen=True)
-class BaselineLevers:
+class BaselineLevers(LeverGroup):
     us_tariff_on_cn: float = lever(
         51.1,
         0.0,
@@ -333,7 +365,7 @@ class BaselineLevers:
 
 
 @dataclass(frozen=True)
-class OrderlyLevers:
+class OrderlyLevers(LeverGroup):
     band: float = lever(
         3.0,
         0.5,
@@ -427,7 +459,7 @@ class OrderlyLevers:
 
 
 @dataclass(frozen=True)
-class DisorderlyLevers:
+class DisorderlyLevers(LeverGroup):
     side: str = lever(
         "US",
         choices=("US", "CN"),
@@ -581,7 +613,7 @@ class DisorderlyLevers:
 
 
 @dataclass(frozen=True)
-class UnilateralLevers:
+class UnilateralLevers(LeverGroup):
     us_tariff_on_cn: float = lever(
         126.5,
         0.0,
@@ -648,7 +680,7 @@ class UnilateralLevers:
 
 
 @dataclass(frozen=True)
-class SubglobalLevers:
+class SubglobalLevers(LeverGroup):
     safeguard: float = lever(
         25.0,
         0.0,
@@ -785,6 +817,9 @@ def _levers() -> dict[str, Lever]:
 #: Every lever by id (``group.name``), in declaration order.
 LEVERS: dict[str, Lever] = _levers()
 
+for _g, _cls in GROUPS.items():
+    _cls._levers = tuple((lev.name, lev) for lev in LEVERS.values() if lev.group == _g)
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -796,6 +831,14 @@ class Scenario:
     disorderly: DisorderlyLevers = field(default_factory=DisorderlyLevers)
     unilateral: UnilateralLevers = field(default_factory=UnilateralLevers)
     subglobal: SubglobalLevers = field(default_factory=SubglobalLevers)
+
+    def __post_init__(self):
+        for g, cls in GROUPS.items():
+            v = self.group(g)
+            if not isinstance(v, cls):
+                raise ScenarioError(
+                    f"{g}: expected {cls.__name__}, got {shown(type(v).__name__)}", g
+                )
 
     def group(self, name: str):
         return getattr(self, "global_" if name == "global" else name)
@@ -816,8 +859,13 @@ class Scenario:
         """Levers that differ from their defaults."""
         return {lid: v for lid, v in self.flat().items() if v != LEVERS[lid].default}
 
-    def with_values(self, values: dict[str, Any]) -> Scenario:
+    def with_values(self, values: Mapping[str, Any]) -> Scenario:
         """A copy with ``{lever_id: value}`` applied, each value validated."""
+        if not isinstance(values, Mapping):
+            raise ScenarioError(
+                f"values: expected a mapping of lever ids to values, got "
+                f"{shown(type(values).__name__)}"
+            )
         groups = {g: {} for g in GROUPS}
         for lid, v in values.items():
             lev = LEVERS.get(lid)
@@ -833,44 +881,140 @@ class Scenario:
 
 def unknown_lever_message(lid: str) -> str:
     """One message for a lever id that does not exist, naming its replacement if retired."""
-    if lid in RETIRED:
+    if isinstance(lid, str) and lid in RETIRED:
         return f"{lid}: this lever no longer exists; use {RETIRED[lid]}"
-    return f"{lid}: unknown lever"
+    return f"{shown(lid)}: unknown lever"
 
 
 def validate_value(lev: Lever, v: Any) -> Any:
     """Check type and range of one value; returns it (ints accepted for floats)."""
     lid = lev.id
+    if type(v) is NumberText:
+        raise ScenarioError(f"{lid}: {v.message(lev)}", lid)
     if lev.choices:
         if not isinstance(v, str):
             raise ScenarioError(
-                f"{lid}: expected one of {', '.join(lev.choices)}, got {type(v).__name__}", lid
+                f"{lid}: expected one of {', '.join(lev.choices)}, got {_type(v)}", lid
             )
         if v not in lev.choices:
-            raise ScenarioError(f"{lid}: {v!r} is not one of {', '.join(lev.choices)}", lid)
+            raise ScenarioError(
+                f"{lid}: {shown_repr(v)} is not one of {', '.join(lev.choices)}", lid
+            )
         return v
     if lev.type is bool:
         if not isinstance(v, bool):
-            raise ScenarioError(f"{lid}: expected true or false, got {type(v).__name__}", lid)
+            raise ScenarioError(f"{lid}: expected true or false, got {_type(v)}", lid)
         return v
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise ScenarioError(f"{lid}: expected a number ({lev.unit}), got {type(v).__name__}", lid)
-    if isinstance(v, float) and not math.isfinite(v):
-        raise ScenarioError(f"{lid}: {v} is not a finite number", lid)
-    if isinstance(v, int) and abs(v) > 10**9:  # far outside every range; float() of a
-        raise ScenarioError(
-            f"{lid}: {str(v)[:12]}... is out of range [{lev.lo}, {lev.hi}] ({lev.unit})", lid
-        )  # 400-digit integer would overflow
+        raise ScenarioError(f"{lid}: expected a number ({lev.unit}), got {_type(v)}", lid)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ScenarioError(f"{lid}: {v} is not a finite number", lid)
+    elif abs(v) > 10**9:  # far outside every range; never converted to float (overflow)
+        raise ScenarioError(f"{lid}: {_big_int(v)} is out of range {_range(lev)}", lid)
     if lev.type is int:
         if isinstance(v, float):
             if not v.is_integer():
                 raise ScenarioError(f"{lid}: expected a whole number ({lev.unit}), got {v}", lid)
+        if type(v) is not int:
             v = int(v)
-    else:
+    elif type(v) is not float:
         v = float(v)
     if not lev.lo <= v <= lev.hi:
-        raise ScenarioError(f"{lid}: {v} is out of range [{lev.lo}, {lev.hi}] ({lev.unit})", lid)
+        raise ScenarioError(f"{lid}: {v} is out of range {_range(lev)}", lid)
     return v
+
+
+def _type(v: Any) -> str:
+    return shown(type(v).__name__)
+
+
+def _range(lev: Lever) -> str:
+    return f"[{lev.lo}, {lev.hi}] ({lev.unit})"
+
+
+def _big_int(v: int) -> str:
+    """The first digits of a huge integer, without converting all of it to text (Python
+    refuses more than 4,300 digits, and it takes quadratic time)."""
+    if v.bit_length() <= 10_000:  # ~3,000 digits
+        return f"{str(v)[:12]}..."
+    return f"a number of about {int(v.bit_length() * math.log10(2))} digits"
+
+
+class NumberText:
+    """A number literal in a scenario file that has no faithful value (it rounds to infinity
+    or to zero, is NaN or infinity, or is an integer of thousands of digits). The parsers
+    keep the text in its place so that the lever that receives it is named in the message
+    (:func:`validate_value` refuses it whatever the lever)."""
+
+    __slots__ = ("text", "why")
+
+    def __init__(self, text: str, why: str | None):
+        self.text = text
+        self.why = why  # None: an integer too long to be in any lever's range
+
+    def message(self, lev: Lever | None = None) -> str:
+        if self.why is None:
+            n = len(self.text.lstrip("+-"))
+            rng = f" {_range(lev)}" if lev is not None else ""
+            return f"{self.text[:12]}... ({n} digits) is out of range{rng}"
+        return f"{shown(self.text, 30)} {self.why}"
+
+    def __str__(self) -> str:
+        return shown(self.text, 30)
+
+    __repr__ = __str__
+
+
+#: An ASCII decimal number, as written in a URL or a command-line flag: digits 0-9 only
+#: (``int()`` and ``float()`` also read Arabic-Indic, fullwidth and other Unicode digits).
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NONZERO_DIGIT = re.compile(r"[1-9]")
+
+#: Longest number text read from a URL or a flag (a float's repr is at most ~24).
+MAX_NUMBER_CHARS = 100
+
+
+def _float_value(text: str) -> float | NumberText:
+    """``float(text)`` of a decimal literal, or a NumberText if it is not what it says."""
+    body = text.lstrip("+-").lower()
+    if body in ("inf", "infinity", "nan"):
+        return NumberText(text, "is not a finite number")
+    v = float(text)
+    if math.isinf(v):
+        return NumberText(text, "is too large to be a number (it rounds to infinity)")
+    if v == 0.0 and _NONZERO_DIGIT.search(body.split("e")[0]):
+        return NumberText(text, "is too small to be a number (it rounds to zero; write 0)")
+    return v
+
+
+def _int_value(text: str) -> int | NumberText:
+    # 18 digits is far outside every lever's range; longer literals are never converted
+    # (int() of 4,301+ digits raises ValueError, and conversion is quadratic)
+    return int(text) if len(text) <= 18 else NumberText(text, None)
+
+
+def number_from_text(text: str, field: str) -> float:
+    """An ASCII decimal number (``2050``, ``-1.5``, ``3e-2``) from a URL parameter or a flag;
+    ScenarioError naming ``field`` for anything else (Unicode digits, ``inf``, ``nan``, a
+    value that rounds to infinity or to zero, spaces, underscores)."""
+    if len(text) > MAX_NUMBER_CHARS or not _DECIMAL.fullmatch(text):
+        hint = (
+            " (use the digits 0-9)"
+            if any(c.isdigit() and not c.isascii() for c in text[:MAX_NUMBER_CHARS])
+            else ""
+        )
+        raise ScenarioError(f"{field}: {shown_repr(text, 20)} is not a number{hint}", field)
+    v = _float_value(text)
+    if type(v) is NumberText:
+        raise ScenarioError(f"{field}: {v.message()}", field)
+    return v
+
+
+# Defaults are valid (LeverGroup skips them by identity): checked once, here.
+for _lev in LEVERS.values():
+    if validate_value(_lev, _lev.default) is not _lev.default:  # raises if out of range
+        raise TypeError(f"{_lev.id}: default {_lev.default!r} is not a {_lev.type.__name__}")
 
 
 def default_scenario() -> Scenario:
@@ -887,7 +1031,7 @@ def scenario_from_dict(data: Any) -> Scenario:
     """
     if not isinstance(data, dict):
         raise ScenarioError(
-            f"scenario: expected a table of groups ({', '.join(GROUPS)}), got {type(data).__name__}"
+            f"scenario: expected a table of groups ({', '.join(GROUPS)}), got {_type(data)}"
         )
     if data.get("package") == "rebalancing" and isinstance(data.get("scenario"), dict):
         data = data["scenario"]  # a results .meta.json
@@ -902,15 +1046,17 @@ def scenario_from_dict(data: Any) -> Scenario:
     version = data.pop("format_version", 1)
     if isinstance(version, bool) or version not in (1, FORMAT_VERSION):
         raise ScenarioError(
-            f"format_version: {str(version)[:20]} is not a known scenario "
+            f"format_version: {shown(version, 20)} is not a known scenario "
             f"format (expected 1 or {FORMAT_VERSION})",
             "format_version",
         )
     for g, table in data.items():
         if g not in GROUPS:
-            raise ScenarioError(f"{g}: unknown group (expected one of {', '.join(GROUPS)})", g)
+            raise ScenarioError(
+                f"{shown(g)}: unknown group (expected one of {', '.join(GROUPS)})", g
+            )
         if not isinstance(table, dict):
-            raise ScenarioError(f"{g}: expected a table of levers, got {type(table).__name__}", g)
+            raise ScenarioError(f"{g}: expected a table of levers, got {_type(table)}", g)
         for k, v in table.items():
             lid = f"{g}.{k}"
             if lid not in LEVERS:
@@ -926,16 +1072,21 @@ def parse_scenario(content: bytes | str, filename: str = "scenario") -> Scenario
 
 def load_document(content: bytes | str, filename: str = "scenario") -> Any:
     """The table of a JSON or TOML scenario file, checked for size, encoding and syntax."""
+    name = shown(filename)
     if isinstance(content, str):
-        content = content.encode("utf-8")
+        if len(content) > MAX_SCENARIO_BYTES:  # each character is at least one byte
+            raise ScenarioError(f"{name}: file is larger than {MAX_SCENARIO_BYTES} bytes")
+        content = content.encode("utf-8", "surrogatepass")  # a lone surrogate: not UTF-8
+    if not isinstance(content, (bytes, bytearray)):
+        raise ScenarioError(f"{name}: expected the file's bytes or text, got {_type(content)}")
     if len(content) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"{filename}: file is larger than {MAX_SCENARIO_BYTES} bytes")
+        raise ScenarioError(f"{name}: file is larger than {MAX_SCENARIO_BYTES} bytes")
     try:
         # utf-8-sig: a byte-order mark (as Windows editors write) is read, not refused
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ScenarioError(f"{filename}: not UTF-8 text (expected JSON or TOML)") from None
-    lower = filename.lower()
+        raise ScenarioError(f"{name}: not UTF-8 text (expected JSON or TOML)") from None
+    lower = str(filename).lower()
     fmt = (
         "json"
         if lower.endswith(".json")
@@ -946,41 +1097,86 @@ def load_document(content: bytes | str, filename: str = "scenario") -> Any:
         else "toml"
     )
     try:
-        if fmt == "json":
-            try:
-                data = json.loads(
-                    text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates
-                )
-            except ValueError as e:
-                raise ScenarioError(f"{filename}: not valid JSON ({e})") from None
-        else:
-            try:
-                data = tomllib.loads(text)
-            except tomllib.TOMLDecodeError as e:
-                raise ScenarioError(f"{filename}: not valid TOML ({e})") from None
+        data = _load_json(text, name) if fmt == "json" else _load_toml(text, name)
     except RecursionError:
-        raise ScenarioError(f"{filename}: nested too deeply to be a scenario") from None
+        raise ScenarioError(f"{name}: nested too deeply to be a scenario") from None
     return data
 
 
-def _no_duplicates(pairs):
-    keys = [k for k, _ in pairs]
-    dup = next((k for k in keys if keys.count(k) > 1), None)
-    if dup is not None:
-        raise ValueError(f"key {dup!r} appears twice")
-    return dict(pairs)
+class _Refused(Exception):
+    """Raised inside the JSON parser's hooks; not a ValueError, so nothing rewraps it."""
 
 
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not allowed")
+def _load_json(text: str, name: str) -> Any:
+    try:
+        return json.loads(
+            text,
+            parse_int=_int_value,
+            parse_float=_float_value,
+            parse_constant=_json_constant,
+            object_pairs_hook=_json_object,
+        )
+    except json.JSONDecodeError as e:
+        raise ScenarioError(f"{name}: not valid JSON ({shown(e, 200)})") from None
+    except _Refused as e:
+        raise ScenarioError(f"{name}: {e}") from None
+
+
+def _json_object(pairs: list) -> dict:
+    if len(pairs) > MAX_KEYS:
+        raise _Refused(f"an object with {len(pairs)} keys is not a scenario (at most {MAX_KEYS})")
+    d = dict(pairs)
+    if len(d) < len(pairs):  # a repeated key: find the first, in linear time
+        seen = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _Refused(f"key {shown_repr(k)} appears twice")
+            seen.add(k)
+    return d
+
+
+def _json_constant(name: str) -> NumberText:
+    return NumberText(name, "is not a finite number")
+
+
+def _load_toml(text: str, name: str) -> Any:
+    try:
+        return tomllib.loads(text, parse_float=_float_value)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(f"{name}: not valid TOML ({shown(e, 200)})") from None
+    except ValueError as e:  # int() of more digits than Python converts (4,300)
+        where, field = _long_integer_at(text)
+        if where is None:
+            raise ScenarioError(f"{name}: not valid TOML ({shown(e, 200)})") from None
+        raise ScenarioError(f"{name}: {where}", field) from None
+
+
+def _long_integer_at(text: str) -> tuple[str | None, str | None]:
+    """Where the first integer too long to convert is in a TOML text: ``line 2:
+    global.horizon: 1111... (4301 digits) is out of range``."""
+    m = re.search(r"[0-9][0-9_]{999,}", text)
+    if m is None:
+        return None, None
+    start = text.rfind("\n", 0, m.start()) + 1
+    key = text[start : m.start()].split("=")[0].strip().strip("\"'")
+    tables = re.findall(r"(?m)^[ \t]*\[([^\[\]\n]+)\][ \t]*(?:#.*)?$", text[:start])
+    field = f"{tables[-1].strip()}.{key}" if tables else key
+    digits = len(m.group().replace("_", ""))
+    line = text.count("\n", 0, m.start()) + 1
+    return (
+        f"line {line}: {shown(field)}: {m.group()[:12]}... ({digits} digits) is out of range",
+        field,
+    )
 
 
 def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario file: only a regular file, at most MAX_SCENARIO_BYTES read (a device,
+    a FIFO or a folder is refused by name, before it is opened)."""
     p = Path(path)
     try:
-        content = p.read_bytes()
-    except OSError as e:
-        raise ScenarioError(f"{p}: cannot read ({e.strerror})") from None
+        content = read_bytes(p, MAX_SCENARIO_BYTES)
+    except FileError as e:
+        raise ScenarioError(str(e)) from None
     return parse_scenario(content, p.name)
 
 
@@ -994,10 +1190,10 @@ def dumps_scenario(scn: Scenario, fmt: str = "json", pinned=None) -> str:
         return json.dumps(d, indent=2) + "\n"
     if fmt == "toml":
         return tomli_w.dumps(d)
-    raise ScenarioError(f"format: {fmt!r} is not json or toml")
+    raise ScenarioError(f"format: {shown_repr(fmt)} is not json or toml")
 
 
 def save_scenario(scn: Scenario, path: str | Path) -> None:
     p = Path(path)
     fmt = "toml" if p.suffix.lower() == ".toml" else "json"
-    p.write_text(dumps_scenario(scn, fmt), encoding="utf-8")
+    write_text(p, dumps_scenario(scn, fmt))

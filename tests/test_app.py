@@ -492,7 +492,7 @@ def test_a_pinned_scenario_from_a_link_and_in_the_scenario_file():
     [
         ({"pin": "<img src=x>"}, "pinned.name: use letters"),
         ({"pin": "B", "pin.orderly.kappa": "99"}, "pin.orderly.kappa: 99.0 is out of range"),
-        ({"pin": "B", "pin.nope.x": "1"}, "pin.nope.x: nope.x: unknown lever"),
+        ({"pin": "B", "pin.nope.x": "1"}, "pin.nope.x: unknown lever; not pinned"),
     ],
 )
 def test_a_bad_pinned_scenario_in_a_link_is_reported(params, expected):

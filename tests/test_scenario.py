@@ -102,7 +102,7 @@ BAD = [
         "s.toml",
         "global.horizon: 2029 is out of range",
     ),
-    ("NaN", b'{"orderly": {"kappa": NaN}}', "s.json", "not valid JSON"),
+    ("NaN", b'{"orderly": {"kappa": NaN}}', "s.json", "orderly.kappa: NaN is not a finite"),
     (
         "infinity in TOML",
         b"[orderly]\nkappa = inf\n",
