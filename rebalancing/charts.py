@@ -395,6 +395,7 @@ def _figure(
     row_gap = axis_h + style.font_size + 6
     plot_h = rows * row_h + (rows - 1) * row_gap
     axis = dict(zeroline=True, zerolinecolor="#999")
+    yaxis = dict(axis, tickformat=",") if ytitle.startswith("USD bn") else axis  # 1,000
     annotations = [
         dict(
             text=note,
@@ -455,7 +456,7 @@ def _figure(
             lay[f"yaxis{sfx}"] = dict(
                 anchor=f"x{sfx}",
                 domain=[max(0.0, top - row_h / plot_h), min(1.0, top)],
-                **axis,
+                **yaxis,
                 title=dict(text=ytitle if ytitled else ""),
             )
             if rows > 1 and i:
@@ -474,7 +475,7 @@ def _figure(
             )
     else:
         lay["xaxis"] = dict(title=dict(text=xtitle, standoff=4), **axis)
-        lay["yaxis"] = dict(title=dict(text=ytitle), **axis)
+        lay["yaxis"] = dict(title=dict(text=ytitle), **yaxis)
     for key, rng in ranges.items():
         lay[key]["range"] = rng
     lay["annotations"] = annotations + marks

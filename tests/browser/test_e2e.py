@@ -320,3 +320,58 @@ def test_presentation_mode_hides_controls_keeps_charts(page: Page, app_url):
     )
     assert size == 20
     expect(page.locator(".st-key-chart_ca")).to_contain_text("Source:")
+
+
+def test_pin_a_scenario_compare_and_share_it(page: Page, app_url, context):
+    """A/B: pin the defaults as "Plan B", move a lever, see both; the link restores both."""
+    page.goto(app_url)
+    ready(page, 7)
+    name = page.get_by_role("textbox", name="Name for the current settings")
+    name.fill("Plan B")
+    name.press("Enter")
+    page.get_by_role("button", name="Pin", exact=True).click()
+    expect(page.get_by_text("Pinned: Plan B")).to_be_visible(timeout=30_000)
+    slider = page.get_by_role("slider", name=RESPONSE)
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    expect(slider).to_have_value("1.05")
+    page.wait_for_function("() => location.search.includes('pin=Plan+B')", timeout=30_000)
+    ready(page, 7)
+    table = headline(page, 2030)
+    a = model_for({"global.monetary_response": 1.05})
+    b = model_for({})
+    us = "US current account, % of GDP"
+    assert table.loc[us, "Orderly"] == pytest.approx(
+        a.value("orderly", "US", "current_account_pct_gdp", 2030), abs=0.051
+    )
+    assert table.loc[us, "Orderly: Plan B"] == pytest.approx(
+        b.value("orderly", "US", "current_account_pct_gdp", 2030), abs=0.051
+    )
+    faint = chart_trace(page, "chart_ca", "Plan B: Orderly")
+    assert faint == pytest.approx(list(b.series("orderly", "US", "current_account_pct_gdp")))
+    link = page.url
+    other = context.new_page()
+    other.goto(link)
+    ready(other, 7)
+    assert list(headline(other, 2030).columns) == list(table.columns)
+    expect(other.get_by_text("Pinned: Plan B")).to_be_visible()
+
+
+def test_a_years_change_redraws_the_tables_and_the_share_link(page: Page, app_url):
+    """The headline years are a fragment: the tables and the share link follow, the charts
+    are not redrawn (the same plot element stays)."""
+    page.goto(app_url)
+    ready(page, 7)
+    page.evaluate("() => { document.querySelector('.st-key-chart_ca .js-plotly-plot')._mark = 1; }")
+    page.locator(".st-key-years input").click()
+    page.keyboard.type("2040")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    expect(page.locator('[data-testid="stTable"]')).to_have_count(3, timeout=30_000)
+    headline(page, 2040)
+    code = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')
+    expect(code).to_contain_text("years=2030%2C2035%2C2040", timeout=30_000)
+    page.wait_for_function("() => location.search.includes('years=2030%2C2035%2C2040')")
+    assert page.evaluate(
+        "() => document.querySelector('.st-key-chart_ca .js-plotly-plot')._mark === 1"
+    ), "the charts were redrawn for a change of years"
