@@ -62,7 +62,8 @@ class PathSpec:
     rule_band: np.ndarray  # (P, n) the rule's band, fraction of GDP
     bloc_speed: np.ndarray  # (P, n) bloc demand rule: shift per unit of CA gap a year
     bloc_band: np.ndarray  # (P, n)
-    rule_start: int  # first year the orderly and bloc rules act
+    rule_start: np.ndarray  # (P,) int: first year the orderly and bloc rules (and the
+    #                            crisis hazard) act
     has_currency_rule: bool  # any path with the orderly currency rule
     has_bloc_rule: bool  # any path with the bloc's internal rebalancing
     crisis: np.ndarray  # (P,) bool: path has a crisis
@@ -70,19 +71,23 @@ class PathSpec:
     crisis_side_name: str  # "US" or "CN"
     absorption_shares: np.ndarray  # (3,) base-year C, I, G shares of the crisis country
     crisis_other: int  # region index of the other side (spill-over)
-    crisis_fixed_year: int | None
-    hazard_base: float
-    hazard_slope: float
-    ca_floor: float
     floor_scale: float  # share of the floor's required improvement that applies
-    adjustment_years: int
-    constraint_years: int
-    currency_fall: float
-    output_loss: float
-    permanent_share: float
-    recovery: float
-    spillover: float
-    cn_investment_collapse: float
+    # The crisis levers, (P,) one value per path row (fractions; years as ints):
+    crisis_fixed_year: np.ndarray  # the crisis year where fixed; 0: the hazard times it
+    crisis_quantile: np.ndarray  # with the hazard, the crisis starts in the first year the
+    #                               survival probability is at most this (0.5: the median
+    #                               year; a uniform draw: a year drawn from the hazard)
+    hazard_base: np.ndarray
+    hazard_slope: np.ndarray
+    ca_floor: np.ndarray
+    adjustment_years: np.ndarray
+    constraint_years: np.ndarray
+    currency_fall: np.ndarray
+    output_loss: np.ndarray
+    permanent_share: np.ndarray
+    recovery: np.ndarray
+    spillover: np.ndarray
+    cn_investment_collapse: np.ndarray
 
 
 def _floor_scale(cal: Calibration) -> float:
@@ -181,6 +186,10 @@ def build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS)
 
     d = scn.disorderly
     side = us if d.side == "US" else cn
+
+    def rows(v, dtype=float):
+        return np.full(P, v, dtype=dtype)
+
     return PathSpec(
         names=tuple(names),
         regions=tuple(regions),
@@ -197,23 +206,26 @@ def build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS)
         bloc_band=bloc_band,
         has_currency_rule=bool(rule_kappa.any()),
         has_bloc_rule=bool(bloc_speed.any()),
-        rule_start=start,
+        rule_start=rows(start, int),
         crisis=crisis,
         crisis_side=side,
         crisis_side_name=regions[side],
         absorption_shares=np.array([cal.C[side], cal.I[side], cal.G[side]]) / cal.A[side],
         crisis_other=cn if side == us else us,
-        crisis_fixed_year=(d.crisis_year if (d.timing == "fixed" or d.side == "CN") else None),
-        hazard_base=d.hazard_base / 100,
-        hazard_slope=d.hazard_slope / 100,
-        ca_floor=d.ca_floor / 100,
         floor_scale=scale,
-        adjustment_years=d.adjustment_years,
-        constraint_years=d.constraint_years,
-        currency_fall=d.currency_fall / 100,
-        output_loss=d.output_loss / 100,
-        permanent_share=d.permanent_share / 100,
-        recovery=d.recovery / 100,
-        spillover=d.spillover / 100,
-        cn_investment_collapse=d.cn_investment_collapse / 100,
+        crisis_fixed_year=rows(
+            d.crisis_year if (d.timing == "fixed" or d.side == "CN") else 0, int
+        ),
+        crisis_quantile=rows(0.5),
+        hazard_base=rows(d.hazard_base / 100),
+        hazard_slope=rows(d.hazard_slope / 100),
+        ca_floor=rows(d.ca_floor / 100),
+        adjustment_years=rows(d.adjustment_years, int),
+        constraint_years=rows(d.constraint_years, int),
+        currency_fall=rows(d.currency_fall / 100),
+        output_loss=rows(d.output_loss / 100),
+        permanent_share=rows(d.permanent_share / 100),
+        recovery=rows(d.recovery / 100),
+        spillover=rows(d.spillover / 100),
+        cn_investment_collapse=rows(d.cn_investment_collapse / 100),
     )
