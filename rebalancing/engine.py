@@ -16,7 +16,7 @@ Everything within a year is linear in output, so every identity holds to roundin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -84,11 +84,26 @@ class Params:
 
     @property
     def rows(self) -> int | None:
-        """Number of path rows the lever parameters are given for (None: scalars)."""
-        sizes = {np.size(getattr(self, f)) for f in LEVER_PARAMS if np.ndim(getattr(self, f))}
+        """Number of path rows the parameters are given for (None: the same for all)."""
+        sizes = {len(getattr(self, f)) for f in LEVER_PARAMS if np.ndim(getattr(self, f))}
+        sizes |= {len(getattr(self, f)) for f, nd in ROW_ARRAYS.items() if self._by_row(f, nd)}
         if len(sizes) > 1:
-            raise ValueError(f"lever parameters with different row counts {sorted(sizes)}")
+            raise ValueError(f"parameters with different row counts {sorted(sizes)}")
         return sizes.pop() if sizes else None
+
+    def _by_row(self, f: str, ndim: int) -> bool:
+        return np.ndim(getattr(self, f)) == ndim
+
+    def take(self, rows) -> Params:
+        """The parameters of path rows ``rows`` (indices; shared parameters stay shared)."""
+        if self.rows is None:
+            return self
+        rows = np.asarray(rows)
+        kw = {f: getattr(self, f)[rows] for f in LEVER_PARAMS if np.ndim(getattr(self, f))}
+        kw.update(
+            {f: getattr(self, f)[rows] for f, nd in ROW_ARRAYS.items() if self._by_row(f, nd)}
+        )
+        return replace(self, **kw)
 
 
 #: The Params fields that come from levers and may vary by path row.
@@ -103,6 +118,14 @@ LEVER_PARAMS = (
     "rp_slope",
     "tariff_cost",
 )
+
+
+#: Batches of at least this many path rows compute their trade shares year by year.
+BY_YEAR_ROWS = 256
+
+#: The derived arrays that carry a leading path-row axis when the levers vary by row, with
+#: their number of dimensions then.
+ROW_ARRAYS = {"growth": 3, "q": 2, "rp0": 2}
 
 
 def col(x):
@@ -274,13 +297,13 @@ def year_inputs(
     w_tariff: np.ndarray,
 ) -> YearInputs:
     """Year t's slices of the path arrays and of what :func:`run` derives from them in
-    advance (``mu0``, ``etr``, ``w_tariff``: (P, T, ...))."""
+    advance (``etr``, ``w_tariff``: (P, T, n)); ``mu0`` (P, n, n): year t's trade shares."""
     P, n = len(spec.names), spec.tau.shape[-1]
     d = np.zeros((P, n, 2)) if drift is None else np.broadcast_to(drift[..., t, :, :], (P, n, 2))
     return YearInputs(
         year=int(spec.years[t]),
         t=t,
-        mu0=mu0[:, t],
+        mu0=mu0,
         tau=spec.tau[:, t],
         etr=etr[:, t],
         w_tariff=w_tariff[:, t],
@@ -624,25 +647,33 @@ def run(
     if prm.rows not in (None, P):
         raise ValueError(f"parameters for {prm.rows} path rows, paths for {P}")
     size = trade.size_index(prm.growth)
-    mu0 = trade.trade_shares(
-        cal.trade,
-        cal.A,
-        cal.Y,
-        size,
-        spec.tau,
-        cal.tariff0,
-        prm.eps,
-        prm.diversion,
-        prm.rerouting,
-        spec.share_factor,
-    )
-    # Tariff-driven inputs, known in advance: for all years at once.
+
+    def shares(t):
+        """Import shares before exchange rates of years t (a slice): trend, tariffs."""
+        return trade.trade_shares(
+            cal.trade,
+            cal.A,
+            cal.Y,
+            size[..., t, :],
+            spec.tau[:, t],
+            cal.tariff0,
+            prm.eps,
+            prm.diversion,
+            prm.rerouting,
+            spec.share_factor[:, t],
+        )
+
+    # Inputs known in advance: for all years at once, or, on large batches (where the
+    # (P, T, n, n) arrays would not stay in the processor's cache), year by year.
+    by_year = P >= BY_YEAR_ROWS
+    mu0 = None if by_year else shares(slice(None))
     etr = supply.effective_tariff(spec.tau, prm.trade_w)
     w_tariff = prices.tariff_wedge(spec.tau, prm.tau0, prm.mubar)
     s = initial_state(cal, prm, P)
     out = None
     for t in range(T):
-        inp = year_inputs(spec, mu0, t, drift, etr, w_tariff)
+        mu0_t = shares(slice(t, t + 1))[:, 0] if by_year else mu0[:, t]
+        inp = year_inputs(spec, mu0_t, t, drift, etr, w_tariff)
         if qbar_extra is not None:
             inp.drift = inp.drift.copy()
             inp.drift[..., 1] += qbar_extra[:, t]

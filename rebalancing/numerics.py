@@ -27,3 +27,15 @@ def sum_last(x: np.ndarray) -> np.ndarray:
 def sum_axis(x: np.ndarray, axis: int) -> np.ndarray:
     """``x.sum(axis)`` by :func:`sum_last` over that axis."""
     return sum_last(np.moveaxis(x, axis, -1))
+
+
+def max_last(x: np.ndarray) -> np.ndarray:
+    """``x.max(-1)`` as elementwise maxima over a short last axis (NaN propagates, as in
+    NumPy's)."""
+    n = x.shape[-1]
+    if n == 0 or n > 8:
+        return x.max(-1)
+    out = x[..., 0].copy()
+    for k in range(1, n):
+        np.maximum(out, x[..., k], out=out)
+    return out

@@ -258,6 +258,31 @@ class GlobalSettings:
         source="assumption: between emerging-market (~3.8%) and other "
         "advanced-economy (~1.5%) growth in the WEO",
     )
+    seed: int = lever(
+        1,
+        0,
+        999_999,
+        step=1,
+        unit="integer",
+        label="Random seed",
+        help="Seed of the Monte Carlo draws behind the fans and the crisis probability: "
+        "the same seed (and number of draws) gives the same draws, so a shared link "
+        "reproduces the bands exactly. Changes no path.",
+        source="numpy.random.default_rng (PCG64); docs/uncertainty.md",
+    )
+    draws: int = lever(
+        1000,
+        100,
+        10_000,
+        step=100,
+        unit="draws",
+        label="Monte Carlo",
+        help="Number of draws of the uncertain parameters (elasticities, policy response, "
+        "risk premium, crisis size and timing, growth) behind the fans and the crisis "
+        "probability. Changes no path.",
+        source="docs/uncertainty.md (distributions, each with its source or labelled "
+        "an assumption)",
+    )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..numerics import sum_axis, sum_last
+from ..numerics import sum_last
 
 
 def size_index(growth: np.ndarray) -> np.ndarray:
@@ -66,11 +66,11 @@ def trade_shares(
     # Importer side: Q_ij = L_ij / (i's trend imports from suppliers other than j).
     Q = np.zeros(L.shape)
     for j in range(n):
-        others = sum_last(np.delete(mu_t, j, axis=-1))  # (..., n): sum_{k != j} mu_t_ik
+        others = _sum_except(mu_t, j, -1)  # (..., n): sum_{k != j} mu_t_ik
         Q[..., j] = np.divide(L[..., j], others, out=np.zeros(Q[..., j].shape), where=others > 0)
     R = np.empty(L.shape)
     for k in range(n):
-        R[..., k] = mu_t[..., k] * sum_last(np.delete(Q, k, axis=-1))
+        R[..., k] = mu_t[..., k] * _sum_except(Q, k, -1)
     R = rerouting * R
     # Exporter side: G_ij = L_ij Apot_i / (j's base-year exports to markets other than i, j).
     G = L * Apot[..., None]
@@ -83,9 +83,19 @@ def trade_shares(
     V = np.zeros(L.shape)
     for k in range(n):
         into_k = trade0[k] * (np.arange(n) != k)  # (n,) j's base-year exports to k, j != k
-        V[..., k, :] = sum_axis(np.delete(G, k, axis=-2), -2) * into_k / Apot[..., k, None]
+        V[..., k, :] = _sum_except(G, k, -2) * into_k / Apot[..., k, None]
     V = diversion * V
     return (mu_t * F + R + V) * share_factor
+
+
+def _sum_except(x: np.ndarray, k: int, axis: int) -> np.ndarray:
+    """Sum of ``x`` over ``axis`` leaving out entry k (in index order)."""
+    x = np.moveaxis(x, axis, -1)
+    terms = [x[..., m] for m in range(x.shape[-1]) if m != k]
+    out = terms[0].copy()
+    for t in terms[1:]:
+        out += t
+    return out
 
 
 def armington(v: np.ndarray, dom0: np.ndarray) -> np.ndarray:
