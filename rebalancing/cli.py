@@ -9,6 +9,16 @@ as the console script ``rebalancing`` (pyproject.toml), which does the same.
     python -m rebalancing data refresh          # new WDI vintage into data/vintages/
     python -m rebalancing validate [--markdown docs/validation.md]
                                                 # the model against published results
+    python -m rebalancing fan [--draws N] [--seed S] --out fan.csv
+                                                # Monte Carlo bands, crisis probability
+    python -m rebalancing goal --target CN.current_account_pct_gdp=1.0@2035 \
+                               --instrument orderly.cn_consumption_rise
+                                                # what would it take (goal-seek)
+    python -m rebalancing sweep --grid LEVER=LO:HI:N ... | --sample N --design sobol
+                                --out sweep.csv|sweep.parquet [--scheduler ADDRESS]
+    python -m rebalancing sensitivity --output US.current_account_pct_gdp@2035 \
+                                      --path baseline --sample N
+                                                # Sobol' indices of an output to every lever
 
 A bad argument or file prints a usage line or one error line naming the field and exits
 with status 2; nothing prints a traceback.
@@ -102,6 +112,90 @@ def build_parser() -> argparse.ArgumentParser:
         "--markdown", type=Path, help="also write the table as Markdown (e.g. docs/validation.md)"
     )
 
+    f = sub.add_parser(
+        "fan",
+        help="Monte Carlo bands (median, 50%% and 90%%) of the headline series of every path "
+        "and the probability of a disorderly correction by year",
+    )
+    f.add_argument("--scenario", type=Path, help="scenario file (.json or .toml)")
+    f.add_argument("--draws", type=int, help="number of draws (default: global.draws)")
+    f.add_argument("--seed", type=int, help="seed (default: global.seed)")
+    f.add_argument("--paths", type=_paths_arg, help=f"comma-separated subset of {','.join(PATHS)}")
+    f.add_argument(
+        "--out",
+        type=Path,
+        help="CSV of the bands (path,region,year,variable,quantile,value,unit); the crisis "
+        "probability goes to <stem>.crisis.csv, the metadata to <stem>.meta.json",
+    )
+
+    g = sub.add_parser(
+        "goal",
+        help="goal-seek: the lever setting that hits a target (or the closest it can get)",
+    )
+    g.add_argument(
+        "--target",
+        required=True,
+        help="REGION.VARIABLE=VALUE@YEAR, or @YEAR+ for every year from YEAR on "
+        "(e.g. CN.current_account_pct_gdp=1.0@2030)",
+    )
+    g.add_argument(
+        "--instrument", required=True, help="a continuous lever (e.g. orderly.cn_consumption_rise)"
+    )
+    g.add_argument("--scenario", type=Path, help="scenario file to start from")
+    g.add_argument("--path", choices=PATHS, help="path of the target (default: the instrument's)")
+    g.add_argument("--range", dest="search", help="LO:HI search range (default: the lever's)")
+
+    sw = sub.add_parser(
+        "sweep",
+        help="run a design of lever settings in batches; one tidy table (with a draw column) "
+        "as CSV or Parquet, with metadata",
+    )
+    how = sw.add_mutually_exclusive_group(required=True)
+    how.add_argument(
+        "--grid",
+        action="append",
+        metavar="LEVER=LO:HI:N",
+        help="a lever's values (repeat for more levers: every combination is run)",
+    )
+    how.add_argument("--sample", type=int, metavar="N", help="N sampled settings")
+    sw.add_argument("--design", choices=("sobol", "lhs", "random"), default="sobol")
+    sw.add_argument("--levers", help="comma-separated levers to sample (default: every numeric)")
+    sw.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
+    sw.add_argument("--scenario", type=Path, help="base scenario file")
+    sw.add_argument("--paths", type=_paths_arg, help=f"comma-separated subset of {','.join(PATHS)}")
+    sw.add_argument("--variables", help="comma-separated variables (default: all)")
+    sw.add_argument("--out", required=True, type=Path, help=".csv or .parquet to write")
+    sw.add_argument("--chunk", type=int, default=200, help="settings per batch (default 200)")
+    sw.add_argument(
+        "--scheduler", metavar="ADDRESS", help="dask.distributed scheduler to run the chunks on"
+    )
+    sw.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    se = sub.add_parser(
+        "sensitivity",
+        help="first-order and total Sobol' indices of outputs to every lever (SALib)",
+    )
+    se.add_argument(
+        "--output",
+        action="append",
+        required=True,
+        metavar="REGION.VARIABLE@YEAR",
+        help="e.g. US.current_account_pct_gdp@2035 (repeatable)",
+    )
+    se.add_argument(
+        "--path",
+        default="baseline",
+        help="path(s) of the outputs, comma-separated, or 'all' (default baseline)",
+    )
+    se.add_argument("--levers", help="comma-separated levers (default: every numeric lever)")
+    se.add_argument(
+        "--sample", type=int, default=64, help="base sample N, a power of 2 (N (levers + 2) runs)"
+    )
+    se.add_argument("--seed", type=int, default=0)
+    se.add_argument("--scenario", type=Path, help="scenario file")
+    se.add_argument("--top", type=int, default=10, help="levers shown per output (default 10)")
+    se.add_argument("--out", type=Path, help="also write the whole table as CSV")
+
     dp = sub.add_parser("data", help="data maintenance")
     dsub = dp.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     rf = dsub.add_parser(
@@ -136,6 +230,127 @@ def _run(args) -> int:
         f"{res.years[0]}-{res.years[-1]}) and {meta}; largest identity residual "
         f"{res.max_residual:.2e} of world GDP"
     )
+    return 0
+
+
+def _scenario(args) -> Scenario:
+    return load_scenario(args.scenario) if getattr(args, "scenario", None) else Scenario()
+
+
+def _fan(args) -> int:
+    from .export import safe_frame
+    from .uncertainty import fan
+
+    scn = _scenario(args)
+    if args.draws is not None or args.seed is not None:
+        changes = {}
+        if args.draws is not None:
+            changes["global.draws"] = args.draws
+        if args.seed is not None:
+            changes["global.seed"] = args.seed
+        scn = scn.with_values(changes)
+    f = fan(scn, paths=args.paths or PATHS)
+    c = f.crisis
+    print(
+        f"{f.draws} draws (seed {f.seed}) of {len(f.paths)} paths in {f.seconds:.2f} s; "
+        f"largest identity residual {f.max_residual:.2e} of world GDP"
+    )
+    for side, region in (("deficit", "US"), ("surplus", "CN")):
+        med = c.median_year(side)
+        print(
+            f"probability of a disorderly correction, {side} side ({region}): "
+            + ", ".join(
+                f"by {y} {100 * c.by(y, side):.1f}%" for y in (2030, 2035, 2040) if y <= f.years[-1]
+            )
+            + f"; median year {med if med else 'after ' + str(int(f.years[-1]))}"
+        )
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        safe_frame(f.frame()).to_csv(
+            args.out, index=False, float_format="%.10g", lineterminator="\n"
+        )
+        crisis_csv = args.out.with_name(args.out.stem + ".crisis.csv")
+        c.frame().to_csv(crisis_csv, index=False, float_format="%.10g", lineterminator="\n")
+        meta = {"package": "rebalancing", "scenario": scn.to_dict(), **f.metadata()}
+        meta_path(args.out).write_text(json.dumps(meta, indent=2, default=float) + "\n")
+        print(f"wrote {args.out}, {crisis_csv} and {meta_path(args.out)}")
+    return 0
+
+
+def _goal(args) -> int:
+    from .goalseek import goal_seek
+
+    lo = hi = None
+    if args.search:
+        try:
+            lo, hi = (float(x) for x in args.search.split(":"))
+        except ValueError:
+            raise ScenarioError(f"range: {args.search!r} is not LO:HI", "range") from None
+    r = goal_seek(_scenario(args), args.target, args.instrument, path=args.path, lo=lo, hi=hi)
+    print(r.message())
+    print(f"method {r.method}, {r.evaluations} model runs; target gap {r.gap:.3g} {r.target.unit}")
+    print(r.setting)
+    return 0 if r.hit else 1
+
+
+def _sweep(args) -> int:
+    from .sweep import grid_design, parse_grid, sample_design, write_sweep
+
+    scn = _scenario(args)
+    if args.grid:
+        design = grid_design(dict(parse_grid(g) for g in args.grid))
+        how = "grid " + " ".join(args.grid)
+    else:
+        levers = [x.strip() for x in args.levers.split(",")] if args.levers else None
+        design = sample_design(levers, args.sample, args.design, args.seed)
+        how = f"sample {args.sample} {args.design} seed {args.seed}"
+    variables = [x.strip() for x in args.variables.split(",")] if args.variables else None
+    if args.chunk < 1:
+        raise ScenarioError("chunk: expected at least 1", "chunk")
+    r = write_sweep(
+        scn,
+        design,
+        args.out,
+        args.paths or PATHS,
+        variables,
+        chunk=args.chunk,
+        scheduler=args.scheduler,
+        progress=not args.no_progress,
+        how=how,
+    )
+    for f in r.failed:
+        print(
+            f"note: setting {f['draw']} has no admissible solution: {f['error']}", file=sys.stderr
+        )
+    print(
+        f"wrote {r.out} ({r.settings} settings, {r.rows} rows, {r.seconds:.1f} s) and "
+        f"{r.meta}; largest identity residual {r.max_residual:.2e} of world GDP"
+    )
+    return 0
+
+
+def _sensitivity(args) -> int:
+    from .sensitivity import parse_output, sensitivity
+
+    try:
+        paths = PATHS if args.path == "all" else _paths_arg(args.path)
+    except argparse.ArgumentTypeError as e:
+        raise ScenarioError(f"path: {e}", "path") from None
+    outputs = [parse_output(o, p) for o in args.output for p in paths]
+    levers = [x.strip() for x in args.levers.split(",")] if args.levers else None
+    df = sensitivity(_scenario(args), outputs, levers, args.sample, seed=args.seed)
+    for out, rows in df.groupby("output", sort=False):
+        print(out)
+        print(f"  {'lever':40s} {'S1':>7s} {'+/-':>6s} {'ST':>7s} {'+/-':>6s}")
+        for row in rows.head(args.top).itertuples():
+            print(
+                f"  {row.parameter:40s} {row.S1:7.3f} {row.S1_conf:6.3f} {row.ST:7.3f} "
+                f"{row.ST_conf:6.3f}"
+            )
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        df.to_csv(args.out, index=False, float_format="%.6g", lineterminator="\n")
+        print(f"wrote {args.out}")
     return 0
 
 
@@ -242,6 +457,14 @@ def main(argv: list[str] | None = None) -> int:
             return _refresh(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "fan":
+            return _fan(args)
+        if args.command == "goal":
+            return _goal(args)
+        if args.command == "sweep":
+            return _sweep(args)
+        if args.command == "sensitivity":
+            return _sensitivity(args)
     except (ScenarioError, DataError, ModelError, IdentityError) as e:
         print(f"{ap.prog}: error: {e}", file=sys.stderr)
         return 2
