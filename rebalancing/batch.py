@@ -183,32 +183,29 @@ class Batch:
     def frame(self, variables=None, first_draw: int = 0) -> pd.DataFrame:
         """Tidy table of the requested paths: the ``run`` CSV's columns ``path, region,
         year, variable, value, unit`` with a ``draw`` column first (row r is draw
-        ``first_draw + r``)."""
+        ``first_draw + r``). Rows are ordered by draw, then as the ``run`` CSV orders
+        them (variable, path, year, region), so a draw's rows are its single run's table
+        and the order does not depend on how the draws were batched."""
         from .results import Results
 
         names = list(variables) if variables else all_variables(self.regions)
         v = self.variables(names)
         idx = [self.run_paths.index(p) for p in self.paths]
-        R, P, T, n = self.R, len(idx), len(self.years), len(self.regions)
-        draws = np.repeat(np.arange(first_draw, first_draw + R), P * T * n)
-        path = np.tile(np.repeat(np.array(self.paths, dtype=object), T * n), R)
-        region = np.tile(np.array(self.regions, dtype=object), R * P * T)
-        year = np.tile(np.repeat(self.years, n), R * P)
-        frames = [
-            pd.DataFrame(
-                {
-                    "draw": draws,
-                    "path": path,
-                    "region": region,
-                    "year": year,
-                    "variable": name,
-                    "value": v[name][:, idx].reshape(-1),
-                    "unit": Results.unit(name),
-                }
-            )
-            for name in names
-        ]
-        return pd.concat(frames, ignore_index=True)
+        R, V, P, T, n = self.R, len(names), len(idx), len(self.years), len(self.regions)
+        values = np.stack([v[name][:, idx] for name in names], axis=1)  # (R, V, P, T, n)
+        names_a = np.array(names, dtype=object)
+        units = np.array([Results.unit(name) for name in names], dtype=object)
+        return pd.DataFrame(
+            {
+                "draw": np.repeat(np.arange(first_draw, first_draw + R), V * P * T * n),
+                "path": np.tile(np.repeat(np.array(self.paths, dtype=object), T * n), R * V),
+                "region": np.tile(np.array(self.regions, dtype=object), R * V * P * T),
+                "year": np.tile(np.repeat(self.years, n), R * V * P),
+                "variable": np.tile(np.repeat(names_a, P * T * n), R),
+                "value": values.reshape(-1),
+                "unit": np.tile(np.repeat(units, P * T * n), R),
+            }
+        )
 
 
 def run_batch(

@@ -164,8 +164,10 @@ class GoalResult:
 def default_path(instrument: str) -> str:
     """The path an instrument moves: its group's, the status quo for global and status-quo
     levers."""
-    group = LEVERS[instrument].group
-    return group if group in PATHS else "baseline"
+    lev = LEVERS.get(instrument)
+    if lev is None:
+        raise ScenarioError(f"{instrument}: unknown lever", "instrument")
+    return lev.group if lev.group in PATHS else "baseline"
 
 
 def _check(scenario: Scenario, target: Target, instrument: str, path: str):

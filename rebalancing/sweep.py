@@ -49,6 +49,9 @@ CHUNK = 200
 
 DESIGNS = ("sobol", "lhs", "random")
 
+#: Seconds to wait for a Dask scheduler.
+CONNECT_TIMEOUT = 20
+
 
 def parse_grid(text: str) -> tuple[str, np.ndarray]:
     """``lever=lo:hi:n`` (n evenly spaced values from lo to hi) or ``lever=v1,v2,...``."""
@@ -204,7 +207,15 @@ def iter_sweep(
             return
         from dask.distributed import Client
 
-        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        if isinstance(scheduler, Client):
+            client = scheduler
+        else:
+            try:
+                client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+            except (OSError, TimeoutError) as e:
+                raise ScenarioError(
+                    f"scheduler: cannot connect to {scheduler} ({type(e).__name__})", "scheduler"
+                ) from None
         try:
             futures = [
                 client.submit(_chunk_frame, scn, part, paths, variables, s, pure=False)
