@@ -130,12 +130,15 @@ ROW_ARRAYS = {"growth": 3, "q": 2, "rp0": 2}
 
 def col(x):
     """A lever parameter against (P, n) arrays: a scalar as it is, a (P,) array as (P, 1)."""
-    return x[:, None] if np.ndim(x) == 1 else x
+    return x[:, None] if isinstance(x, np.ndarray) and x.ndim == 1 else x
 
 
-def col2(x):
-    """A lever parameter against (P, n, n) arrays: (P,) as (P, 1, 1)."""
-    return x[:, None, None] if np.ndim(x) == 1 else x
+def _columns(prm: Params) -> Params:
+    """The parameters with every per-row lever parameter as a (P, 1) column, ready to
+    broadcast against the year's (P, n) arrays (done once a run, not once a use)."""
+    if prm.rows is None:
+        return prm
+    return replace(prm, **{f: col(getattr(prm, f)) for f in LEVER_PARAMS})
 
 
 def derive_params(
@@ -356,6 +359,13 @@ class Solution:
     crisis_year: np.ndarray  # (P,) int, 0 = none
 
 
+def _uniform(mask: np.ndarray):
+    """A (P,) mask as one bool where all its rows agree (the blocks then skip the mask)."""
+    if mask.all():
+        return True
+    return mask if mask.any() else False
+
+
 def _market(prm, B, rt, alpha_w, Ypot, D_auto, i0, i1, pi_e):
     """Goods market with the policy rate held at its bounds where the rule would cross them
     (and fiscal policy leaning against the gap where the rate is at its lower bound): each
@@ -396,7 +406,7 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
     t, year = inp.t, inp.year
     P, n = s.Y.shape
     c, o = spec.crisis_side, spec.crisis_other
-    rules_on = (t > 0) & (year >= spec.rule_start)  # (P,)
+    rules_on = _uniform((t > 0) & (year >= spec.rule_start))  # (P,) mask, or one bool
 
     # --- 3.7 crisis onset (fixed year, or a year drawn from the US-side hazard: by default
     # its median year)
@@ -415,7 +425,7 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
                 s.Y[:, c],
                 spec.hazard_base,
                 spec.hazard_slope,
-                drawn & rules_on,
+                drawn & np.asarray(rules_on),
             )
             starts = starts | (drawn & (survival <= spec.crisis_quantile))
         if starts.any():
@@ -430,7 +440,7 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
 
     # --- 3.1 supply
     Ytrend = s.Ytrend * (1 + prm.growth[..., t, :])
-    cost = supply.tariff_cost(s.cost, inp.etr, prm.etr0, col(prm.tariff_cost))
+    cost = supply.tariff_cost(s.cost, inp.etr, prm.etr0, prm.tariff_cost)
     loss = np.zeros((P, n))
     if L0.any():
         loss[:, c] = supply.crisis_loss(L0[:, c], spec.permanent_share, spec.recovery, since)
@@ -440,12 +450,12 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
     qbar = exchange.policy_equilibrium(
         s.qbar, s.ca_ratio, inp.rule_kappa, inp.rule_band, rules_on & spec.has_currency_rule
     )
-    rp = exchange.risk_premium(s.nfa, s.Y, col(prm.rp_slope), crisis_rp) - prm.rp0
+    rp = exchange.risk_premium(s.nfa, s.Y, prm.rp_slope, crisis_rp) - prm.rp0
     logp = exchange.real_exchange_rates(qbar + inp.drift[..., 1], s.rgap, rp, prm.weights)
-    logp_eff = exchange.switching(s.logp_eff, logp, col(prm.switching))
+    logp_eff = exchange.switching(s.logp_eff, logp, prm.switching)
 
     # --- 3.2 trade shares
-    v = trade.relative_price_weights(inp.mu0, logp_eff, col(prm.eta))
+    v = trade.relative_price_weights(inp.mu0, logp_eff, prm.eta)
     mu = trade.armington(v, prm.dom0)
     B, rt = demand.goods_matrix(mu), demand.tariff_rate(inp.tau, mu)
 
@@ -454,14 +464,14 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
     pi_e = prices.expected_inflation(s.pi, prm.pi_target)
     dw = w - s.w
     # While markets ration credit the gap is not one rates can close: no learning from it.
-    rn = policy.learn_neutral(s.rn, np.where(s.rationed, 0.0, s.gap), col(prm.monetary), s.i)
-    i0, i1 = policy.rule(s.i, rn, pi_e + dw, prm.pi_target, col(prm.monetary))
+    rn = policy.learn_neutral(s.rn, np.where(s.rationed, 0.0, s.gap), prm.monetary, s.i)
+    i0, i1 = policy.rule(s.i, rn, pi_e + dw, prm.pi_target, prm.monetary)
 
     # --- 3.2 autonomous demand (with the bloc's internal rebalancing); 3.6 net income
     bloc_shift = demand.internal_rebalancing(
         s.bloc_shift, s.ca_ratio, inp.bloc_speed, inp.bloc_band, rules_on & spec.has_bloc_rule
     )
-    NI = stocks.net_income(prm.q, Ypot, col(prm.r_nfa), s.nfa)
+    NI = stocks.net_income(prm.q, Ypot, prm.r_nfa, s.nfa)
     G = (prm.gamma - inp.g_cut) * Ypot
     I_auto = (prm.iota + inp.i_shift) * Ypot + inp.i_extra
     I_auto[:, c] -= collapse * Ypot[:, c]
@@ -647,6 +657,7 @@ def run(
     if prm.rows not in (None, P):
         raise ValueError(f"parameters for {prm.rows} path rows, paths for {P}")
     size = trade.size_index(prm.growth)
+    prm = _columns(prm)
 
     def shares(t):
         """Import shares before exchange rates of years t (a slice): trend, tariffs."""

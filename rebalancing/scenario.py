@@ -489,7 +489,8 @@ class DisorderlyLevers:
         unit="% per year",
         label="Crisis hazard at low liabilities",
         help="Annual crisis probability with net foreign liabilities under the threshold.",
-        source="assumption",
+        source="Laeven & Valencia (IMF WP/18/206): 151 systemic banking crises in "
+        "1970-2017 across some 165 countries, about 2% a country-year",
     )
     hazard_slope: float = lever(
         1.0,

@@ -95,8 +95,8 @@ DISTRIBUTIONS: tuple[Uncertain, ...] = (
     Uncertain(
         "global.growth_US",
         0.3,
-        "of the order of the spread of FOMC participants' longer-run growth projections "
-        "(about 1.6-2.5%) around CBO's 1.8% (sd: assumption)",
+        "of the order of the range of FOMC participants' longer-run growth projections "
+        "(roughly 1.5-2.5%) around CBO's 1.8% (sd: assumption)",
     ),
     Uncertain(
         "global.growth_CN",
@@ -120,8 +120,9 @@ DISTRIBUTIONS: tuple[Uncertain, ...] = (
     Uncertain(
         "disorderly.hazard_base",
         0.5,
-        "Laeven & Valencia (IMF WP/18/206): 151 systemic banking crises in 1970-2017, about "
-        "2% per country and year; the frequency differs across samples (sd: assumption)",
+        "Laeven & Valencia (IMF WP/18/206): 151 systemic banking crises in 1970-2017 "
+        "across some 165 countries, about 2% a country-year; the frequency differs across "
+        "samples (sd: assumption)",
     ),
     Uncertain(
         "disorderly.hazard_slope",
@@ -334,6 +335,26 @@ def distribution_table(scenario: Scenario | None = None) -> list[dict]:
             }
         )
     return rows
+
+
+def distribution_markdown() -> str:
+    """The distributions as the Markdown table of docs/uncertainty.md (a test keeps the
+    two the same)."""
+    lines = [
+        "| lever | unit | distribution around the scenario's value | bounds | source |",
+        "|---|---|---|---|---|",
+    ]
+    for r in distribution_table():
+        lines.append(
+            f"| `{r['lever']}` | {r['unit']} | normal, sd {r['sd']:g}, truncated "
+            f"(default centre {r['centre']:g}) | {r['lo']:g} to {r['hi']:g} | {r['source']} |"
+        )
+    lines.append(
+        "| crisis timing (`disorderly.timing = hazard`) | year | the year the hazard's "
+        "survival first falls to a uniform draw u | policy start to horizon | "
+        f"{TIMING_SOURCE} |"
+    )
+    return "\n".join(lines) + "\n"
 
 
 def _hazard_probability(nfa, y, base, slope, years, start) -> np.ndarray:

@@ -185,3 +185,13 @@ def test_cli_fan_writes_bands_probability_and_metadata(tmp_path):
         and meta["seed"] == 4
         and len(meta["distributions"]) == len(DISTRIBUTIONS)
     )
+
+
+def test_docs_table_is_current():
+    """docs/uncertainty.md prints the distributions table generated from the code."""
+    from pathlib import Path
+
+    from rebalancing.uncertainty import distribution_markdown
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "uncertainty.md").read_text()
+    assert distribution_markdown() in doc

@@ -72,11 +72,13 @@ def internal_rebalancing(shift_prev, ca_ratio_prev, speed, band, rules_on):
     """The bloc's rule: members with a CA/GDP beyond the band shift domestic demand by
     ``speed`` times the excess a year (up in surplus, down in deficit), bounded.
     ``rules_on``: a bool, or a (P,) mask of the path rows where the rule acts this year."""
-    if not np.any(rules_on):
+    if rules_on is False or rules_on is np.False_:
         return shift_prev
     excess = ca_ratio_prev - np.clip(ca_ratio_prev, -band, band)
     new = np.clip(shift_prev + speed * excess, -MAX_BLOC_SHIFT, MAX_BLOC_SHIFT)
-    return new if np.all(rules_on) else np.where(np.reshape(rules_on, (-1, 1)), new, shift_prev)
+    if rules_on is True or rules_on is np.True_:
+        return new
+    return np.where(np.reshape(rules_on, (-1, 1)), new, shift_prev)
 
 
 def rate_terms(r, rstar, Ypot):

@@ -43,10 +43,12 @@ def ca_beyond_band(ca_ratio, band) -> np.ndarray:
 def policy_equilibrium(qbar, ca_ratio_prev, kappa, band, rules_on) -> np.ndarray:
     """The orderly rule: ``qbar_i += kappa (CA_i/Y_i beyond the band)``; kappa (P, n).
     ``rules_on``: a bool, or a (P,) mask of the path rows where the rule acts this year."""
-    if not np.any(rules_on):
+    if rules_on is False or rules_on is np.False_:
         return qbar
     new = np.clip(qbar + kappa * ca_beyond_band(ca_ratio_prev, band), -MAX_LOG_RER, MAX_LOG_RER)
-    return new if np.all(rules_on) else np.where(np.reshape(rules_on, (-1, 1)), new, qbar)
+    if rules_on is True or rules_on is np.True_:
+        return new
+    return np.where(np.reshape(rules_on, (-1, 1)), new, qbar)
 
 
 def demean(x, weights) -> np.ndarray:

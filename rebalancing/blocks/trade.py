@@ -73,19 +73,28 @@ def trade_shares(
         R[..., k] = mu_t[..., k] * _sum_except(Q, k, -1)
     R = rerouting * R
     # Exporter side: G_ij = L_ij Apot_i / (j's base-year exports to markets other than i, j).
-    G = L * Apot[..., None]
-    for i in range(n):
-        for j in range(n):
-            mask = np.ones(n, dtype=bool)
-            mask[[i, j]] = False
-            tot = trade0[mask, j].sum()
-            G[..., i, j] = G[..., i, j] / tot if (i != j and tot > 0) else 0.0
+    G = L * Apot[..., None] * _exports_elsewhere_inverse(trade0)
     V = np.zeros(L.shape)
     for k in range(n):
         into_k = trade0[k] * (np.arange(n) != k)  # (n,) j's base-year exports to k, j != k
         V[..., k, :] = _sum_except(G, k, -2) * into_k / Apot[..., k, None]
     V = diversion * V
     return (mu_t * F + R + V) * share_factor
+
+
+def _exports_elsewhere_inverse(trade0: np.ndarray) -> np.ndarray:
+    """(n, n): 1 / (j's base-year exports to markets other than i and j), 0 where i = j or
+    there are none."""
+    n = len(trade0)
+    out = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            mask = np.ones(n, dtype=bool)
+            mask[[i, j]] = False
+            tot = trade0[mask, j].sum()
+            if i != j and tot > 0:
+                out[i, j] = 1.0 / tot
+    return out
 
 
 def _sum_except(x: np.ndarray, k: int, axis: int) -> np.ndarray:
