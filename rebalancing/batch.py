@@ -193,17 +193,27 @@ class Batch:
         idx = [self.run_paths.index(p) for p in self.paths]
         R, V, P, T, n = self.R, len(names), len(idx), len(self.years), len(self.regions)
         values = np.stack([v[name][:, idx] for name in names], axis=1)  # (R, V, P, T, n)
-        names_a = np.array(names, dtype=object)
-        units = np.array([Results.unit(name) for name in names], dtype=object)
+        units = [Results.unit(name) for name in names]
+        unit_cats = list(dict.fromkeys(units))
+
+        def cat(codes, categories):
+            # Text columns as categoricals: a table of millions of rows is built from small
+            # integer codes, not millions of strings.
+            return pd.Categorical.from_codes(codes, categories=categories)
+
+        var_codes = np.repeat(np.arange(V), P * T * n)
         return pd.DataFrame(
             {
                 "draw": np.repeat(np.arange(first_draw, first_draw + R), V * P * T * n),
-                "path": np.tile(np.repeat(np.array(self.paths, dtype=object), T * n), R * V),
-                "region": np.tile(np.array(self.regions, dtype=object), R * V * P * T),
+                "path": cat(np.tile(np.repeat(np.arange(P), T * n), R * V), list(self.paths)),
+                "region": cat(np.tile(np.arange(n), R * V * P * T), list(self.regions)),
                 "year": np.tile(np.repeat(self.years, n), R * V * P),
-                "variable": np.tile(np.repeat(names_a, P * T * n), R),
+                "variable": cat(np.tile(var_codes, R), names),
                 "value": values.reshape(-1),
-                "unit": np.tile(np.repeat(units, P * T * n), R),
+                "unit": cat(
+                    np.tile(np.array([unit_cats.index(u) for u in units])[var_codes], R),
+                    unit_cats,
+                ),
             }
         )
 

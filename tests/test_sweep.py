@@ -49,6 +49,7 @@ def test_rows_equal_single_runs():
         single = simulate(scn).to_frame()
         single = single[single.variable.isin(VARS)].reset_index(drop=True)
         rows = df[df.draw == r].drop(columns="draw").reset_index(drop=True)
+        rows = rows.astype({c: str for c in ("path", "region", "variable", "unit")})
         pd.testing.assert_frame_equal(
             rows.drop(columns="value"), single.drop(columns="value"), check_dtype=False
         )
