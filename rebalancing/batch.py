@@ -259,20 +259,14 @@ def run_batch(
     # The paths: built once and repeated, or once per distinct setting of their levers.
     varied = [lid for lid in SPEC_LEVERS if lid in values]
     if varied:
-        combos, inverse = np.unique(
-            np.column_stack([values[lid].astype(float) for lid in varied]),
-            axis=0,
-            return_inverse=True,
-        )
+        firsts, inverse = _distinct(values, varied)
         built = [
             build_paths(
-                base.with_values({lid: _python(values[lid][_first(inverse, u)]) for lid in varied}),
-                cal,
-                run_paths,
+                base.with_values({lid: _python(values[lid][r]) for lid in varied}), cal, run_paths
             )
-            for u in range(len(combos))
+            for r in firsts
         ]
-        spec = stack_specs([built[u] for u in inverse.reshape(-1)])
+        spec = stack_specs([built[u] for u in inverse])
     else:
         spec = spec_rows(build_paths(base, cal, run_paths), np.tile(np.arange(P), R))
     spec = replace(spec, **crisis_rows(lev, row_of))
@@ -299,8 +293,16 @@ def run_batch(
     )
 
 
-def _first(inverse: np.ndarray, u: int) -> int:
-    return int(np.flatnonzero(inverse.reshape(-1) == u)[0])
+def _distinct(values: dict, levers: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct settings of ``levers`` among the rows: the first row of each, and each
+    row's setting (an index into the first)."""
+    _, firsts, inverse = np.unique(
+        np.column_stack([values[lid].astype(float) for lid in levers]),
+        axis=0,
+        return_index=True,
+        return_inverse=True,
+    )
+    return firsts, inverse.reshape(-1)
 
 
 def _drifts(base, values, lev, R, cal, prm, spec, row_of, P, mode):
@@ -317,18 +319,11 @@ def _drifts(base, values, lev, R, cal, prm, spec, row_of, P, mode):
         d, miss = _status_quo_drift(key_scn, data_key())
         return d, np.full(R, miss)
     # One search per distinct setting of the levers the steering depends on, all at once.
-    combos, inverse = np.unique(
-        np.column_stack([values[lid].astype(float) for lid in varied]),
-        axis=0,
-        return_inverse=True,
-    )
-    inverse = inverse.reshape(-1)
-    follow = np.asarray(lev["baseline.follow_projection"], bool)
-    follow = np.broadcast_to(follow, (R,))
-    firsts = np.array([_first(inverse, u) for u in range(len(combos))])
+    firsts, inverse = _distinct(values, varied)
+    follow = np.broadcast_to(np.asarray(lev["baseline.follow_projection"], bool), (R,))
     steer = firsts[follow[firsts]]  # representative rows of the settings that steer
-    drifts = np.zeros((len(combos), len(spec.years), cal.n, 2))
-    misses = np.zeros(len(combos))
+    drifts = np.zeros((len(firsts), len(spec.years), cal.n, 2))
+    misses = np.zeros(len(firsts))
     if len(steer):
         rows = steer * P + PATHS.index("baseline")  # run_paths start with the status quo
         d, m = status_quo_drifts(cal, prm.take(rows), spec_rows(spec, rows))
