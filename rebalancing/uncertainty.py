@@ -278,6 +278,20 @@ class Fan:
         k = QUANTILE_NAMES.index(q)
         return float(self.bands_[(region, variable)][k, self.paths.index(path), t])
 
+    def table(self, year: int) -> pd.DataFrame:
+        """The headline table's bands at ``year``: one row per series (index ``region``,
+        ``variable``), columns (path, quantile)."""
+        t = int(np.searchsorted(self.years, year))
+        if t >= len(self.years) or self.years[t] != year:
+            raise KeyError(f"year {year} outside {self.years[0]}-{self.years[-1]}")
+        data = {
+            (path, name): [q[k, p, t] for q in self.bands_.values()]
+            for p, path in enumerate(self.paths)
+            for k, name in enumerate(QUANTILE_NAMES)
+        }
+        index = pd.MultiIndex.from_tuples(list(self.bands_), names=["region", "variable"])
+        return pd.DataFrame(data, index=index)
+
     def frame(self) -> pd.DataFrame:
         """Tidy: ``path, region, year, variable, quantile, value, unit``."""
         frames = []

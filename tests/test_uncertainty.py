@@ -66,6 +66,9 @@ def test_bands_are_nested_and_contain_the_median(small_fan):
     # The draws do move the paths: the 90% band of the US current account is open by 2035.
     b = f.bands("current_account_pct_gdp", "US", "orderly")
     assert (b.p95 - b.p5).loc[2035] > 0.1
+    table = f.table(2035)
+    assert table.loc[("US", "current_account_pct_gdp"), ("orderly", "p50")] == b.p50.loc[2035]
+    assert list(table.columns.get_level_values(0).unique()) == list(PATHS)
 
 
 def test_fan_is_reproducible_and_every_draw_balances(small_fan):
