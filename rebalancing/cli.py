@@ -9,6 +9,16 @@ as the console script ``rebalancing`` (pyproject.toml), which does the same.
     python -m rebalancing data refresh          # new WDI vintage into data/vintages/
     python -m rebalancing validate [--markdown docs/validation.md]
                                                 # the model against published results
+    python -m rebalancing fan [--draws N] [--seed S] --out fan.csv
+                                                # Monte Carlo bands, crisis probability
+    python -m rebalancing goal --target CN.current_account_pct_gdp=1.0@2035 \
+                               --instrument orderly.cn_consumption_rise
+                                                # what would it take (goal-seek)
+    python -m rebalancing sweep --grid LEVER=LO:HI:N ... | --sample N --design sobol
+                                --out sweep.csv|sweep.parquet [--scheduler ADDRESS]
+    python -m rebalancing sensitivity --output US.current_account_pct_gdp@2035 \
+                                      --path baseline --sample N
+                                                # Sobol' indices of an output to every lever
 
 A bad argument or file prints a usage line or one error line naming the field and exits
 with status 2; nothing prints a traceback. Numbers are ASCII decimals (``--horizon 2050``);
@@ -32,7 +42,14 @@ from .data import data_dir
 from .errors import FileError, RebalancingError, one_line, shown, shown_repr
 from .files import check_outputs, make_dirs, write_text
 from .paths import PATHS
-from .scenario import LEVERS, Scenario, load_scenario, save_scenario
+from .scenario import (
+    LEVERS,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    number_from_text,
+    save_scenario,
+)
 
 
 def meta_path(out: Path) -> Path:
@@ -82,6 +99,13 @@ def _horizon_arg(text: str) -> int:
 
 def _first_year_arg(text: str) -> int:
     return _year(text, 1960, 2100)  # the World Bank's WDI starts in 1960
+
+
+def _count_arg(text: str) -> int:
+    """A whole number as ASCII digits (``int()`` would also read ``٣`` and ``1_0``)."""
+    if not re.fullmatch(r"[0-9]{1,9}", text):
+        raise argparse.ArgumentTypeError(f"{shown_repr(text, 20)} is not a whole number")
+    return int(text)
 
 
 def _path_arg(text: str) -> Path:
@@ -141,6 +165,97 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the table as Markdown (e.g. docs/validation.md)",
     )
 
+    f = sub.add_parser(
+        "fan",
+        help="Monte Carlo bands (median, 50%% and 90%%) of the headline series of every path "
+        "and the probability of a disorderly correction by year",
+    )
+    f.add_argument("--scenario", type=_path_arg, help="scenario file (.json or .toml)")
+    f.add_argument("--draws", type=_count_arg, help="number of draws (default: global.draws)")
+    f.add_argument("--seed", type=_count_arg, help="seed (default: global.seed)")
+    f.add_argument("--paths", type=_paths_arg, help=f"comma-separated subset of {','.join(PATHS)}")
+    f.add_argument(
+        "--out",
+        type=_path_arg,
+        help="CSV of the bands (path,region,year,variable,quantile,value,unit); the crisis "
+        "probability goes to <stem>.crisis.csv, the metadata to <stem>.meta.json",
+    )
+
+    g = sub.add_parser(
+        "goal",
+        help="goal-seek: the lever setting that hits a target (or the closest it can get)",
+    )
+    g.add_argument(
+        "--target",
+        required=True,
+        help="REGION.VARIABLE=VALUE@YEAR, or @YEAR+ for every year from YEAR on "
+        "(e.g. CN.current_account_pct_gdp=1.0@2030)",
+    )
+    g.add_argument(
+        "--instrument", required=True, help="a continuous lever (e.g. orderly.cn_consumption_rise)"
+    )
+    g.add_argument("--scenario", type=_path_arg, help="scenario file to start from")
+    g.add_argument("--path", choices=PATHS, help="path of the target (default: the instrument's)")
+    g.add_argument("--range", dest="search", help="LO:HI search range (default: the lever's)")
+
+    sw = sub.add_parser(
+        "sweep",
+        help="run a design of lever settings in batches; one tidy table (with a draw column) "
+        "as CSV or Parquet, with metadata",
+    )
+    how = sw.add_mutually_exclusive_group(required=True)
+    how.add_argument(
+        "--grid",
+        action="append",
+        metavar="LEVER=LO:HI:N",
+        help="a lever's values (repeat for more levers: every combination is run)",
+    )
+    how.add_argument("--sample", type=_count_arg, metavar="N", help="N sampled settings")
+    sw.add_argument("--design", choices=("sobol", "lhs", "random"), default="sobol")
+    sw.add_argument("--levers", help="comma-separated levers to sample (default: every numeric)")
+    sw.add_argument("--seed", type=_count_arg, default=0, help="seed of the sample (default 0)")
+    sw.add_argument("--scenario", type=_path_arg, help="base scenario file")
+    sw.add_argument("--paths", type=_paths_arg, help=f"comma-separated subset of {','.join(PATHS)}")
+    sw.add_argument("--variables", help="comma-separated variables (default: all)")
+    sw.add_argument("--out", required=True, type=_path_arg, help=".csv or .parquet to write")
+    sw.add_argument(
+        "--chunk", type=_count_arg, default=200, help="settings per batch (default 200)"
+    )
+    sw.add_argument(
+        "--scheduler", metavar="ADDRESS", help="dask.distributed scheduler to run the chunks on"
+    )
+    sw.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    se = sub.add_parser(
+        "sensitivity",
+        help="first-order and total Sobol' indices of outputs to every lever (SALib)",
+    )
+    se.add_argument(
+        "--output",
+        action="append",
+        required=True,
+        metavar="REGION.VARIABLE@YEAR",
+        help="e.g. US.current_account_pct_gdp@2035 (repeatable)",
+    )
+    se.add_argument(
+        "--path",
+        default="baseline",
+        help="path(s) of the outputs, comma-separated, or 'all' (default baseline)",
+    )
+    se.add_argument("--levers", help="comma-separated levers (default: every numeric lever)")
+    se.add_argument(
+        "--sample",
+        type=_count_arg,
+        default=64,
+        help="base sample N, a power of 2 (N (levers + 2) runs)",
+    )
+    se.add_argument("--seed", type=_count_arg, default=0)
+    se.add_argument("--scenario", type=_path_arg, help="scenario file")
+    se.add_argument(
+        "--top", type=_count_arg, default=10, help="levers shown per output (default 10)"
+    )
+    se.add_argument("--out", type=_path_arg, help="also write the whole table as CSV")
+
     dp = sub.add_parser("data", help="data maintenance")
     dsub = dp.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     rf = dsub.add_parser(
@@ -189,6 +304,160 @@ def _run(args) -> int:
         f"{res.years[0]}-{res.years[-1]}) and {shown(meta, 200)}; largest identity residual "
         f"{res.max_residual:.2e} of world GDP"
     )
+    return 0
+
+
+def _scenario(args) -> Scenario:
+    return load_scenario(args.scenario) if getattr(args, "scenario", None) else Scenario()
+
+
+def _inputs(args) -> dict:
+    """The files a command reads: the data files and the scenario file (if given)."""
+    inputs = data_inputs()
+    if getattr(args, "scenario", None):
+        inputs[args.scenario] = "the scenario file (--scenario)"
+    return inputs
+
+
+def _fan(args) -> int:
+    from .export import safe_frame
+    from .uncertainty import fan
+
+    if args.out:
+        crisis = args.out.with_name(args.out.stem + ".crisis.csv")
+        check_outputs(
+            {
+                args.out: "",
+                crisis: "the crisis probability beside --out",
+                meta_path(args.out): "the metadata beside --out",
+            },
+            _inputs(args),
+        )
+    scn = _scenario(args)
+    if args.draws is not None or args.seed is not None:
+        changes = {}
+        if args.draws is not None:
+            changes["global.draws"] = args.draws
+        if args.seed is not None:
+            changes["global.seed"] = args.seed
+        scn = scn.with_values(changes)
+    f = fan(scn, paths=args.paths or PATHS)
+    c = f.crisis
+    print(
+        f"{f.draws} draws (seed {f.seed}) of {len(f.paths)} paths in {f.seconds:.2f} s; "
+        f"largest identity residual {f.max_residual:.2e} of world GDP"
+    )
+    for side, region in (("deficit", "US"), ("surplus", "CN")):
+        med = c.median_year(side)
+        print(
+            f"probability of a disorderly correction, {side} side ({region}): "
+            + ", ".join(
+                f"by {y} {100 * c.by(y, side):.1f}%" for y in (2030, 2035, 2040) if y <= f.years[-1]
+            )
+            + f"; median year {med if med else 'after ' + str(int(f.years[-1]))}"
+        )
+    if args.out:
+        crisis_csv = args.out.with_name(args.out.stem + ".crisis.csv")
+        meta = meta_path(args.out)
+        make_dirs(args.out.parent)
+        write_text(
+            args.out,
+            safe_frame(f.frame()).to_csv(index=False, float_format="%.10g", lineterminator="\n"),
+        )
+        write_text(
+            crisis_csv, c.frame().to_csv(index=False, float_format="%.10g", lineterminator="\n")
+        )
+        info = {"package": "rebalancing", "scenario": scn.to_dict(), **f.metadata()}
+        write_text(meta, json.dumps(info, indent=2, default=float) + "\n")
+        print(f"wrote {shown(args.out, 200)}, {shown(crisis_csv, 200)} and {shown(meta, 200)}")
+    return 0
+
+
+def _goal(args) -> int:
+    from .goalseek import goal_seek
+
+    lo = hi = None
+    if args.search:
+        parts = args.search.split(":")
+        if len(parts) != 2:
+            raise ScenarioError(f"range: {shown_repr(args.search, 40)} is not LO:HI", "range")
+        lo, hi = (number_from_text(x, "range") for x in parts)
+    r = goal_seek(_scenario(args), args.target, args.instrument, path=args.path, lo=lo, hi=hi)
+    print(r.message())
+    print(f"method {r.method}, {r.evaluations} model runs; target gap {r.gap:.3g} {r.target.unit}")
+    print(r.setting)
+    return 0 if r.hit else 1
+
+
+def _sweep(args) -> int:
+    from .sweep import grid_design, parse_grid, sample_design, write_sweep
+
+    check_outputs(
+        {
+            args.out: "",
+            meta_path(args.out): "the metadata beside --out",
+            args.out.with_name(args.out.stem + ".design.csv"): "the design beside --out",
+        },
+        _inputs(args),
+    )
+    scn = _scenario(args)
+    if args.grid:
+        design = grid_design(dict(parse_grid(g) for g in args.grid))
+        how = "grid " + " ".join(args.grid)
+    else:
+        levers = [x.strip() for x in args.levers.split(",")] if args.levers else None
+        design = sample_design(levers, args.sample, args.design, args.seed)
+        how = f"sample {args.sample} {args.design} seed {args.seed}"
+    variables = [x.strip() for x in args.variables.split(",")] if args.variables else None
+    if args.chunk < 1:
+        raise ScenarioError("chunk: expected at least 1", "chunk")
+    r = write_sweep(
+        scn,
+        design,
+        args.out,
+        args.paths or PATHS,
+        variables,
+        chunk=args.chunk,
+        scheduler=args.scheduler,
+        progress=not args.no_progress,
+        how=how,
+    )
+    for f in r.failed:
+        print(
+            f"note: setting {f['draw']} has no admissible solution: {f['error']}", file=sys.stderr
+        )
+    print(
+        f"wrote {r.out} ({r.settings} settings, {r.rows} rows, {r.seconds:.1f} s) and "
+        f"{r.meta}; largest identity residual {r.max_residual:.2e} of world GDP"
+    )
+    return 0
+
+
+def _sensitivity(args) -> int:
+    from .sensitivity import parse_output, sensitivity
+
+    if args.out:
+        check_outputs([args.out], _inputs(args))
+
+    try:
+        paths = PATHS if args.path == "all" else _paths_arg(args.path)
+    except argparse.ArgumentTypeError as e:
+        raise ScenarioError(f"path: {e}", "path") from None
+    outputs = [parse_output(o, p) for o in args.output for p in paths]
+    levers = [x.strip() for x in args.levers.split(",")] if args.levers else None
+    df = sensitivity(_scenario(args), outputs, levers, args.sample, seed=args.seed)
+    for out, rows in df.groupby("output", sort=False):
+        print(out)
+        print(f"  {'lever':40s} {'S1':>7s} {'+/-':>6s} {'ST':>7s} {'+/-':>6s}")
+        for row in rows.head(args.top).itertuples():
+            print(
+                f"  {row.parameter:40s} {row.S1:7.3f} {row.S1_conf:6.3f} {row.ST:7.3f} "
+                f"{row.ST_conf:6.3f}"
+            )
+    if args.out:
+        make_dirs(args.out.parent)
+        write_text(args.out, df.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+        print(f"wrote {shown(args.out, 200)}")
     return 0
 
 
@@ -302,6 +571,14 @@ def main(argv: list[str] | None = None) -> int:
             return _refresh(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "fan":
+            return _fan(args)
+        if args.command == "goal":
+            return _goal(args)
+        if args.command == "sweep":
+            return _sweep(args)
+        if args.command == "sensitivity":
+            return _sensitivity(args)
     except RebalancingError as e:  # scenario, file, data, model and identity errors
         print(f"{ap.prog}: error: {one_line(str(e))}", file=sys.stderr)
         return 2

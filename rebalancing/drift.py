@@ -19,14 +19,14 @@ are each other's mirror and no published anchor is bilateral.
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import replace
 
 import numpy as np
 
 from .calibration import BASE_YEAR, Calibration
 from .constants import CA_ANCHORS
 from .engine import Params, run
-from .paths import PathSpec
+from .paths import PathSpec, spec_rows
 
 #: Finite-difference step of a knot (fraction of potential output), the tolerance on the CA
 #: ratios (behaviour, not identities, which hold exactly regardless) and the Newton budget.
@@ -69,49 +69,75 @@ def status_quo_drift(cal: Calibration, prm: Params, spec: PathSpec) -> tuple[np.
     Where no shift within the exchange-rate bounds reaches an anchor (a very low trade
     elasticity), the closest point found is used and the miss is reported, not raised.
     """
+    drift, miss = status_quo_drifts(cal, prm, spec)
+    return drift[0], float(miss[0])
+
+
+def status_quo_drifts(
+    cal: Calibration, prm: Params, spec: PathSpec
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`status_quo_drift` for R scenarios at once: ``spec`` holds R baseline rows and
+    ``prm`` their parameters (shared, or one set per row). Returns drifts (R, T, n, 2) and
+    misses (R,). Each row takes its own Newton steps (the trial runs of all rows still
+    searching are solved together); a row stops when it hits its anchors, as
+    :func:`status_quo_drift` does for one."""
     years = spec.years
-    T, n = len(years), cal.n
-    drift = np.zeros((T, n, 2))
+    R, T, n = len(spec.names), len(years), cal.n
+    drift = np.zeros((R, T, n, 2))
     if n < 4:
-        return drift, 0.0
+        return drift, np.zeros(R)
     ks = [(i, y, v) for i, y, v in knots(cal) if y <= years[-1]]
     k = len(ks)
-    t_of = {y: int(np.searchsorted(years, y)) for _, y, _ in ks}
+    t_idx = np.array([int(np.searchsorted(years, y)) for _, y, _ in ks])
+    r_idx = np.array([i for i, _, _ in ks])
     want = np.array([v for _, _, v in ks])
-    batch = _batched(spec, k + 1)
-    z = np.zeros(k)
-    best = (np.inf, z)
+    z = np.zeros((R, k))
+    best_miss, best_z = np.full(R, np.inf), np.zeros((R, k))
+    active = np.ones(R, dtype=bool)
+    trial = np.vstack([np.zeros(k), FD_STEP * np.eye(k)])  # (k + 1, k): the point, then steps
     for _ in range(MAX_STEPS):
-        Z = np.vstack([z, z + FD_STEP * np.eye(k)])  # (k + 1, k)
-        shares = shift_paths(cal, years, Z)  # (k + 1, T, n)
-        sol = run(cal, prm, batch, drift=None, qbar_extra=shares)
+        a = np.flatnonzero(active)
+        rows = np.repeat(a, k + 1)
+        Z = (z[a][:, None, :] + trial).reshape(-1, k)  # (len(a) (k + 1), k)
+        shares = shift_paths(cal, years, Z)
+        sol = run(cal, prm.take(rows), _batched(spec, rows), drift=None, qbar_extra=shares)
         CA = sol.trade.sum(-2) - sol.trade.sum(-1) + sol.NI
-        ratio = CA / sol.Y  # (k + 1, T, n)
-        got = np.array([[ratio[b, t_of[y], i] for i, y, _ in ks] for b in range(k + 1)])
-        resid = got[0] - want
-        miss = float(np.abs(resid).max())
-        if miss < best[0]:
-            best = (miss, z)
-        if miss < TOL:
+        ratio = CA / sol.Y  # (len(a) (k + 1), T, n)
+        got = ratio[:, t_idx, r_idx].reshape(len(a), k + 1, k)
+        resid = got[:, 0] - want
+        miss = np.abs(resid).max(-1)
+        better = miss < best_miss[a]
+        best_miss[a[better]], best_z[a[better]] = miss[better], z[a[better]]
+        searching = miss >= TOL
+        active[a[~searching]] = False
+        a, resid, got = a[searching], resid[searching], got[searching]
+        if not len(a):
             break
-        J = (got[1:] - got[0]).T / FD_STEP
-        try:
-            step = np.linalg.solve(J, resid)
-        except np.linalg.LinAlgError:
+        J = np.swapaxes(got[:, 1:] - got[:, :1], -1, -2) / FD_STEP  # (rows, anchors, knots)
+        step, ok = _solve_rows(J, resid)
+        active[a[~ok]] = False
+        z[a[ok]] = z[a[ok]] - np.clip(step[ok], -MAX_STEP, MAX_STEP)
+        if not active.any():
             break
-        z = z - np.clip(step, -MAX_STEP, MAX_STEP)
-    miss, z = best
-    drift[..., 1] = shift_paths(cal, years, z[None])[0]
-    return drift, (0.0 if miss < TOL else miss)
+    drift[..., 1] = shift_paths(cal, years, best_z)
+    return drift, np.where(best_miss < TOL, 0.0, best_miss)
 
 
-def _batched(spec: PathSpec, B: int) -> PathSpec:
-    """The baseline spec repeated B times along the path axis."""
-    kw = {}
-    for f in fields(spec):
-        v = getattr(spec, f.name)
-        if f.name == "names":
-            kw[f.name] = ("baseline",) * B
-        elif isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == 1 and f.name != "years":
-            kw[f.name] = np.repeat(v, B, axis=0)
-    return replace(spec, **kw)
+def _solve_rows(J: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Newton steps J x = b for each row, and which rows have one (a singular Jacobian
+    stops that row's search, as it stops the one-row search)."""
+    try:
+        return np.linalg.solve(J, b[..., None])[..., 0], np.ones(len(b), dtype=bool)
+    except np.linalg.LinAlgError:
+        x, ok = np.zeros(b.shape), np.ones(len(b), dtype=bool)
+        for m in range(len(b)):
+            try:
+                x[m] = np.linalg.solve(J[m], b[m])
+            except np.linalg.LinAlgError:
+                ok[m] = False
+        return x, ok
+
+
+def _batched(spec: PathSpec, rows: np.ndarray) -> PathSpec:
+    """The baseline rows ``rows`` of ``spec``, named "baseline"."""
+    return replace(spec_rows(spec, rows), names=("baseline",) * len(rows))

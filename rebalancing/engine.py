@@ -16,7 +16,7 @@ Everything within a year is linear in output, so every identity holds to roundin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -31,6 +31,7 @@ from .constants import (
     R_NEUTRAL,
 )
 from .errors import ModelError
+from .numerics import sum_axis, sum_last
 from .paths import PathSpec
 
 __all__ = [
@@ -49,7 +50,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Params:
-    """Behavioural parameters: calibrated (per region) and from the scenario's levers."""
+    """Behavioural parameters: calibrated (per region) and from the scenario's levers.
+
+    The lever parameters (``r_nfa`` to ``tariff_cost``) are floats, or arrays (P,) with one
+    value per path row when many scenarios run as one batch (:mod:`rebalancing.batch`);
+    then ``growth`` is (P, T, n) and ``q``, ``rp0`` are (P, n).
+    """
 
     alpha: np.ndarray  # propensity to consume out of disposable income
     theta: np.ndarray  # net tax rate on GDP (excl. tariff revenue)
@@ -65,16 +71,74 @@ class Params:
     pi_target: np.ndarray
     r_neutral: np.ndarray
     rp0: np.ndarray  # base-year risk premium (priced in the 2024 exchange rates)
-    growth: np.ndarray  # (T, n) real growth of potential
-    r_nfa: float
-    eps: float
-    eta: float
-    switching: float
-    diversion: float
-    rerouting: float
-    monetary: float
-    rp_slope: float
-    tariff_cost: float
+    growth: np.ndarray  # (T, n) real growth of potential, or (P, T, n)
+    r_nfa: float | np.ndarray
+    eps: float | np.ndarray
+    eta: float | np.ndarray
+    switching: float | np.ndarray
+    diversion: float | np.ndarray
+    rerouting: float | np.ndarray
+    monetary: float | np.ndarray
+    rp_slope: float | np.ndarray
+    tariff_cost: float | np.ndarray
+
+    @property
+    def rows(self) -> int | None:
+        """Number of path rows the parameters are given for (None: the same for all)."""
+        sizes = {len(getattr(self, f)) for f in LEVER_PARAMS if np.ndim(getattr(self, f))}
+        sizes |= {len(getattr(self, f)) for f, nd in ROW_ARRAYS.items() if self._by_row(f, nd)}
+        if len(sizes) > 1:
+            raise ValueError(f"parameters with different row counts {sorted(sizes)}")
+        return sizes.pop() if sizes else None
+
+    def _by_row(self, f: str, ndim: int) -> bool:
+        return np.ndim(getattr(self, f)) == ndim
+
+    def take(self, rows) -> Params:
+        """The parameters of path rows ``rows`` (indices; shared parameters stay shared)."""
+        if self.rows is None:
+            return self
+        rows = np.asarray(rows)
+        kw = {f: getattr(self, f)[rows] for f in LEVER_PARAMS if np.ndim(getattr(self, f))}
+        kw.update(
+            {f: getattr(self, f)[rows] for f, nd in ROW_ARRAYS.items() if self._by_row(f, nd)}
+        )
+        return replace(self, **kw)
+
+
+#: The Params fields that come from levers and may vary by path row.
+LEVER_PARAMS = (
+    "r_nfa",
+    "eps",
+    "eta",
+    "switching",
+    "diversion",
+    "rerouting",
+    "monetary",
+    "rp_slope",
+    "tariff_cost",
+)
+
+
+#: Batches of at least this many path rows compute their trade shares year by year.
+BY_YEAR_ROWS = 256
+
+#: The derived arrays that carry a leading path-row axis when the levers vary by row, with
+#: their number of dimensions then.
+ROW_ARRAYS = {"growth": 3, "q": 2, "rp0": 2}
+
+
+def col(x):
+    """A lever parameter against (P, n) arrays: a scalar as it is, a (P,) array as (P, 1)."""
+    return x[:, None] if isinstance(x, np.ndarray) and x.ndim == 1 else x
+
+
+def _columns(prm: Params) -> Params:
+    """The parameters with every per-row lever parameter as a (P, 1) column, ready to
+    broadcast against the year's (P, n) arrays (done once a run, not once a use)."""
+    if prm.rows is None:
+        return prm
+    return replace(prm, **{f: col(getattr(prm, f)) for f in LEVER_PARAMS})
 
 
 def derive_params(
@@ -93,13 +157,17 @@ def derive_params(
     tariff_cost,
 ) -> Params:
     """Invert the behavioural equations at the base year (output at potential, rates at
-    neutral, inflation at target)."""
+    neutral, inflation at target).
+
+    Every lever argument may be a float or an array (R,) of one value per row (then
+    ``long_run_growth`` is (R, n)): the parameters of R scenarios for one batched run.
+    """
     mubar = cal.mu
     rt0 = (cal.tariff0 * mubar).sum(axis=1)
     T0 = cal.public_saving + cal.G  # public saving = T - G
     theta = (T0 - rt0 * cal.A) / cal.Y
     alpha = cal.C / (cal.Y + cal.NI - T0)
-    rp_base = exchange.risk_premium(cal.NFA_prev, cal.Y, rp_slope, 0.0)
+    rp_base = exchange.risk_premium(cal.NFA_prev, cal.Y, col(rp_slope), 0.0)
     trade_w = supply.trade_weights(cal.trade)
     region = np.array
     return Params(
@@ -107,7 +175,7 @@ def derive_params(
         theta=theta,
         gamma=cal.G / cal.Y,
         iota=cal.I / cal.Y,
-        q=(cal.NI - r_nfa * cal.NFA_prev) / cal.Y,
+        q=(cal.NI - col(r_nfa) * cal.NFA_prev) / cal.Y,
         mubar=mubar,
         tau0=cal.tariff0,
         dom0=1.0 - mubar.sum(-1),
@@ -208,6 +276,8 @@ class YearInputs:
     t: int
     mu0: np.ndarray  # (P, n, n)
     tau: np.ndarray  # (P, n, n)
+    etr: np.ndarray  # (P, n) effective tariff rates (3.1)
+    w_tariff: np.ndarray  # (P, n) the tariff part of the consumer-price wedge (3.3)
     c_shift: np.ndarray  # (P, n)
     g_cut: np.ndarray
     i_extra: np.ndarray
@@ -221,14 +291,25 @@ class YearInputs:
     #                          equilibrium real exchange rate
 
 
-def year_inputs(spec: PathSpec, mu0: np.ndarray, t: int, drift: np.ndarray | None) -> YearInputs:
+def year_inputs(
+    spec: PathSpec,
+    mu0: np.ndarray,
+    t: int,
+    drift: np.ndarray | None,
+    etr: np.ndarray,
+    w_tariff: np.ndarray,
+) -> YearInputs:
+    """Year t's slices of the path arrays and of what :func:`run` derives from them in
+    advance (``etr``, ``w_tariff``: (P, T, n)); ``mu0`` (P, n, n): year t's trade shares."""
     P, n = len(spec.names), spec.tau.shape[-1]
-    d = np.zeros((P, n, 2)) if drift is None else np.broadcast_to(drift[t], (P, n, 2))
+    d = np.zeros((P, n, 2)) if drift is None else np.broadcast_to(drift[..., t, :, :], (P, n, 2))
     return YearInputs(
         year=int(spec.years[t]),
         t=t,
-        mu0=mu0[:, t],
+        mu0=mu0,
         tau=spec.tau[:, t],
+        etr=etr[:, t],
+        w_tariff=w_tariff[:, t],
         c_shift=spec.c_shift[:, t],
         g_cut=spec.g_cut[:, t],
         i_extra=spec.i_extra[:, t],
@@ -278,18 +359,43 @@ class Solution:
     crisis_year: np.ndarray  # (P,) int, 0 = none
 
 
+def _uniform(mask: np.ndarray):
+    """A (P,) mask as one bool where all its rows agree (the blocks then skip the mask)."""
+    if mask.all():
+        return True
+    return mask if mask.any() else False
+
+
 def _market(prm, B, rt, alpha_w, Ypot, D_auto, i0, i1, pi_e):
     """Goods market with the policy rate held at its bounds where the rule would cross them
     (and fiscal policy leaning against the gap where the rate is at its lower bound): each
-    round is an exact solve, at most n + 1 rounds."""
+    round is an exact solve, at most n + 1 rounds; a round re-solves only the path rows whose
+    rate was newly held at a bound (the others' systems are unchanged)."""
     f1 = np.zeros_like(i0)
+    rows = None  # all
     for _ in range(B.shape[-1] + 1):
-        Y, A = demand.solve(
-            B, rt, alpha_w, prm.theta, Ypot, D_auto, i0 - pi_e, prm.r_neutral, i1, f1
-        )
-        i0, i1, changed = policy.bound(i0, i1, Y / Ypot - 1)
+        if rows is None:
+            Y, A = demand.solve(
+                B, rt, alpha_w, prm.theta, Ypot, D_auto, i0 - pi_e, prm.r_neutral, i1, f1
+            )
+        else:
+            Y[rows], A[rows] = demand.solve(
+                B[rows],
+                rt[rows],
+                alpha_w,
+                prm.theta,
+                Ypot[rows],
+                D_auto[rows],
+                i0[rows] - pi_e[rows],
+                prm.r_neutral,
+                i1[rows],
+                f1[rows],
+            )
+        i0_new, i1_new, changed = policy.bound(i0, i1, Y / Ypot - 1)
         if not changed:
             break
+        rows = np.flatnonzero(((i0_new != i0) | (i1_new != i1)).any(-1))
+        i0, i1 = i0_new, i1_new
         f1 = np.where(policy.at_floor(i0, i1), FISCAL_AT_FLOOR, 0.0)
     return Y, A, i0, i1, f1
 
@@ -300,41 +406,41 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
     t, year = inp.t, inp.year
     P, n = s.Y.shape
     c, o = spec.crisis_side, spec.crisis_other
-    rules_on = t > 0 and year >= spec.rule_start
+    rules_on = _uniform((t > 0) & (year >= spec.rule_start))  # (P,) mask, or one bool
 
-    # --- 3.7 crisis onset (fixed year, or the median year of the US-side hazard)
+    # --- 3.7 crisis onset (fixed year, or a year drawn from the US-side hazard: by default
+    # its median year)
     survival, crisis_year, floor_from = s.survival, s.crisis_year, s.floor_from
-    crisis_rp, collapse, L0 = s.crisis_rp * (1 - spec.recovery), s.collapse, s.L0
+    crisis_rp, collapse, L0 = s.crisis_rp * (1 - spec.recovery[:, None]), s.collapse, s.L0
     collapse = collapse * (1 - spec.recovery)
     if t > 0 and inp.crisis.any():
         waiting = inp.crisis & (crisis_year == 0)
-        if spec.crisis_fixed_year is not None:
-            starts = waiting & (year == spec.crisis_fixed_year)
-        else:
+        fixed = spec.crisis_fixed_year > 0
+        starts = waiting & fixed & (year == spec.crisis_fixed_year)
+        drawn = waiting & ~fixed
+        if drawn.any():
             survival = crisis.hazard(
                 survival,
                 s.nfa[:, c],
                 s.Y[:, c],
                 spec.hazard_base,
                 spec.hazard_slope,
-                waiting & rules_on,
+                drawn & np.asarray(rules_on),
             )
-            starts = waiting & (survival <= 0.5)
+            starts = starts | (drawn & (survival <= spec.crisis_quantile))
         if starts.any():
             crisis_year = np.where(starts, year, crisis_year)
             L0, crisis_rp, collapse = L0.copy(), crisis_rp.copy(), collapse.copy()
-            L0[starts, c] = spec.output_loss
-            crisis_rp[starts, c] = crisis.premium_for_fall(spec.currency_fall)
+            L0[starts, c] = spec.output_loss[starts]
+            crisis_rp[starts, c] = crisis.premium_for_fall(spec.currency_fall[starts])
             floor_from = np.where(starts, s.ca_ratio[:, c], floor_from)
             if spec.crisis_side_name == "CN":
-                collapse[starts] = spec.cn_investment_collapse
+                collapse[starts] = spec.cn_investment_collapse[starts]
     since = np.where(crisis_year > 0, year - crisis_year, -1)
 
     # --- 3.1 supply
-    Ytrend = s.Ytrend * (1 + prm.growth[t])
-    cost = supply.tariff_cost(
-        s.cost, supply.effective_tariff(inp.tau, prm.trade_w), prm.etr0, prm.tariff_cost
-    )
+    Ytrend = s.Ytrend * (1 + prm.growth[..., t, :])
+    cost = supply.tariff_cost(s.cost, inp.etr, prm.etr0, prm.tariff_cost)
     loss = np.zeros((P, n))
     if L0.any():
         loss[:, c] = supply.crisis_loss(L0[:, c], spec.permanent_share, spec.recovery, since)
@@ -342,7 +448,7 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
 
     # --- 3.5 exchange rates; trade follows with a lag
     qbar = exchange.policy_equilibrium(
-        s.qbar, s.ca_ratio, inp.rule_kappa, inp.rule_band, rules_on and spec.has_currency_rule
+        s.qbar, s.ca_ratio, inp.rule_kappa, inp.rule_band, rules_on & spec.has_currency_rule
     )
     rp = exchange.risk_premium(s.nfa, s.Y, prm.rp_slope, crisis_rp) - prm.rp0
     logp = exchange.real_exchange_rates(qbar + inp.drift[..., 1], s.rgap, rp, prm.weights)
@@ -354,7 +460,7 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
     B, rt = demand.goods_matrix(mu), demand.tariff_rate(inp.tau, mu)
 
     # --- 3.3 prices and 3.4 policy: the parts known before output
-    w = prices.consumer_price_wedge(inp.tau, prm.tau0, logp, prm.mubar)
+    w = prices.consumer_price_wedge(inp.w_tariff, logp, prm.mubar)
     pi_e = prices.expected_inflation(s.pi, prm.pi_target)
     dw = w - s.w
     # While markets ration credit the gap is not one rates can close: no learning from it.
@@ -363,7 +469,7 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
 
     # --- 3.2 autonomous demand (with the bloc's internal rebalancing); 3.6 net income
     bloc_shift = demand.internal_rebalancing(
-        s.bloc_shift, s.ca_ratio, inp.bloc_speed, inp.bloc_band, rules_on and spec.has_bloc_rule
+        s.bloc_shift, s.ca_ratio, inp.bloc_speed, inp.bloc_band, rules_on & spec.has_bloc_rule
     )
     NI = stocks.net_income(prm.q, Ypot, prm.r_nfa, s.nfa)
     G = (prm.gamma - inp.g_cut) * Ypot
@@ -394,15 +500,22 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
     unit[:, c] = -0.01 * Ypot[:, c]  # a cut of 1% of potential
     unit[:, o] = -spec.spillover * 0.01 * Ypot[:, o]
     if binding.any():
+        # The search runs on the binding rows only (rows: bi).
+        bi = np.flatnonzero(binding)
         floor = crisis.floor_path(
-            floor_from, spec.ca_floor, since, spec.adjustment_years, spec.floor_scale
+            floor_from[bi],
+            spec.ca_floor[bi],
+            since[bi],
+            spec.adjustment_years[bi],
+            spec.floor_scale,
         )
+        carried = cut[bi]
 
-        carried = cut
+        def two(x):
+            return np.concatenate([x[bi], x[bi]])
 
         def excess_pair(a, b):
             """CA - floor Y of the crisis country at two extra cuts, one batched solve."""
-            two = lambda x: np.concatenate([x, x])  # noqa: E731
             cuts = np.concatenate([carried + a, carried + b])
             Y_, A_, _, _, _ = _market(
                 prm,
@@ -416,12 +529,20 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
                 two(pi_e),
             )
             M_ = two(mu) * A_[..., None]
-            g = M_.sum(-2)[:, c] - M_.sum(-1)[:, c] + two(NI)[:, c] - two(floor) * Y_[:, c]
-            return g[:P], g[P:]
+            g = (
+                sum_last(M_[:, :, c])
+                - sum_last(M_[:, c, :])
+                + two(NI)[:, c]
+                - np.concatenate([floor, floor]) * Y_[:, c]
+            )
+            return g[: len(bi)], g[len(bi) :]
 
-        extra, left = crisis.find_cut(excess_pair, binding, MAX_CRISIS_CUT_PCT - carried)
-        cut = carried + extra
-        shortfall = np.maximum(0.0, -left)
+        extra, left = crisis.find_cut(
+            excess_pair, np.ones(len(bi), dtype=bool), MAX_CRISIS_CUT_PCT - carried
+        )
+        cut = cut.copy()
+        cut[bi] = carried + extra
+        shortfall[bi] = np.maximum(0.0, -left)
     D_auto = D_auto + cut[:, None] * unit
     Y, A, i0, i1, f1 = _market(prm, B, rt, alpha_w, Ypot, D_auto, i0, i1, pi_e)
 
@@ -444,7 +565,7 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
     C = A - I - G
     M = mu * A[..., None]
     Tax = prm.theta * Y + rt * A
-    CA = M.sum(-2) - M.sum(-1) + NI
+    CA = sum_axis(M, -2) - sum_last(M) + NI
 
     # --- 3.6 external stocks: valuation at this year's exchange rates, then the flows
     if t == 0:
@@ -507,7 +628,7 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
         Crate=Crate,
         Chabit=C_habit,
         drift=inp.drift,
-        dom=1 - mu.sum(-1),
+        dom=1 - sum_last(mu),
         cut=cut_bn,
         shortfall=shortfall,
     )
@@ -525,29 +646,45 @@ def run(
     """Simulate all paths of ``spec`` from the base year to the horizon.
 
     ``drift`` (T, n, 2): the status quo's shifts, applied to every path: consumption as a
-    share of potential ([..., 0]) and the log equilibrium real exchange rate ([..., 1]).
+    share of potential ([..., 0]) and the log equilibrium real exchange rate ([..., 1]);
+    (P, T, n, 2): one drift per path row (a batch of scenarios, :mod:`rebalancing.batch`).
+    The lever parameters of ``prm`` are floats or one value per path row.
     ``qbar_extra`` (P, T, n): per-path equilibrium exchange-rate shifts on top (the status
     quo's search, :mod:`rebalancing.drift`, solves its trial paths this way).
     """
     years = spec.years
     P, T = len(spec.names), len(years)
+    if prm.rows not in (None, P):
+        raise ValueError(f"parameters for {prm.rows} path rows, paths for {P}")
     size = trade.size_index(prm.growth)
-    mu0 = trade.trade_shares(
-        cal.trade,
-        cal.A,
-        cal.Y,
-        size,
-        spec.tau,
-        cal.tariff0,
-        prm.eps,
-        prm.diversion,
-        prm.rerouting,
-        spec.share_factor,
-    )
+    prm = _columns(prm)
+
+    def shares(t):
+        """Import shares before exchange rates of years t (a slice): trend, tariffs."""
+        return trade.trade_shares(
+            cal.trade,
+            cal.A,
+            cal.Y,
+            size[..., t, :],
+            spec.tau[:, t],
+            cal.tariff0,
+            prm.eps,
+            prm.diversion,
+            prm.rerouting,
+            spec.share_factor[:, t],
+        )
+
+    # Inputs known in advance: for all years at once, or, on large batches (where the
+    # (P, T, n, n) arrays would not stay in the processor's cache), year by year.
+    by_year = P >= BY_YEAR_ROWS
+    mu0 = None if by_year else shares(slice(None))
+    etr = supply.effective_tariff(spec.tau, prm.trade_w)
+    w_tariff = prices.tariff_wedge(spec.tau, prm.tau0, prm.mubar)
     s = initial_state(cal, prm, P)
     out = None
     for t in range(T):
-        inp = year_inputs(spec, mu0, t, drift)
+        mu0_t = shares(slice(t, t + 1))[:, 0] if by_year else mu0[:, t]
+        inp = year_inputs(spec, mu0_t, t, drift, etr, w_tariff)
         if qbar_extra is not None:
             inp.drift = inp.drift.copy()
             inp.drift[..., 1] += qbar_extra[:, t]

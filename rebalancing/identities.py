@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import IdentityError
+from .numerics import max_last, sum_axis, sum_last
 
 __all__ = ["IdentityError", "TOLERANCE", "RESIDUALS", "residuals", "max_residual", "check"]
 
@@ -21,11 +22,11 @@ TOLERANCE = 1e-9
 
 def exports(s) -> np.ndarray:
     """X_j = sum_i M_ij: every import is someone's export (the matrix is booked once)."""
-    return s.trade.sum(axis=-2)
+    return sum_axis(s.trade, -2)
 
 
 def imports(s) -> np.ndarray:
-    return s.trade.sum(axis=-1)
+    return sum_last(s.trade)
 
 
 def national_income(s) -> np.ndarray:
@@ -78,7 +79,7 @@ def nfa_stock_flow(s) -> np.ndarray:
 
 def nfa_positions(s) -> np.ndarray:
     """NFA - sum_k (A_k - L_k): the net position is the gross positions' balance."""
-    return s.NFA - (s.A_pos - s.L_pos).sum(-1)
+    return s.NFA - sum_last(s.A_pos - s.L_pos)
 
 
 def nfa_continuity(s) -> np.ndarray:
@@ -90,37 +91,37 @@ def nfa_continuity(s) -> np.ndarray:
 
 def world_trade(s) -> np.ndarray:
     """sum_i X_i - sum_i M_i: the world's exports equal its imports."""
-    return exports(s).sum(-1) - imports(s).sum(-1)
+    return sum_last(exports(s)) - sum_last(imports(s))
 
 
 def world_income(s) -> np.ndarray:
     """sum_i NI_i: every income paid is received."""
-    return s.NI.sum(-1)
+    return sum_last(s.NI)
 
 
 def world_current_account(s) -> np.ndarray:
     """sum_i CA_i = 0 (in two-country mode: CA_US + CA_CN = 0)."""
-    return current_account(s).sum(-1)
+    return sum_last(current_account(s))
 
 
 def world_net_lending(s) -> np.ndarray:
     """sum_i (S - I)_i = 0 (in two-country mode: (S-I)_US + (S-I)_CN = 0)."""
-    return (saving(s) - s.I).sum(-1)
+    return sum_last(saving(s) - s.I)
 
 
 def world_nfa(s) -> np.ndarray:
     """sum_i NFA_i = 0: one region's asset is another's liability."""
-    return s.NFA.sum(-1)
+    return sum_last(s.NFA)
 
 
 def world_valuation(s) -> np.ndarray:
     """sum_i VAL_i = 0: a currency move revalues an asset and a liability by the same amount."""
-    return s.VAL.sum(-1)
+    return sum_last(s.VAL)
 
 
 def world_currency_positions(s) -> np.ndarray:
     """max_k |sum_i (A_ik - L_ik)|: every asset in a currency is someone's liability in it."""
-    return np.abs((s.A_pos - s.L_pos).sum(-2)).max(-1)
+    return max_last(np.abs(sum_axis(s.A_pos - s.L_pos, -2)))
 
 
 # --- behaviour, checked the same way: a mis-booked flow that keeps the accounts consistent
@@ -135,7 +136,7 @@ def consumption_function(s) -> np.ndarray:
 
 def net_taxes(s) -> np.ndarray:
     """T - (theta Y + sum_j tau_ij M_ij): net taxes include tariff revenue."""
-    return s.T - (s.theta * s.Y + (s.tau * s.trade).sum(-1))
+    return s.T - (s.theta * s.Y + sum_last(s.tau * s.trade))
 
 
 RESIDUALS = {
@@ -164,7 +165,7 @@ def residuals(s) -> dict[str, np.ndarray]:
     for name, f in RESIDUALS.items():
         r = np.abs(f(s))
         if r.ndim == 3:
-            r = r.max(-1)
+            r = max_last(r)
         out[name] = r / wgdp
     return out
 

@@ -7,7 +7,7 @@ Each path is the status quo plus its own levers (docs/model.md section 4). All p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -62,7 +62,8 @@ class PathSpec:
     rule_band: np.ndarray  # (P, n) the rule's band, fraction of GDP
     bloc_speed: np.ndarray  # (P, n) bloc demand rule: shift per unit of CA gap a year
     bloc_band: np.ndarray  # (P, n)
-    rule_start: int  # first year the orderly and bloc rules act
+    rule_start: np.ndarray  # (P,) int: first year the orderly and bloc rules (and the
+    #                            crisis hazard) act
     has_currency_rule: bool  # any path with the orderly currency rule
     has_bloc_rule: bool  # any path with the bloc's internal rebalancing
     crisis: np.ndarray  # (P,) bool: path has a crisis
@@ -70,19 +71,23 @@ class PathSpec:
     crisis_side_name: str  # "US" or "CN"
     absorption_shares: np.ndarray  # (3,) base-year C, I, G shares of the crisis country
     crisis_other: int  # region index of the other side (spill-over)
-    crisis_fixed_year: int | None
-    hazard_base: float
-    hazard_slope: float
-    ca_floor: float
     floor_scale: float  # share of the floor's required improvement that applies
-    adjustment_years: int
-    constraint_years: int
-    currency_fall: float
-    output_loss: float
-    permanent_share: float
-    recovery: float
-    spillover: float
-    cn_investment_collapse: float
+    # The crisis levers, (P,) one value per path row (fractions; years as ints):
+    crisis_fixed_year: np.ndarray  # the crisis year where fixed; 0: the hazard times it
+    crisis_quantile: np.ndarray  # with the hazard, the crisis starts in the first year the
+    #                               survival probability is at most this (0.5: the median
+    #                               year; a uniform draw: a year drawn from the hazard)
+    hazard_base: np.ndarray
+    hazard_slope: np.ndarray
+    ca_floor: np.ndarray
+    adjustment_years: np.ndarray
+    constraint_years: np.ndarray
+    currency_fall: np.ndarray
+    output_loss: np.ndarray
+    permanent_share: np.ndarray
+    recovery: np.ndarray
+    spillover: np.ndarray
+    cn_investment_collapse: np.ndarray
 
 
 def _floor_scale(cal: Calibration) -> float:
@@ -197,23 +202,102 @@ def build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS)
         bloc_band=bloc_band,
         has_currency_rule=bool(rule_kappa.any()),
         has_bloc_rule=bool(bloc_speed.any()),
-        rule_start=start,
+        rule_start=np.full(P, start),
         crisis=crisis,
         crisis_side=side,
         crisis_side_name=regions[side],
         absorption_shares=np.array([cal.C[side], cal.I[side], cal.G[side]]) / cal.A[side],
         crisis_other=cn if side == us else us,
-        crisis_fixed_year=(d.crisis_year if (d.timing == "fixed" or d.side == "CN") else None),
-        hazard_base=d.hazard_base / 100,
-        hazard_slope=d.hazard_slope / 100,
-        ca_floor=d.ca_floor / 100,
         floor_scale=scale,
-        adjustment_years=d.adjustment_years,
-        constraint_years=d.constraint_years,
-        currency_fall=d.currency_fall / 100,
-        output_loss=d.output_loss / 100,
-        permanent_share=d.permanent_share / 100,
-        recovery=d.recovery / 100,
-        spillover=d.spillover / 100,
-        cn_investment_collapse=d.cn_investment_collapse / 100,
+        **crisis_rows(
+            {f"disorderly.{f.name}": getattr(d, f.name) for f in fields(d)}, np.zeros(P, int)
+        ),
+    )
+
+
+#: The crisis levers that are one value per path row in a :class:`PathSpec`: field, lever,
+#: and the factor from the lever's unit (percent) to the model's (fraction).
+CRISIS_LEVERS = {
+    "hazard_base": ("disorderly.hazard_base", 0.01),
+    "hazard_slope": ("disorderly.hazard_slope", 0.01),
+    "ca_floor": ("disorderly.ca_floor", 0.01),
+    "adjustment_years": ("disorderly.adjustment_years", 1),
+    "constraint_years": ("disorderly.constraint_years", 1),
+    "currency_fall": ("disorderly.currency_fall", 0.01),
+    "output_loss": ("disorderly.output_loss", 0.01),
+    "permanent_share": ("disorderly.permanent_share", 0.01),
+    "recovery": ("disorderly.recovery", 0.01),
+    "spillover": ("disorderly.spillover", 0.01),
+    "cn_investment_collapse": ("disorderly.cn_investment_collapse", 0.01),
+}
+
+
+def crisis_rows(values, scenario_of_row: np.ndarray) -> dict[str, np.ndarray]:
+    """The crisis fields of a :class:`PathSpec`, one value per path row, from the disorderly
+    levers' values (``{lever id: value}``: a number, or an array (R,) with one value per
+    scenario of a batch); ``scenario_of_row[p]`` is the scenario of path row p (all 0 for
+    one scenario). The crisis year is fixed unless the timing is the hazard (US side only;
+    the China-side crisis always comes in its year); the hazard's default quantile is 0.5,
+    its median year."""
+
+    def per_row(lever, factor=1):
+        v = np.asarray(values[lever])
+        v = v[scenario_of_row] if v.ndim else np.full(len(scenario_of_row), v)
+        return v * factor if factor != 1 else v
+
+    hazard = values["disorderly.timing"] == "hazard" and values["disorderly.side"] == "US"
+    out = {
+        "crisis_fixed_year": per_row("disorderly.crisis_year") * (0 if hazard else 1),
+        "crisis_quantile": np.full(len(scenario_of_row), 0.5),
+    }
+    for fld, (lever, factor) in CRISIS_LEVERS.items():
+        out[fld] = per_row(lever, factor)
+    return out
+
+
+#: The PathSpec fields with one entry per path row (leading axis P).
+ROW_FIELDS = (
+    "tau",
+    "share_factor",
+    "c_shift",
+    "g_cut",
+    "i_extra",
+    "i_shift",
+    "rule_kappa",
+    "rule_band",
+    "bloc_speed",
+    "bloc_band",
+    "rule_start",
+    "crisis",
+    "crisis_fixed_year",
+    "crisis_quantile",
+    *CRISIS_LEVERS,
+)
+
+
+def spec_rows(spec: PathSpec, rows) -> PathSpec:
+    """The path rows ``rows`` of ``spec`` (indices, repeats allowed): e.g. one scenario's
+    paths repeated for many draws."""
+    rows = np.asarray(rows)
+    kw = {f: getattr(spec, f)[rows] for f in ROW_FIELDS}
+    return replace(spec, names=tuple(spec.names[i] for i in rows), **kw)
+
+
+def stack_specs(specs: list[PathSpec]) -> PathSpec:
+    """The path rows of several specs (same regions, years and crisis side) as one."""
+    first = specs[0]
+    for sp in specs[1:]:
+        if (sp.regions, sp.crisis_side, len(sp.years)) != (
+            first.regions,
+            first.crisis_side,
+            len(first.years),
+        ):
+            raise ValueError("specs differ in regions, years or crisis side: not one batch")
+    kw = {f: np.concatenate([getattr(sp, f) for sp in specs]) for f in ROW_FIELDS}
+    return replace(
+        first,
+        names=tuple(n for sp in specs for n in sp.names),
+        has_currency_rule=any(sp.has_currency_rule for sp in specs),
+        has_bloc_rule=any(sp.has_bloc_rule for sp in specs),
+        **kw,
     )

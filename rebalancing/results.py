@@ -6,6 +6,7 @@ unit, so that the CSV, the charts and the tests read the same numbers.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -21,7 +22,7 @@ from .data import data_key
 from .drift import status_quo_drift
 from .engine import Params, Solution, derive_params, run
 from .paths import PATHS, build_paths
-from .scenario import Scenario, ScenarioError
+from .scenario import LEVERS, Scenario, ScenarioError
 
 USD = "USD bn (2024 prices)"
 PCT_GDP = "% of GDP"
@@ -85,6 +86,94 @@ def _pct(a, b):
     return 100.0 * a / b
 
 
+def all_variables(regions) -> list[str]:
+    """Every reported variable name: :data:`VARIABLES` plus ``exports_to_R`` and
+    ``tariff_on_R`` for each region R."""
+    return list(VARIABLES) + [f"{k}_{r}" for r in regions for k in ("exports_to", "tariff_on")]
+
+
+def derive_variables(
+    s: Solution, regions, base_rows: np.ndarray, crisis_region: int, only=None
+) -> dict[str, np.ndarray]:
+    """Every reported variable (or those in ``only``) from a solution's raw arrays, (rows, T,
+    n): the one definition the tidy table, the charts, the batches and the fans read.
+
+    ``base_rows[p]``: the row of the status quo that row p's ``gdp_vs_baseline_pct`` is
+    measured against (the same scenario's baseline path); ``crisis_region``: the region
+    index of the crisis country (its financing-floor series).
+    """
+    want = None if only is None else set(only)
+
+    def need(*names):
+        return want is None or any(k in want for k in names)
+
+    Y = s.Y
+    X = M = S = Sp = Sg = CA = None
+    if need("exports", "imports", "net_exports", "net_exports_pct_gdp") or need(
+        "current_account", "current_account_pct_gdp", "foreign_balance_pct_gdp"
+    ):
+        X, M = idn.exports(s), idn.imports(s)
+    if need("national_saving", "saving_pct_gdp"):
+        S = idn.saving(s)
+    if need("private_saving", "private_balance_pct_gdp"):
+        Sp = idn.private_saving(s)
+    if need("public_saving", "public_balance_pct_gdp"):
+        Sg = idn.public_saving(s)
+    if need("current_account", "current_account_pct_gdp", "foreign_balance_pct_gdp"):
+        CA = idn.current_account(s)
+    crisis_col = np.arange(len(regions)) == crisis_region
+    table = {
+        "gdp": lambda: Y,
+        "potential_gdp": lambda: s.Ypot,
+        "consumption": lambda: s.C,
+        "investment": lambda: s.I,
+        "government": lambda: s.G,
+        "exports": lambda: X,
+        "imports": lambda: M,
+        "net_exports": lambda: X - M,
+        "net_income": lambda: s.NI,
+        "national_income": lambda: idn.national_income(s),
+        "net_taxes": lambda: s.T,
+        "tariff_revenue": lambda: (s.tau * s.trade).sum(-1),
+        "national_saving": lambda: S,
+        "private_saving": lambda: Sp,
+        "public_saving": lambda: Sg,
+        "current_account": lambda: CA,
+        "net_foreign_assets": lambda: s.NFA,
+        "real_exchange_rate": lambda: 100.0 * np.exp(s.logp),
+        "real_gdp": lambda: Y,
+        "real_consumption": lambda: s.C / np.exp(s.w),
+        "inflation": lambda: 100.0 * s.pi,
+        "policy_rate": lambda: 100.0 * s.i,
+        "real_interest_rate": lambda: 100.0 * s.r,
+        "consumer_price_level": lambda: 100.0 * np.exp(s.w),
+        "nfa_valuation": lambda: s.VAL,
+        "gross_assets": lambda: s.A_pos.sum(-1),
+        "gross_liabilities": lambda: s.L_pos.sum(-1),
+        "niip_pct_gdp": lambda: _pct(s.NFA, Y),
+        "crisis_absorption_cut": lambda: np.where(crisis_col, s.cut, 0.0),
+        "financing_shortfall": lambda: np.where(crisis_col, s.shortfall, 0.0),
+        "current_account_pct_gdp": lambda: _pct(CA, Y),
+        "consumption_pct_gdp": lambda: _pct(s.C, Y),
+        "investment_pct_gdp": lambda: _pct(s.I, Y),
+        "saving_pct_gdp": lambda: _pct(S, Y),
+        "nfa_pct_gdp": lambda: _pct(s.NFA, Y),
+        "net_exports_pct_gdp": lambda: _pct(X - M, Y),
+        "private_balance_pct_gdp": lambda: _pct(Sp - s.I, Y),
+        "public_balance_pct_gdp": lambda: _pct(Sg, Y),
+        "foreign_balance_pct_gdp": lambda: _pct(-CA, Y),
+        "output_gap_pct": lambda: 100.0 * (Y / s.Ypot - 1),
+        "gdp_vs_baseline_pct": lambda: 100.0 * (Y / Y[base_rows] - 1),
+    }
+    for k, r in enumerate(regions):
+        table[f"exports_to_{r}"] = lambda k=k: s.trade[:, :, k, :]
+        table[f"tariff_on_{r}"] = lambda k=k: 100.0 * s.tau[:, :, :, k]
+    unknown = [] if want is None else sorted(want - set(table))
+    if unknown:
+        raise KeyError(f"unknown variable(s) {', '.join(unknown)}")
+    return {k: f() for k, f in table.items() if want is None or k in want}
+
+
 @dataclass
 class Results:
     """A simulated scenario: raw arrays plus every reported variable."""
@@ -128,64 +217,8 @@ class Results:
     @cached_property
     def variables(self) -> dict[str, np.ndarray]:
         """Every variable, (P_run, T, n), plus ``exports_to_R`` and ``tariff_on_R``."""
-        s = self.solution
-        X, M = idn.exports(s), idn.imports(s)
-        S, Sp, Sg = idn.saving(s), idn.private_saving(s), idn.public_saving(s)
-        CA = idn.current_account(s)
-        Y = s.Y
-        base = Y[self.run_paths.index("baseline")]
-        tariff_rev = (s.tau * s.trade).sum(-1)
-        v = {
-            "gdp": Y,
-            "potential_gdp": s.Ypot,
-            "consumption": s.C,
-            "investment": s.I,
-            "government": s.G,
-            "exports": X,
-            "imports": M,
-            "net_exports": X - M,
-            "net_income": s.NI,
-            "national_income": idn.national_income(s),
-            "net_taxes": s.T,
-            "tariff_revenue": tariff_rev,
-            "national_saving": S,
-            "private_saving": Sp,
-            "public_saving": Sg,
-            "current_account": CA,
-            "net_foreign_assets": s.NFA,
-            "real_exchange_rate": 100.0 * np.exp(s.logp),
-            "real_gdp": Y,
-            "real_consumption": s.C / np.exp(s.w),
-            "inflation": 100.0 * s.pi,
-            "policy_rate": 100.0 * s.i,
-            "real_interest_rate": 100.0 * s.r,
-            "consumer_price_level": 100.0 * np.exp(s.w),
-            "nfa_valuation": s.VAL,
-            "gross_assets": s.A_pos.sum(-1),
-            "gross_liabilities": s.L_pos.sum(-1),
-            "niip_pct_gdp": _pct(s.NFA, Y),
-            "crisis_absorption_cut": np.where(
-                np.arange(len(self.regions)) == self._crisis_region(), s.cut, 0.0
-            ),
-            "financing_shortfall": np.where(
-                np.arange(len(self.regions)) == self._crisis_region(), s.shortfall, 0.0
-            ),
-            "current_account_pct_gdp": _pct(CA, Y),
-            "consumption_pct_gdp": _pct(s.C, Y),
-            "investment_pct_gdp": _pct(s.I, Y),
-            "saving_pct_gdp": _pct(S, Y),
-            "nfa_pct_gdp": _pct(s.NFA, Y),
-            "net_exports_pct_gdp": _pct(X - M, Y),
-            "private_balance_pct_gdp": _pct(Sp - s.I, Y),
-            "public_balance_pct_gdp": _pct(Sg, Y),
-            "foreign_balance_pct_gdp": _pct(-CA, Y),
-            "output_gap_pct": 100.0 * (Y / s.Ypot - 1),
-            "gdp_vs_baseline_pct": 100.0 * (Y / base[None] - 1),
-        }
-        for k, r in enumerate(self.regions):
-            v[f"exports_to_{r}"] = s.trade[:, :, k, :]
-            v[f"tariff_on_{r}"] = 100.0 * s.tau[:, :, :, k]
-        return v
+        base = np.full(len(self.run_paths), self.run_paths.index("baseline"))
+        return derive_variables(self.solution, self.regions, base, self._crisis_region())
 
     def notes(self) -> list[str]:
         """Settings that do something other than a user might expect, each naming the
@@ -354,8 +387,19 @@ def _status_quo_drift(scn: Scenario, data: str) -> tuple[np.ndarray, float]:
     return status_quo_drift(cal, prm, build_paths(scn, cal, ("baseline",)))
 
 
+#: Global levers that change no path (they set the Monte Carlo draws): left out of the
+#: caches' keys, so moving them re-solves nothing.
+NO_PATH_EFFECT = ("global.seed", "global.draws")
+
+
+def model_globals(g):
+    """The global settings with the levers that change no path at their defaults."""
+    defaults = {lid.split(".", 1)[1]: LEVERS[lid].default for lid in NO_PATH_EFFECT}
+    return dataclasses.replace(g, **defaults)
+
+
 def _calibrated(scn: Scenario) -> tuple[Calibration, Params]:
-    return _calibrated_cached(scn.global_, scn.baseline, data_key())
+    return _calibrated_cached(model_globals(scn.global_), scn.baseline, data_key())
 
 
 @lru_cache(maxsize=64)
@@ -363,32 +407,52 @@ def _calibrated_cached(g, baseline, data: str) -> tuple[Calibration, Params]:
     """The calibration and the parameters, cached by the levers they depend on and the
     data (the parameters' arrays are never written to)."""
     cal = calibrate(g.two_country)
-    growth = (
-        np.array(
-            [
-                {"US": g.growth_US, "CN": g.growth_CN, "BLOC": g.growth_BLOC, "ROW": g.growth_ROW}[
-                    r
-                ]
-                for r in cal.regions
-            ]
-        )
-        / 100
+    values = {f"global.{k}": v for k, v in dataclasses.asdict(g).items()}
+    values.update({f"baseline.{k}": v for k, v in dataclasses.asdict(baseline).items()})
+    return cal, params_from_levers(cal, values, g.horizon)
+
+
+#: The levers the behavioural parameters depend on (besides the calibration).
+PARAM_LEVERS = (
+    "global.growth_US",
+    "global.growth_CN",
+    "global.growth_BLOC",
+    "global.growth_ROW",
+    "global.return_on_nfa",
+    "global.tariff_elasticity",
+    "global.price_elasticity",
+    "global.switching_speed",
+    "global.monetary_response",
+    "global.risk_premium",
+    "global.tariff_cost",
+    "baseline.diversion",
+    "baseline.rerouting",
+)
+
+
+def params_from_levers(cal: Calibration, values, horizon: int) -> Params:
+    """The parameters from the levers' values (``{lever id: value}``, percent as the user
+    sees it; each value a number, or an array (R,) for R rows of a batch)."""
+    growth = np.stack(
+        np.broadcast_arrays(
+            *(np.asarray(values[f"global.growth_{r}"], float) for r in cal.regions)
+        ),
+        -1,
     )
-    prm = derive_params(
+    return derive_params(
         cal,
-        years=np.arange(BASE_YEAR, g.horizon + 1),
-        long_run_growth=growth,
-        r_nfa=g.return_on_nfa / 100,
-        eps=g.tariff_elasticity,
-        eta=g.price_elasticity,
-        switching=g.switching_speed / 100,
-        diversion=baseline.diversion / 100,
-        rerouting=baseline.rerouting / 100,
-        monetary=g.monetary_response,
-        rp_slope=g.risk_premium / 100,
-        tariff_cost=g.tariff_cost,
+        years=np.arange(BASE_YEAR, horizon + 1),
+        long_run_growth=growth / 100,
+        r_nfa=values["global.return_on_nfa"] / 100,
+        eps=values["global.tariff_elasticity"],
+        eta=values["global.price_elasticity"],
+        switching=values["global.switching_speed"] / 100,
+        diversion=values["baseline.diversion"] / 100,
+        rerouting=values["baseline.rerouting"] / 100,
+        monetary=values["global.monetary_response"],
+        rp_slope=values["global.risk_premium"] / 100,
+        tariff_cost=values["global.tariff_cost"],
     )
-    return cal, prm
 
 
 def simulate(
@@ -408,11 +472,12 @@ def simulate(
         )
     run_paths = tuple(p for p in PATHS if p in req or p == "baseline")
     key = data_key()
-    cal, prm = _calibrated_cached(scn.global_, scn.baseline, key)
+    g = model_globals(scn.global_)
+    cal, prm = _calibrated_cached(g, scn.baseline, key)
     drift, miss = None, 0.0
     if scn.baseline.follow_projection:
         # Only the global settings and the status-quo levers shape the drift.
-        drift, miss = _status_quo_drift(Scenario(global_=scn.global_, baseline=scn.baseline), key)
+        drift, miss = _status_quo_drift(Scenario(global_=g, baseline=scn.baseline), key)
     spec = build_paths(scn, cal, run_paths)
     sol = run(cal, prm, spec, drift=drift)
     resid = idn.check(sol, run_paths, sol.years)

@@ -290,6 +290,31 @@ class GlobalSettings(LeverGroup):
         source="assumption: between emerging-market (~3.8%) and other "
         "advanced-economy (~1.5%) growth in the WEO",
     )
+    seed: int = lever(
+        1,
+        0,
+        999_999,
+        step=1,
+        unit="integer",
+        label="Random seed",
+        help="Seed of the Monte Carlo draws behind the fans and the crisis probability: "
+        "the same seed (and number of draws) gives the same draws, so a shared link "
+        "reproduces the bands exactly. Changes no path.",
+        source="numpy.random.default_rng (PCG64); docs/uncertainty.md",
+    )
+    draws: int = lever(
+        1000,
+        100,
+        10_000,
+        step=100,
+        unit="draws",
+        label="Monte Carlo",
+        help="Number of draws of the uncertain parameters (elasticities, policy response, "
+        "risk premium, crisis size and timing, growth) behind the fans and the crisis "
+        "probability. Changes no path.",
+        source="docs/uncertainty.md (distributions, each with its source or labelled "
+        "an assumption)",
+    )
 
 
 @dataclass(frozen=True)
@@ -496,7 +521,8 @@ class DisorderlyLevers(LeverGroup):
         unit="% per year",
         label="Crisis hazard at low liabilities",
         help="Annual crisis probability with net foreign liabilities under the threshold.",
-        source="assumption",
+        source="Laeven & Valencia (IMF WP/18/206): 151 systemic banking crises in "
+        "1970-2017 across some 165 countries, about 2% a country-year",
     )
     hazard_slope: float = lever(
         1.0,

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..constants import C_RATE, I_RATE, MAX_BLOC_SHIFT
 from ..errors import ModelError
+from ..numerics import sum_last
 
 
 @lru_cache(maxsize=8)
@@ -38,12 +39,12 @@ def _eye(n: int) -> np.ndarray:
 
 def goods_matrix(mu) -> np.ndarray:
     """B = mu^T + diag(1 - m): column-stochastic map from absorption to output."""
-    return np.swapaxes(mu, -1, -2) + (1 - mu.sum(-1))[..., None] * _eye(mu.shape[-1])
+    return np.swapaxes(mu, -1, -2) + (1 - sum_last(mu))[..., None] * _eye(mu.shape[-1])
 
 
 def tariff_rate(tau, mu) -> np.ndarray:
     """rt_i = sum_j tau_ij mu_ij: tariff revenue per unit of absorption."""
-    return (tau * mu).sum(-1)
+    return sum_last(tau * mu)
 
 
 def solve(B, rt, alpha, theta, Ypot, D_auto, r0, rstar, i1, f1):
@@ -67,13 +68,17 @@ def solve(B, rt, alpha, theta, Ypot, D_auto, r0, rstar, i1, f1):
     return Y, k * Y + D
 
 
-def internal_rebalancing(shift_prev, ca_ratio_prev, speed, band, rules_on: bool):
+def internal_rebalancing(shift_prev, ca_ratio_prev, speed, band, rules_on):
     """The bloc's rule: members with a CA/GDP beyond the band shift domestic demand by
-    ``speed`` times the excess a year (up in surplus, down in deficit), bounded."""
-    if not rules_on:
+    ``speed`` times the excess a year (up in surplus, down in deficit), bounded.
+    ``rules_on``: a bool, or a (P,) mask of the path rows where the rule acts this year."""
+    if rules_on is False or rules_on is np.False_:
         return shift_prev
     excess = ca_ratio_prev - np.clip(ca_ratio_prev, -band, band)
-    return np.clip(shift_prev + speed * excess, -MAX_BLOC_SHIFT, MAX_BLOC_SHIFT)
+    new = np.clip(shift_prev + speed * excess, -MAX_BLOC_SHIFT, MAX_BLOC_SHIFT)
+    if rules_on is True or rules_on is np.True_:
+        return new
+    return np.where(np.reshape(rules_on, (-1, 1)), new, shift_prev)
 
 
 def rate_terms(r, rstar, Ypot):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..constants import MAX_LOG_RER, RATE_GAP_MEMORY, RER_REVERSION, RP_THRESHOLD
+from ..numerics import sum_last
 
 
 def risk_premium(nfa_prev, y_prev, slope: float, crisis_rp) -> np.ndarray:
@@ -39,16 +40,20 @@ def ca_beyond_band(ca_ratio, band) -> np.ndarray:
     return ca_ratio - np.clip(ca_ratio, -band, band)
 
 
-def policy_equilibrium(qbar, ca_ratio_prev, kappa, band, rules_on: bool) -> np.ndarray:
-    """The orderly rule: ``qbar_i += kappa (CA_i/Y_i beyond the band)``; kappa (P, n)."""
-    if not rules_on:
+def policy_equilibrium(qbar, ca_ratio_prev, kappa, band, rules_on) -> np.ndarray:
+    """The orderly rule: ``qbar_i += kappa (CA_i/Y_i beyond the band)``; kappa (P, n).
+    ``rules_on``: a bool, or a (P,) mask of the path rows where the rule acts this year."""
+    if rules_on is False or rules_on is np.False_:
         return qbar
-    return np.clip(qbar + kappa * ca_beyond_band(ca_ratio_prev, band), -MAX_LOG_RER, MAX_LOG_RER)
+    new = np.clip(qbar + kappa * ca_beyond_band(ca_ratio_prev, band), -MAX_LOG_RER, MAX_LOG_RER)
+    if rules_on is True or rules_on is np.True_:
+        return new
+    return np.where(np.reshape(rules_on, (-1, 1)), new, qbar)
 
 
 def demean(x, weights) -> np.ndarray:
     """x less its world mean with the given (n,) weights."""
-    return x - (x * weights).sum(-1, keepdims=True)
+    return x - sum_last(x * weights)[..., None]
 
 
 def real_exchange_rates(qbar, rgap_prev, rp, weights) -> np.ndarray:

@@ -36,8 +36,9 @@ def learn_neutral(rn_prev, gap_prev, strength: float, i_prev) -> np.ndarray:
     return rn_prev + strength * NEUTRAL_LEARNING * np.where(stuck, 0.0, gap_prev)
 
 
-def rule(i_prev, rn, pi0, pi_target, strength: float):
-    """(i0, i1) with i = i0 + i1 gap, given pi = pi0 + kappa gap."""
+def rule(i_prev, rn, pi0, pi_target, strength):
+    """(i0, i1) with i = i0 + i1 gap, given pi = pi0 + kappa gap (``strength`` a float or
+    (P, 1), one value per path row)."""
     phi_pi, phi_y = strength * TAYLOR_PHI_PI, strength * TAYLOR_PHI_Y
     i0 = TAYLOR_RHO * i_prev + (1 - TAYLOR_RHO) * (rn + (1 + phi_pi) * pi0 - phi_pi * pi_target)
     i1 = (1 - TAYLOR_RHO) * ((1 + phi_pi) * PC_SLOPE + phi_y)

@@ -14,13 +14,21 @@ from __future__ import annotations
 import numpy as np
 
 from ..constants import ER_PASSTHROUGH, PC_PERSISTENCE, PC_SLOPE, TARIFF_PASSTHROUGH
+from ..numerics import sum_last
 
 
-def consumer_price_wedge(tau, tau0, logp, mubar) -> np.ndarray:
-    """w (P, n): log consumer prices relative to the GDP deflator, 0 in 2024."""
-    tariff = TARIFF_PASSTHROUGH * np.log((1 + tau) / (1 + tau0))
-    fx = -ER_PASSTHROUGH * (logp[:, :, None] - logp[:, None, :])
-    return (mubar * (tariff + fx)).sum(-1)
+def tariff_wedge(tau, tau0, mubar) -> np.ndarray:
+    """The tariff part of w, (..., n): ``sum_j mubar_ij tp log((1 + tau_ij) / (1 + tau0_ij))``
+    (known in advance: computed for every year at once)."""
+    return sum_last(mubar * (TARIFF_PASSTHROUGH * np.log((1 + tau) / (1 + tau0))))
+
+
+def consumer_price_wedge(tariff_part, logp, mubar) -> np.ndarray:
+    """w (P, n): log consumer prices relative to the GDP deflator, 0 in 2024; the tariff part
+    plus the exchange-rate part ``-ep sum_j mubar_ij (log p_i - log p_j)
+    = -ep (m_i log p_i - sum_j mubar_ij log p_j)``, m_i = sum_j mubar_ij."""
+    fx = sum_last(mubar) * logp - logp @ mubar.T
+    return tariff_part - ER_PASSTHROUGH * fx
 
 
 def expected_inflation(pi_prev, pi_target) -> np.ndarray:

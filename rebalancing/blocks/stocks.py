@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..numerics import sum_last
+
 
 def revalue(A, L, e_ratio):
     """Positions (P, n, K) after a currency move ``e_ratio`` (P, K) = e(t) / e(t-1), and the
     valuation change VAL (P, n)."""
     A2, L2 = A * e_ratio[:, None, :], L * e_ratio[:, None, :]
-    return A2, L2, (A2 - A).sum(-1) - (L2 - L).sum(-1)
+    return A2, L2, sum_last(A2 - A) - sum_last(L2 - L)
 
 
 def finance(A, L, CA):
@@ -36,5 +38,5 @@ def net_income(q, Ypot, r_nfa: float, nfa_prev) -> np.ndarray:
     """NI_i = q_i Ypot_i + r_nfa NFA_i(t-1); the last region holds minus the others' sum, so
     every income paid is received."""
     NI = q * Ypot + r_nfa * nfa_prev
-    NI[..., -1] = -NI[..., :-1].sum(-1)
+    NI[..., -1] = -sum_last(NI[..., :-1])
     return NI

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..constants import ANCHOR_END_YEAR, GROWTH_ANCHORS, TARIFF_COST_SPEED
+from ..numerics import sum_last
 
 
 def growth_path(years: np.ndarray, regions, long_run: np.ndarray) -> np.ndarray:
@@ -25,8 +26,10 @@ def growth_path(years: np.ndarray, regions, long_run: np.ndarray) -> np.ndarray:
 
     Published anchors (:data:`~rebalancing.constants.GROWTH_ANCHORS`) where they exist, then
     a straight line from the last anchor to the long-run rate in ``ANCHOR_END_YEAR``.
+    ``long_run`` (n,) gives (T, n); (R, n), one row per scenario of a batch, gives (R, T, n).
     """
-    g = np.zeros((len(years), len(regions)))
+    lead = np.shape(long_run)[:-1]
+    g = np.zeros(lead + (len(years), len(regions)))
     for i, r in enumerate(regions):
         anchors = GROWTH_ANCHORS[r]
         last_year = max(anchors)
@@ -34,12 +37,12 @@ def growth_path(years: np.ndarray, regions, long_run: np.ndarray) -> np.ndarray:
             if t == 0:
                 continue
             if y in anchors:
-                g[t, i] = anchors[y] / 100
+                g[..., t, i] = anchors[y] / 100
             elif y >= ANCHOR_END_YEAR:
-                g[t, i] = long_run[i]
+                g[..., t, i] = long_run[..., i]
             else:
                 w = (y - last_year) / (ANCHOR_END_YEAR - last_year)
-                g[t, i] = (1 - w) * anchors[last_year] / 100 + w * long_run[i]
+                g[..., t, i] = (1 - w) * anchors[last_year] / 100 + w * long_run[..., i]
     return g
 
 
@@ -53,7 +56,7 @@ def effective_tariff(tau: np.ndarray, weights: tuple[np.ndarray, np.ndarray]) ->
     """Trade-weighted average tariff on a region's flows, fraction: on its imports plus on
     its exports (``tau[..., i, j]`` is i's tariff on imports from j)."""
     wM, wX = weights
-    return (tau * wM).sum(-1) + (np.swapaxes(tau, -1, -2) * wX).sum(-1)
+    return sum_last(tau * wM) + sum_last(np.swapaxes(tau, -1, -2) * wX)
 
 
 def tariff_cost(

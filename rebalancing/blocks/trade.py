@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..numerics import sum_last
+
 
 def size_index(growth: np.ndarray) -> np.ndarray:
-    """Cumulated trend growth, (T, n), 1 in the base year."""
-    return np.cumprod(1 + growth, axis=0)
+    """Cumulated trend growth, (T, n) (or (P, T, n) for growth by path row), 1 in the base
+    year."""
+    return np.cumprod(1 + growth, axis=-2)
 
 
 def trend_trade(trade0: np.ndarray, Y0: np.ndarray, size: np.ndarray) -> np.ndarray:
@@ -25,38 +28,83 @@ def trend_trade(trade0: np.ndarray, Y0: np.ndarray, size: np.ndarray) -> np.ndar
     and W the world's. Each region's exports and imports grow with its own size times its
     partners' relative to the world, so fast-growing partners raise both sides of its trade
     together (fixed import shares would instead drift a region into ever larger surpluses).
+    ``size`` (P, T, n) gives (P, T, n, n).
     """
     world = size @ Y0 / Y0.sum()
-    return trade0[None] * size[:, :, None] * size[:, None, :] / world[:, None, None]
+    return trade0 * size[..., :, None] * size[..., None, :] / world[..., None, None]
 
 
 def trade_shares(
     trade0, A0, Y0, size, tau, tau0, eps, diversion, rerouting, share_factor
 ) -> np.ndarray:
-    """Import shares before exchange rates, mu0[p, t, i, j] (trend, tariffs, diversion)."""
+    """Import shares before exchange rates, mu0[p, t, i, j] (trend, tariffs, diversion):
+
+        mu0_ij = (mu_t_ij F_ij + R_ij + V_ij) share_factor_ij
+        F_ij = ((1 + tau_ij) / (1 + tau0_ij))^(-eps)      the share a tariff leaves
+        L_ij = mu_t_ij (1 - F_ij)                          the share it shuts out
+        R_ik = rerouting sum_{j != k} L_ij mu_t_ik / sum_{k' != j} mu_t_ik'
+               (the importer buys from its other suppliers in proportion to their shares)
+        V_kj = diversion sum_{i != j, k} L_ij Apot_i trade0_kj / sum_{k' != i, j} trade0_k'j
+               / Apot_k   (the exporter sells in its other markets in proportion to its
+               base-year exports there)
+
+    mu_t is the trend share (:func:`trend_trade` over trend absorption Apot). ``eps``,
+    ``diversion`` and ``rerouting`` are floats or (P,) arrays, ``size`` (T, n) or
+    (P, T, n): one value per path row when many scenarios run as one batch. The sums over
+    "other" partners are loops over the n regions of (P, T, n) arrays, not n x n x n
+    tensors.
+    """
     n = len(Y0)
+    eps, diversion, rerouting = (
+        x if np.ndim(x) == 0 else np.reshape(x, (-1, 1, 1, 1)) for x in (eps, diversion, rerouting)
+    )
     flows = trend_trade(trade0, Y0, size)  # (T, n, n)
-    Apot = A0[None, :] * size  # (T, n)
-    mu_t = flows / Apot[:, :, None]
+    Apot = A0 * size  # (T, n)
+    mu_t = flows / Apot[..., None]
     F = ((1 + tau) / (1 + tau0)) ** (-eps)
     L = mu_t * (1 - F)  # (P, T, n, n)
-    eye = np.eye(n, dtype=bool)
-    # Importer side: share of supplier k among i's suppliers other than j.
-    W = mu_t[:, :, None, :] * (~eye)[None, None, :, :]
-    tot = W.sum(-1, keepdims=True)
-    W = np.divide(W, tot, out=np.zeros_like(W), where=tot > 0)
-    R = rerouting * np.einsum("ptij,tijk->ptik", L, W)
-    # Exporter side: share of market k in j's exports to markets other than i and j.
-    w = np.zeros((n, n, n))
+    # Importer side: Q_ij = L_ij / (i's trend imports from suppliers other than j).
+    Q = np.zeros(L.shape)
+    for j in range(n):
+        others = _sum_except(mu_t, j, -1)  # (..., n): sum_{k != j} mu_t_ik
+        Q[..., j] = np.divide(L[..., j], others, out=np.zeros(Q[..., j].shape), where=others > 0)
+    R = np.empty(L.shape)
+    for k in range(n):
+        R[..., k] = mu_t[..., k] * _sum_except(Q, k, -1)
+    R = rerouting * R
+    # Exporter side: G_ij = L_ij Apot_i / (j's base-year exports to markets other than i, j).
+    G = L * Apot[..., None] * _exports_elsewhere_inverse(trade0)
+    V = np.zeros(L.shape)
+    for k in range(n):
+        into_k = trade0[k] * (np.arange(n) != k)  # (n,) j's base-year exports to k, j != k
+        V[..., k, :] = _sum_except(G, k, -2) * into_k / Apot[..., k, None]
+    V = diversion * V
+    return (mu_t * F + R + V) * share_factor
+
+
+def _exports_elsewhere_inverse(trade0: np.ndarray) -> np.ndarray:
+    """(n, n): 1 / (j's base-year exports to markets other than i and j), 0 where i = j or
+    there are none."""
+    n = len(trade0)
+    out = np.zeros((n, n))
     for i in range(n):
         for j in range(n):
             mask = np.ones(n, dtype=bool)
             mask[[i, j]] = False
             tot = trade0[mask, j].sum()
             if i != j and tot > 0:
-                w[i, j, mask] = trade0[mask, j] / tot
-    V = diversion * np.einsum("ptij,ti,ijk->ptkj", L, Apot, w) / Apot[None, :, :, None]
-    return (mu_t * F + R + V) * share_factor
+                out[i, j] = 1.0 / tot
+    return out
+
+
+def _sum_except(x: np.ndarray, k: int, axis: int) -> np.ndarray:
+    """Sum of ``x`` over ``axis`` leaving out entry k (in index order)."""
+    x = np.moveaxis(x, axis, -1)
+    terms = [x[..., m] for m in range(x.shape[-1]) if m != k]
+    out = terms[0].copy()
+    for t in terms[1:]:
+        out += t
+    return out
 
 
 def armington(v: np.ndarray, dom0: np.ndarray) -> np.ndarray:
@@ -66,9 +114,11 @@ def armington(v: np.ndarray, dom0: np.ndarray) -> np.ndarray:
     year the weights are the shares, so 2024 is unchanged. Shares stay in (0, 1) and the
     domestic share positive however far tariffs and exchange rates push the weights.
     """
-    return v / (dom0[..., :, None] + v.sum(-1, keepdims=True))
+    return v / (dom0[..., :, None] + sum_last(v)[..., None])
 
 
-def relative_price_weights(mu0: np.ndarray, logp_eff: np.ndarray, eta: float) -> np.ndarray:
-    """v_ij = mu0_ij (p_j / p_i)^(-eta): expenditure switching by real exchange rates."""
-    return mu0 * np.exp(-eta * (logp_eff[:, None, :] - logp_eff[:, :, None]))
+def relative_price_weights(mu0: np.ndarray, logp_eff: np.ndarray, eta) -> np.ndarray:
+    """v_ij = mu0_ij (p_j / p_i)^(-eta): expenditure switching by real exchange rates
+    (``eta`` a float or (P, 1)), as mu0_ij e_j / e_i with e = p^(-eta)."""
+    e = np.exp(-eta * logp_eff)
+    return mu0 * e[:, None, :] * (1.0 / e)[:, :, None]

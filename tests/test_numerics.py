@@ -1,0 +1,23 @@
+"""The engine's short-axis reductions are NumPy's, to the bit (rebalancing/numerics.py)."""
+
+import numpy as np
+import pytest
+
+from rebalancing.numerics import max_last, sum_axis, sum_last
+
+
+# Shapes below and above SMALL: NumPy's own reduction and the array additions.
+@pytest.mark.parametrize("shape", [(5, 4, 4), (600, 4, 4), (200, 17, 4, 4), (3000, 2), (900, 7)])
+def test_sums_and_maxima_equal_numpys_bit_for_bit(shape):
+    rng = np.random.default_rng(sum(shape))
+    x = rng.standard_normal(shape) * 10.0 ** rng.integers(-6, 7, size=shape)
+    for a in (x, np.swapaxes(x, -1, -2), x[..., ::-1]):
+        np.testing.assert_array_equal(sum_last(a), a.sum(-1))
+        np.testing.assert_array_equal(sum_axis(a, -2), a.sum(-2))
+        np.testing.assert_array_equal(max_last(a), a.max(-1))
+
+
+def test_nan_propagates_through_the_maximum():
+    x = np.zeros((1000, 4))
+    x[3, 2] = np.nan
+    assert np.isnan(max_last(x)[3]) and not np.isnan(max_last(x)[4])
