@@ -28,6 +28,8 @@ VIEWS = {
     "sectoral": "Sectoral balances",
     "history": "History & projection",
     "accounts": "Accounts",
+    "goal": "What would it take?",
+    "sensitivity": "What drives it?",
     "validation": "Validation",
 }
 GROUP_HELP = {"global": "Settings shared by every path.", **rb.PATH_HELP}
@@ -69,6 +71,36 @@ def validation_frame(data: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def fan_of(scenario_json: str, data: str):
+    """Monte Carlo bands and crisis probability of a scenario (its seed and number of draws
+    are levers): a pure function of the scenario, shared by every session (a Fan holds only
+    quantiles, a few kB)."""
+    from rebalancing.uncertainty import fan
+
+    return fan(rb.parse_scenario(scenario_json, "scenario.json"))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def sobol_of(scenario_json: str, path: str, year: int, n: int, data: str) -> pd.DataFrame:
+    """Sobol' indices of the US and China current accounts in ``year`` on ``path`` to every
+    numeric lever (SALib): ~2 s at n = 32."""
+    from rebalancing.sensitivity import sensitivity
+
+    outputs = [f"{r}.current_account_pct_gdp@{year}" for r in ("US", "CN")]
+    scn = rb.parse_scenario(scenario_json, "scenario.json")
+    from rebalancing.sensitivity import parse_output
+
+    return sensitivity(scn, [parse_output(o, path) for o in outputs], n=n)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def goal_of(scenario_json: str, target: str, instrument: str, data: str):
+    from rebalancing.goalseek import goal_seek
+
+    return goal_seek(rb.parse_scenario(scenario_json, "scenario.json"), target, instrument)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def history_data(horizon: int):
     from rebalancing.history import history_frame, projection_frame
@@ -95,6 +127,7 @@ def init_state() -> None:
         ("view", "compare"),
         ("path", "baseline"),
         ("present", False),
+        ("fan", False),
         ("lever_group", "global"),
     ):
         set_lever(key, value)
@@ -111,7 +144,7 @@ def init_state() -> None:
 
 
 #: Widget keys besides the levers whose values must survive while their widget is hidden.
-UI_KEYS = ("view", "present", "lever_group", "path", "year", "years")
+UI_KEYS = ("view", "present", "fan", "lever_group", "path", "year", "years")
 
 
 def set_lever(lid: str, value) -> None:
@@ -190,6 +223,8 @@ def share_params(scn: rb.Scenario) -> dict[str, str]:
         p["years"] = ",".join(str(y) for y in ss["years"])
     if ss["present"]:
         p["present"] = "true"
+    if ss.get("fan") and ss["view"] == "compare":
+        p["fan"] = "true"
     if ss.get("_pinned") is not None:
         p.update(ss["_pinned"].to_query())
     return p
@@ -235,6 +270,10 @@ def lever_widget(lev) -> None:
     help_ = f"{lev.help}  \nRange: {rng}. Default: {lev.default}.  \nSource: {lev.source}"
     if lev.kind == "bool":
         st.toggle(label, key=lev.id, help=help_)
+    elif lev.kind == "int" and (lev.hi - lev.lo) / lev.step > 10_000:  # a seed: type it
+        st.number_input(
+            label, min_value=lev.lo, max_value=lev.hi, step=lev.step, key=lev.id, help=help_
+        )
     elif lev.kind == "choice":
         st.radio(label, options=list(lev.choices), key=lev.id, help=help_, horizontal=True)
     else:
@@ -380,11 +419,39 @@ def chart(fig, key: str, present: bool) -> None:
 
 
 def view_compare(res: rb.Results, style, present: bool, pinned=None) -> None:
-    figs = charts.compare_charts(res, style, pinned)
+    ss = st.session_state
+    if not present:
+        st.toggle(
+            "Show uncertainty: Monte Carlo bands and the probability of a crisis",
+            key="fan",
+            help="Each path's median with 50% and 90% bands from draws of the uncertain "
+            "parameters (elasticities, policy response, risk premium, crisis timing and size, "
+            "growth); the number of draws and the seed are global levers, so a shared link "
+            "gives the same bands. Distributions and sources: the model documentation.",
+        )
+    fan = None
+    if ss.get("fan"):
+        with st.spinner("Drawing the uncertain parameters..."):
+            fan = fan_of(ss.get("_last_good_json") or ss["_scenario_json"], data_key())
+    figs = charts.compare_charts(res, style, pinned, fan)
     # one chart a row: half columns are too narrow for two panels below 1440 px
     for cid, fig in figs.items():
         chart(fig, f"chart_{cid}", present)
-    headline_tables(res, present, pinned)
+    if fan is not None:
+        chart(charts.crisis_probability(fan, style), "chart_crisis", present)
+        c = fan.crisis
+        st.caption(
+            f"Probability of a disorderly correction ({fan.draws:,} draws, seed {fan.seed}): "
+            + "; ".join(
+                f"{'US (deficit side)' if side == 'deficit' else 'China (surplus side)'} "
+                + ", ".join(
+                    f"{100 * c.by(y, side):.0f}% by {y}" for y in (2030, 2040) if y <= c.years[-1]
+                )
+                for side in ("deficit", "surplus")
+            )
+            + f". Largest identity residual over the draws: {fan.max_residual:.1e} of world GDP."
+        )
+    headline_tables(res, present, pinned, fan)
 
 
 def redraw(*keys: str) -> None:
@@ -395,7 +462,7 @@ def redraw(*keys: str) -> None:
 
 
 @st.fragment(key="headline")
-def headline_tables(res: rb.Results, present: bool, pinned=None) -> None:
+def headline_tables(res: rb.Results, present: bool, pinned=None, fan=None) -> None:
     """The headline tables of the chosen years: a change of years redraws only this part."""
     st.subheader("Headline numbers")
     options = [int(y) for y in res.years[1:]]
@@ -424,6 +491,10 @@ def headline_tables(res: rb.Results, present: bool, pinned=None) -> None:
         # A real HTML table (not a canvas grid): readable in the browser, by screen readers
         # and on a shared screen. Formatted as text: a pandas Styler costs ~15 ms a table.
         st.table(charts.formatted(table).rename_axis(str(year)))
+        if fan is not None:
+            bands = charts.fan_table(fan, year)
+            st.markdown(f"**Monte Carlo, {year}:** median (90% band) over {fan.draws:,} draws")
+            st.table(bands.rename_axis(f"{year} bands"))
         if not present:
             st.download_button(
                 f"Headline table {year} (CSV)",
@@ -571,6 +642,151 @@ def accounts(res, present) -> None:
         column_config={"largest residual": st.column_config.NumberColumn(format="%.2e")},
     )
     sync_url()
+
+
+#: Levers a goal-seek can move: the continuous ones that change a path.
+def goal_instruments() -> list[str]:
+    skip = {"global.seed", "global.draws", "global.horizon", "global.policy_start"}
+    return [lid for lid, lev in LEVERS.items() if lev.kind == "float" and lid not in skip]
+
+
+def apply_goal(instrument: str, value: float) -> None:
+    """One click: the lever set to the goal-seek's answer (it then travels in the link)."""
+    set_lever(instrument, value)
+
+
+def goal_sentence(r, label: str, unit: str) -> str:
+    """A goal-seek answer in on-screen words (lever label, target label, path title)."""
+    lev = LEVERS[r.instrument]
+    t = r.target
+    when = f"from {t.year} on" if t.onwards else f"in {t.year}"
+    what = f"{label.rsplit(',', 1)[0]} on the {rb.PATH_TITLES[r.path].lower()} path"
+    if r.hit:
+        return (
+            f"Setting '{lev.label}' to {r.value:.4g} {lev.unit} brings the {what} to "
+            f"{r.achieved:.2f} {unit} {when} (with the current {r.start_value:g} it is "
+            f"{r.start_achieved:.2f})."
+        )
+    if r.method != "closest":
+        return (
+            f"'{lev.label}' cannot bring the {what} exactly to {t.value:g} {unit} {when}: it "
+            f"jumps across the target at {r.value:.4g} {lev.unit}, where it is {r.achieved:.2f}."
+        )
+    return (
+        f"'{lev.label}' cannot bring the {what} to {t.value:g} {unit} {when} within its range "
+        f"({r.lo:g} to {r.hi:g} {lev.unit}): the closest is {r.achieved:.2f} at "
+        f"{r.value:.4g} {lev.unit} (now {r.start_achieved:.2f} at {r.start_value:g})."
+    )
+
+
+def view_goal(res, style, present, pinned=None) -> None:
+    """What would it take? Target -> instrument: the lever setting that hits a target."""
+    from rebalancing.goalseek import TARGETS, default_path
+
+    ss = st.session_state
+    st.subheader("What would it take?")
+    st.caption(
+        "Pick a target and a lever: the model finds the lever's setting that hits the target "
+        "on the lever's path, starting from the current settings (exact where the model is "
+        "linear in the lever, otherwise a bracketed root-finder, scipy's brentq), or says it "
+        "cannot within the lever's range and how close it gets."
+    )
+    years = [int(y) for y in res.years[1:]]
+    a, b = st.columns(2)
+    with a:
+        t = st.selectbox(
+            "Target",
+            range(len(TARGETS)),
+            index=1,  # China's current account: the report's question
+            format_func=lambda i: TARGETS[i][2],
+            key="goal_target",
+        )
+        region, variable, label = TARGETS[t]
+        unit = "USD bn" if label.endswith("USD bn") else "% of GDP"
+        value = st.number_input(f"Target value ({unit})", value=1.0, step=0.1, key="goal_value")
+    with b:
+        year = st.select_slider(
+            "In the year", options=years, value=min(2035, years[-1]), key="goal_year"
+        )
+        onwards = st.checkbox("and every year after it", key="goal_onwards")
+    options = goal_instruments()
+    instrument = st.selectbox(
+        "Lever to move",
+        options,
+        index=options.index("orderly.cn_consumption_rise"),
+        format_func=lambda lid: f"{LEVERS[lid].label} ({rb.GROUP_TITLES[LEVERS[lid].group]})",
+        key="goal_instrument",
+    )
+    target = f"{region}.{variable}={value!r}@{year}" + ("+" if onwards else "")
+    path = default_path(instrument)
+    st.caption(f"The target is read on the {rb.PATH_TITLES[path]} path (the lever's own).")
+    if st.button("Find the setting", key="goal_find", icon=":material/target:", type="primary"):
+        try:
+            with st.spinner("Solving..."):
+                ss["_goal"] = (
+                    ss["_scenario_json"],
+                    target,
+                    instrument,
+                    goal_of(ss["_scenario_json"], target, instrument, data_key()),
+                )
+        except (ScenarioError, rb.ModelError) as e:
+            st.error(f"Cannot goal-seek: {with_labels(str(e))}")
+    found = ss.get("_goal")
+    if found and found[1:3] == (target, instrument):
+        r = found[3]
+        lev = LEVERS[instrument]
+        (st.success if r.hit else st.warning)(goal_sentence(r, label, unit))
+        st.caption(
+            f"Method: {r.method}; {r.evaluations} model runs. Starting settings: "
+            + ("the current ones." if found[0] == ss["_scenario_json"] else "changed since.")
+        )
+        st.button(
+            f"Apply: set '{lev.label}' to {r.value:.4g} {lev.unit}",
+            key="goal_apply",
+            on_click=apply_goal,
+            args=(instrument, float(r.value)),
+            disabled=r.value == ss.get(instrument),
+            icon=":material/check:",
+        )
+
+
+def view_sensitivity(res, style, present, pinned=None) -> None:
+    """Which assumptions drive the answer: Sobol' indices of the 2035 current accounts."""
+    ss = st.session_state
+    year = min(2035, int(res.years[-1]))
+    st.subheader(f"What drives the current accounts in {year}?")
+    st.caption(
+        "First-order and total Sobol' indices (SALib): the share of the variance of each "
+        "current account that each lever explains alone, and with its interactions, when "
+        "every numeric lever varies uniformly over its range around the current settings. "
+        "A bigger sample narrows the confidence whiskers (and takes longer)."
+    )
+    a, b = st.columns(2)
+    path = a.selectbox("Path", list(res.paths), format_func=rb.PATH_TITLES.get, key="sobol_path")
+    n = b.select_slider("Sample (base N)", options=[16, 32, 64, 128], value=32, key="sobol_n")
+    with st.spinner("Running the sample..."):
+        df = sobol_of(ss["_scenario_json"], path, year, n, data_key())
+    for region, name in (("US", "US"), ("CN", "China")):
+        rows = df[df["output"].str.startswith(f"{region}.")]
+        chart(
+            charts.sobol_chart(
+                rows,
+                f"What drives the {name} current account in {year}? (share of variance)"
+                f"<br><sup>{rb.PATH_TITLES[path]} path; top 8 levers</sup>",
+                style,
+            ),
+            f"chart_sobol_{region.lower()}",
+            present,
+        )
+    if not present:
+        st.download_button(
+            "Sobol' indices, every lever (CSV)",
+            data=functools.partial(export.table_csv, df.set_index(["output", "parameter"])),
+            file_name=f"sobol_{path}_{year}.csv",
+            mime="text/csv",
+            key=f"dl_sobol_{digest(ss['_scenario_json'], path, n)}",
+            on_click="ignore",
+        )
 
 
 def view_validation(res, style, present, pinned=None) -> None:
@@ -820,9 +1036,11 @@ def main() -> None:
         "sectoral": view_sectoral,
         "history": view_history,
         "accounts": view_accounts,
+        "goal": view_goal,
+        "sensitivity": view_sensitivity,
         "validation": view_validation,
     }[view](res, style, present, pinned)
-    shown |= {"compare": {"years"}, "accounts": {"path", "year"}}.get(view, set())
+    shown |= {"compare": {"years", "fan"}, "accounts": {"path", "year"}}.get(view, set())
     sync_url()
     if not present:
         downloads(res, scn)

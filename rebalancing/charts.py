@@ -7,6 +7,7 @@ and return ``plotly.graph_objects.Figure``; they hold no model logic.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -294,6 +295,8 @@ def _event_marks(
     # default width), whichever is narrower
     width = min(style.legend_width, 610) * frac * 0.9
     shapes, notes, ranges, shown = [], [], {}, []
+    if not evs:
+        return shapes, notes, ranges, shown
     for sfx in axes:
         own = [t for t in traces if t.get("xaxis", "x") == f"x{sfx}"]
         xs = np.concatenate([np.asarray(t["x"], dtype=float) for t in own])
@@ -356,6 +359,7 @@ def _figure(
     *,
     ytitle: str,
     xtitle: str = "Year",
+    left: int = 70,
     panels: tuple[str, ...] = (),
     rows: int = 1,
     legend: bool = True,
@@ -403,7 +407,7 @@ def _figure(
             yref="paper",
             x=0,
             y=0,
-            xshift=-60,
+            xshift=-(left - 10),
             yshift=-(axis_h + legend_h + 5),
             xanchor="left",
             yanchor="top",
@@ -432,7 +436,7 @@ def _figure(
             yanchor="top",
             font=dict(size=title_size),
         ),
-        margin=dict(l=70, r=20, t=top, b=bottom),
+        margin=dict(l=left, r=20, t=top, b=bottom),
         showlegend=legend,
         hovermode="x unified",
         legend=dict(orientation="h", yanchor="top", y=-axis_h / plot_h, xanchor="left", x=0),
@@ -618,17 +622,30 @@ def two_region_paths(
     pinned: Pinned | None = None,
     regions: tuple[str, str] = ("US", "CN"),
     subtitle: str = "",
+    fan=None,
+    chart_id: str = "",
 ) -> go.Figure:
-    """One line per path, two regions (US and China unless given) side by side."""
-    traces = _path_traces(
-        res, regions[0], variable, unit=unit, style=style, pinned=pinned
-    ) + _path_traces(
-        res, regions[1], variable, panel="2", legend=False, unit=unit, style=style, pinned=pinned
+    """One line per path, two regions (US and China unless given) side by side; with
+    ``fan``, the Monte Carlo bands of compare chart ``chart_id`` under them."""
+    bands = fan_traces(fan, chart_id) if fan is not None else []
+    traces = (
+        bands
+        + _path_traces(res, regions[0], variable, unit=unit, style=style, pinned=pinned)
+        + _path_traces(
+            res,
+            regions[1],
+            variable,
+            panel="2",
+            legend=False,
+            unit=unit,
+            style=style,
+            pinned=pinned,
+        )
     )
     return _figure(
         traces,
         f"{title} ({unit})" + (f"<br><sup>{subtitle}</sup>" if subtitle else ""),
-        _scenario_note(res, pinned),
+        _scenario_note(res, pinned) + (fan_note(fan) if bands else ""),
         style,
         ytitle=unit,
         panels=PANELS if regions == ("US", "CN") else tuple(SHORT_NAMES[r] for r in regions),
@@ -644,11 +661,14 @@ def one_region_paths(
     unit: str,
     style: Style = Style(),
     pinned: Pinned | None = None,
+    fan=None,
+    chart_id: str = "",
 ) -> go.Figure:
+    bands = fan_traces(fan, chart_id) if fan is not None else []
     return _figure(
-        _path_traces(res, region, variable, unit=unit, style=style, pinned=pinned),
+        bands + _path_traces(res, region, variable, unit=unit, style=style, pinned=pinned),
         f"{title} ({unit})",
-        _scenario_note(res, pinned),
+        _scenario_note(res, pinned) + (fan_note(fan) if bands else ""),
         style,
         ytitle=unit,
         events=events(res),
@@ -656,11 +676,11 @@ def one_region_paths(
 
 
 def bilateral_balance(
-    res: Results, style: Style = Style(), pinned: Pinned | None = None
+    res: Results, style: Style = Style(), pinned: Pinned | None = None, fan=None
 ) -> go.Figure:
     """US goods balance with China: US exports to CN - US imports from CN."""
     unit = "USD bn, 2024 prices"
-    traces = []
+    traces = fan_traces(fan, "bilateral") if fan is not None else []
     for path in res.paths:
         bal = res.series(path, "US", "exports_to_CN") - res.series(path, "CN", "exports_to_US")
         traces.append(_path_line(bal.index, bal.values, path, unit=unit, style=style))
@@ -675,7 +695,9 @@ def bilateral_balance(
         traces,
         f"US-China bilateral balance ({unit})<br><sup>US exports to China "
         "less US imports from China</sup>",
-        _scenario_note(res, pinned) + " 2024: Census goods trade.",
+        _scenario_note(res, pinned)
+        + " 2024: Census goods trade."
+        + (fan_note(fan) if fan is not None else ""),
         style,
         ytitle=unit,
         events=events(res),
@@ -1098,17 +1120,33 @@ def flow_matrix(res: Results, path: str, year: int) -> pd.DataFrame:
 
 
 def compare_charts(
-    res: Results, style: Style = Style(), pinned: Pinned | None = None
+    res: Results, style: Style = Style(), pinned: Pinned | None = None, fan=None
 ) -> dict[str, go.Figure]:
     """The compare view's charts, keyed by chart id; with four regions also the current
-    accounts of the EU + CPTPP bloc and the rest of the world ("others_ca")."""
+    accounts of the EU + CPTPP bloc and the rest of the world ("others_ca"). With ``fan``
+    (a :class:`rebalancing.uncertainty.Fan` of the same scenario), Monte Carlo bands."""
     pct = "% of GDP"
+    f = dict(fan=fan)
     out = {
         "ca": two_region_paths(
-            res, "current_account_pct_gdp", "Current account", pct, style, pinned
+            res,
+            "current_account_pct_gdp",
+            "Current account",
+            pct,
+            style,
+            pinned,
+            **f,
+            chart_id="ca",
         ),
         "gdp_vs_sq": two_region_paths(
-            res, "gdp_vs_baseline_pct", "GDP vs status quo", "% difference", style, pinned
+            res,
+            "gdp_vs_baseline_pct",
+            "GDP vs status quo",
+            "% difference",
+            style,
+            pinned,
+            **f,
+            chart_id="gdp_vs_sq",
         ),
         "cn_consumption": one_region_paths(
             res,
@@ -1118,12 +1156,24 @@ def compare_charts(
             pct,
             style,
             pinned,
+            **f,
+            chart_id="cn_consumption",
         ),
         "us_saving": one_region_paths(
-            res, "US", "saving_pct_gdp", "US national saving rate", pct, style, pinned
+            res,
+            "US",
+            "saving_pct_gdp",
+            "US national saving rate",
+            pct,
+            style,
+            pinned,
+            **f,
+            chart_id="us_saving",
         ),
-        "nfa": two_region_paths(res, "nfa_pct_gdp", "Net foreign assets", pct, style, pinned),
-        "bilateral": bilateral_balance(res, style, pinned),
+        "nfa": two_region_paths(
+            res, "nfa_pct_gdp", "Net foreign assets", pct, style, pinned, **f, chart_id="nfa"
+        ),
+        "bilateral": bilateral_balance(res, style, pinned, **f),
     }
     if set(res.regions) >= {"BLOC", "ROW"}:
         out["others_ca"] = two_region_paths(
@@ -1137,3 +1187,224 @@ def compare_charts(
             subtitle="Bloc: the EU and the CPTPP members; others: the rest of the world",
         )
     return out
+
+
+# --- uncertainty: Monte Carlo bands, crisis probability, sensitivity ---------------------
+
+#: Compare charts with Monte Carlo bands: chart id -> (region, variable) of each panel.
+FAN_CHARTS = {
+    "ca": (("US", "current_account_pct_gdp"), ("CN", "current_account_pct_gdp")),
+    "gdp_vs_sq": (("US", "gdp_vs_baseline_pct"), ("CN", "gdp_vs_baseline_pct")),
+    "cn_consumption": (("CN", "consumption_pct_gdp"),),
+    "us_saving": (("US", "saving_pct_gdp"),),
+    "nfa": (("US", "nfa_pct_gdp"), ("CN", "nfa_pct_gdp")),
+    "bilateral": (("US", "bilateral_balance"),),
+}
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def fan_traces(fan, chart_id: str) -> list[dict]:
+    """Each path's 90% and 50% Monte Carlo bands (filled in the path's colour, drawn under
+    the lines) and its median (a thin line in the path's dash) for compare chart
+    ``chart_id``, with one legend entry saying what the bands are. ``fan``: a
+    :class:`rebalancing.uncertainty.Fan` of the same scenario."""
+    out = []
+    for i, (region, variable) in enumerate(FAN_CHARTS.get(chart_id, ())):
+        sfx = "" if i == 0 else str(i + 1)
+        unit = "USD bn" if variable == "bilateral_balance" else "% of GDP"
+        for path in fan.paths:
+            b = fan.bands(variable, region, path)
+            x = list(b.index) + list(b.index[::-1])
+            for lo, hi, alpha in (("p5", "p95", 0.10), ("p25", "p75", 0.22)):
+                out.append(
+                    dict(
+                        type="scatter",
+                        x=x,
+                        y=list(b[hi]) + list(b[lo][::-1]),
+                        fill="toself",
+                        fillcolor=_rgba(PATH_COLORS[path], alpha),
+                        line=dict(width=0),
+                        hoverinfo="skip",
+                        name=f"{PATH_TITLES[path]}: {hi[1:]}-{lo[1:]} band"[::1],
+                        showlegend=False,
+                        legendgroup=path,
+                        xaxis=f"x{sfx}",
+                        yaxis=f"y{sfx}",
+                    )
+                )
+            median = _line(
+                b.index,
+                b["p50"],
+                f"Median: {PATH_TITLES[path]}",
+                PATH_COLORS[path],
+                dash=PATH_DASHES[path],
+                panel=sfx,
+                legend=False,
+                group=path,
+                unit=unit,
+                width=1,
+            )
+            out.append(median)
+    if out:
+        out.append(
+            dict(
+                type="scatter",
+                x=[None],
+                y=[None],
+                mode="lines",
+                fill="toself",
+                name=f"Bands: 50%, 90% of {fan.draws:,} draws",
+                fillcolor="rgba(120,120,120,0.3)",
+                line=dict(width=0),
+                legendgroup="bands",
+                hoverinfo="skip",
+            )
+        )
+    return out
+
+
+def fan_note(fan) -> str:
+    return (
+        f" Bands: Monte Carlo, {fan.draws:,} draws, seed {fan.seed}; distributions in the "
+        "model documentation (uncertainty)."
+    )
+
+
+def crisis_probability(fan, style: Style = Style()) -> go.Figure:
+    """Cumulative probability of a disorderly correction by year, deficit side (US) and
+    surplus side (China), with the 5-95% range of the draws' own probabilities."""
+    c = fan.crisis
+    traces = []
+    unit = "% probability"
+
+    def median(side: str) -> str:
+        y = c.median_year(side)
+        return str(y) if y else f"after {int(c.years[-1])}"
+
+    for side, region, p, rng, colour in (
+        ("deficit", "US", c.deficit, c.deficit_range, REGION_COLORS["US"]),
+        ("surplus", "CN", c.surplus, c.surplus_range, REGION_COLORS["CN"]),
+    ):
+        years = list(c.years)
+        traces.append(
+            dict(
+                type="scatter",
+                x=years + years[::-1],
+                y=list(100 * rng[1]) + list(100 * rng[0][::-1]),
+                fill="toself",
+                fillcolor=_rgba(colour, 0.15),
+                line=dict(width=0),
+                hoverinfo="skip",
+                name=f"5-95% of draws, {SHORT_NAMES[region]}",
+                legendgroup=side,
+                showlegend=False,
+            )
+        )
+        label = f"{SHORT_NAMES[region]} ({side} side)"
+        traces.append(
+            _line(
+                c.years,
+                100 * p,
+                label,
+                colour,
+                dash="solid" if side == "deficit" else "dash",
+                unit=unit,
+                group=side,
+                marker="circle" if side == "deficit" else "square",
+                style=style,
+            )
+        )
+    return _figure(
+        traces,
+        f"Probability of a disorderly correction by year ({unit})<br><sup>cumulative, "
+        f"{fan.draws:,} draws; median year: {median('deficit')} US, "
+        f"{median('surplus')} China</sup>",
+        f"{MODEL_SOURCE} Hazard: rises with net foreign liabilities (model documentation, "
+        f"section 3.7); Monte Carlo, {fan.draws:,} draws, seed {fan.seed}.",
+        style,
+        ytitle=unit,
+    )
+
+
+def sobol_chart(table: pd.DataFrame, title: str, style: Style = Style(), top: int = 8):
+    """Total (ST) and first-order (S1) Sobol' indices of one output to its top levers, as
+    horizontal bars with 95% confidence whiskers; lever names as on screen, wrapped into a
+    fixed left margin (the source note starts at the chart's edge on every screen)."""
+    from .scenario import LEVERS
+
+    t = table.sort_values("ST", ascending=False).head(top).iloc[::-1]
+    style = dataclasses.replace(style, height=style.height + style.font_size * top)
+    names = [_wrap(LEVERS[p].label if p in LEVERS else p, 18) for p in t["parameter"]]
+    groups = [rb_group(p) if p in LEVERS else "" for p in t["parameter"]]
+    traces = []
+    for col, conf, colour, name in (
+        ("ST", "ST_conf", "#004488", "Total (with interactions)"),
+        ("S1", "S1_conf", "#DDAA33", "First order (alone)"),
+    ):
+        traces.append(
+            dict(
+                type="bar",
+                orientation="h",
+                x=t[col].clip(lower=0).values,
+                y=names,
+                customdata=groups,
+                name=name,
+                marker=dict(color=colour),
+                error_x=dict(type="data", array=t[conf].values, color="#555", thickness=1),
+                hovertemplate=f"{name}: %{{x:.2f}}<extra>%{{y}} (%{{customdata}})</extra>",
+            )
+        )
+    return _figure(
+        traces,
+        title,
+        f"{MODEL_SOURCE} Sobol' indices (SALib, Saltelli sampling), each lever uniform over "
+        "its range; whiskers: 95% confidence.",
+        style,
+        ytitle="",
+        xtitle="Share",  # of the variance (the title says so): fits a phone
+        left=int(11.5 * style.font_size),
+        barmode="group",
+    )
+
+
+def rb_group(lever_id: str) -> str:
+    from .scenario import GROUP_TITLES
+
+    return GROUP_TITLES[lever_id.split(".")[0]]
+
+
+#: Headline-table labels of the Monte Carlo series.
+FAN_LABELS = {
+    ("US", "current_account_pct_gdp"): "US current account, % of GDP",
+    ("CN", "current_account_pct_gdp"): "China current account, % of GDP",
+    ("CN", "consumption_pct_gdp"): "China consumption share, % of GDP",
+    ("US", "saving_pct_gdp"): "US saving rate, % of GDP",
+    ("US", "gdp_vs_baseline_pct"): "US GDP vs status quo, %",
+    ("CN", "gdp_vs_baseline_pct"): "China GDP vs status quo, %",
+    ("US", "nfa_pct_gdp"): "US net foreign assets, % of GDP",
+    ("CN", "nfa_pct_gdp"): "China net foreign assets, % of GDP",
+    ("US", "bilateral_balance"): "US-China bilateral balance, USD bn",
+}
+
+
+def fan_table(fan, year: int) -> pd.DataFrame:
+    """The headline series at ``year``: each path's median and 90% band as text,
+    "-2.1 (-3.0 to -1.2)", with the precision of the row's unit."""
+    t = fan.table(year)
+    rows = {}
+    for (region, variable), vals in t.iterrows():
+        label = FAN_LABELS.get((region, variable), f"{region} {variable}")
+        spec = number_format(label)
+        rows[label] = [
+            f"{format_number(vals[(p, 'p50')], spec)} ({format_number(vals[(p, 'p5')], spec)} "
+            f"to {format_number(vals[(p, 'p95')], spec)})"
+            for p in fan.paths
+        ]
+    return pd.DataFrame.from_dict(
+        rows, orient="index", columns=[PATH_TITLES[p] for p in fan.paths]
+    ).rename_axis("indicator")

@@ -3,11 +3,12 @@ Streamlit, so that it can be tested and fuzzed on its own.
 
 A link carries the changed levers by id (``orderly.kappa=1.5``) and the view: ``view``,
 ``path``, ``year`` (accounts), ``years`` (headline years, comma-separated), ``present``
-(presentation mode), and a pinned scenario (``pin``, ``pin.<lever id>``). Each parameter
-that cannot be used (unknown, malformed, out of range, given twice) gets one warning naming
-it, and the rest of the link still applies. Numbers are ASCII decimals (``1.5``, ``2050``;
-not ``٣``, ``inf`` or ``1e400``); text from the link is quoted in warnings with control
-characters escaped and cut short.
+(presentation mode), ``fan`` (Monte Carlo bands on the compare charts), and a pinned
+scenario (``pin``, ``pin.<lever id>``). Each parameter that cannot be used (unknown,
+malformed, out of range, given twice) gets one warning naming it, and the rest of the link
+still applies. Numbers are ASCII decimals (``1.5``, ``2050``; not ``٣``, ``inf`` or
+``1e400``); text from the link is quoted in warnings with control characters escaped and cut
+short.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def parse_query(
 
     ``pairs`` maps each parameter to every value it was given (Streamlit's
     ``query_params.get_all``); the last one is used. ``views`` are the dashboard's view ids.
-    Returns ``values`` -- lever ids, ``view``, ``path``, ``present`` (bool), ``year`` (int),
+    Returns ``values`` -- lever ids, ``view``, ``path``, ``present`` and ``fan`` (bool),
+    ``year`` (int),
     ``years`` (list of int, without repeats) and ``pinned`` (a
     :class:`rebalancing.pinned.Pinned`, from ``pin`` and ``pin.<lever id>``), each only if
     given and valid -- and
@@ -104,11 +106,11 @@ def parse_query(
                         f"years: {shown_repr(raw, 30)} is not a comma-separated list of years"
                     )
                 values["years"] = list(dict.fromkeys(int(y) for y in ys))  # no repeats
-            elif key == "present":
+            elif key in ("present", "fan"):
                 flag = _flag(raw)
                 if flag is None:
-                    raise ScenarioError(f"present: {shown_repr(raw, 20)} is not true or false")
-                values["present"] = flag
+                    raise ScenarioError(f"{key}: {shown_repr(raw, 20)} is not true or false")
+                values[key] = flag
             elif key in RETIRED:
                 warnings.append(f"{unknown_lever_message(key)}; ignored")
             else:

@@ -499,3 +499,83 @@ def test_a_bad_pinned_scenario_in_a_link_is_reported(params, expected):
     at = new_app(params)
     no_exceptions(at)
     assert expected in url_warnings(at)
+
+
+# --- uncertainty, goal-seek, sensitivity --------------------------------------------------
+
+
+def test_the_fan_toggle_draws_bands_the_crisis_chart_and_band_tables():
+    from rebalancing.uncertainty import fan
+
+    at = new_app({"fan": "true", "global.draws": "200", "global.seed": "7"})
+    no_exceptions(at)
+    assert at.toggle(key="fan").value is True
+    f = fan(Scenario().with_values({"global.draws": 200, "global.seed": 7}))
+    med = trace_y(at, "chart_ca", "Median: Orderly")
+    np.testing.assert_allclose(med, f.bands("current_account_pct_gdp", "US", "orderly")["p50"])
+    crisis = trace_y(
+        at,
+        "chart_crisis",
+        next(
+            t["name"]
+            for t in json.loads(at.get_by_key("chart_crisis").proto.spec)["data"]
+            if t.get("name", "").startswith("Deficit side")
+        ),
+    )
+    np.testing.assert_allclose(crisis, 100 * f.crisis.deficit)
+    heads = [t.value.index.name for t in at.table]
+    assert "2030 bands" in heads and "2035 bands" in heads
+    assert dict(at.query_params).get("fan") in ("true", ["true"])
+    at.toggle(key="fan").set_value(False).run()
+    assert "fan" not in dict(at.query_params)
+    with pytest.raises(KeyError):
+        at.get_by_key("chart_crisis")
+
+
+def test_goal_seek_finds_applies_and_the_link_carries_it():
+    from rebalancing.goalseek import goal_seek
+
+    at = new_app({"view": "goal"})
+    no_exceptions(at)
+    at.number_input(key="goal_value").set_value(1.0)
+    at.select_slider(key="goal_year").set_value(2035)
+    at.button(key="goal_find").click().run()
+    no_exceptions(at)
+    want = goal_seek(
+        Scenario(), "CN.current_account_pct_gdp=1.0@2035", "orderly.cn_consumption_rise"
+    )
+    assert want.hit and abs(want.gap) < 1e-6
+    assert f"to {want.value:.4g} pp of GDP" in at.success[0].value
+    at.button(key="goal_apply").click().run()
+    no_exceptions(at)
+    assert at.session_state["orderly.cn_consumption_rise"] == pytest.approx(want.value)
+    link = {k: (v[0] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
+    again = new_app({**link, "view": "compare"})
+    no_exceptions(again)
+    res = simulate(Scenario().with_values({"orderly.cn_consumption_rise": want.value}))
+    assert res.value("orderly", "CN", "current_account_pct_gdp", 2035) == pytest.approx(
+        1.0, abs=1e-6
+    )
+    spec = json.loads(again.get_by_key("chart_ca").proto.spec)
+    cn = [t for t in spec["data"] if t.get("name") == "Orderly"][1]  # the China panel
+    y = cn["y"]
+    y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]) if "bdata" in y else y
+    assert y[2035 - 2024] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_an_unreachable_goal_says_how_close_it_gets():
+    at = new_app({"view": "goal"})
+    at.selectbox(key="goal_target").set_value(0)  # US current account
+    at.number_input(key="goal_value").set_value(1.0)
+    at.button(key="goal_find").click().run()
+    no_exceptions(at)
+    text = at.warning[0].value
+    assert "cannot bring the US current account" in text and "the closest is" in text
+
+
+def test_the_sensitivity_view_charts_sobol_indices():
+    at = new_app({"view": "sensitivity"})
+    no_exceptions(at)
+    spec = json.loads(at.get_by_key("chart_sobol_us").proto.spec)
+    assert {t["name"] for t in spec["data"]} == {"Total (with interactions)", "First order (alone)"}
+    assert "US current account in 2035" in spec["layout"]["title"]["text"].replace("<br>", " ")

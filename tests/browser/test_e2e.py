@@ -9,6 +9,7 @@ import json
 import re
 import statistics
 import time
+import urllib.parse
 import zipfile
 from pathlib import Path
 
@@ -375,3 +376,40 @@ def test_a_years_change_redraws_the_tables_and_the_share_link(page: Page, app_ur
     assert page.evaluate(
         "() => document.querySelector('.st-key-chart_ca .js-plotly-plot')._mark === 1"
     ), "the charts were redrawn for a change of years"
+
+
+def test_uncertainty_fan_crisis_chart_and_goal_seek(page: Page, app_url, context):
+    """The fan toggle draws bands and the crisis probability; the goal-seek panel finds a
+    setting, applies it in one click, and the share link carries it."""
+    page.goto(app_url)
+    ready(page, 7)
+    page.get_by_text("Show uncertainty: Monte Carlo bands").click()
+    ready(page, 8)
+    shown(page, "chart_crisis")
+    expect(page.locator(".st-key-chart_crisis")).to_contain_text("Probability of a disorderly")
+    names = [n for n, _ in page.evaluate(CHART_DATA_JS, "chart_ca")]
+    assert "Median: Orderly" in names and any(n.startswith("Bands: 50%, 90%") for n in names)
+    page.wait_for_function("() => location.search.includes('fan=true')")
+    # what would it take: China's current account at 1% of GDP in 2035
+    page.get_by_role("radio", name="What would it take?", exact=True).click()
+    find = page.get_by_role("button", name="Find the setting")
+    expect(find).to_be_visible(timeout=60_000)
+    find.click()
+    answer = page.locator('[data-testid="stAlertContentSuccess"]')
+    expect(answer).to_contain_text("China current account", timeout=60_000)
+    text = answer.inner_text()
+    value = float(text.split(" to ")[1].split(" pp")[0])
+    page.get_by_role("button", name="Apply:").click()
+    page.wait_for_function(
+        "() => location.search.includes('orderly.cn_consumption_rise=3.21')", timeout=30_000
+    )
+    link = page.url
+    other = context.new_page()
+    other.goto(link.replace("view=goal", "view=compare"))
+    ready(other, 7)
+    got = float(dict(urllib.parse.parse_qsl(link.split("?", 1)[1]))["orderly.cn_consumption_rise"])
+    assert got == pytest.approx(value, rel=1e-3)
+    res = model_for({"orderly.cn_consumption_rise": got})
+    assert res.value("orderly", "CN", "current_account_pct_gdp", 2035) == pytest.approx(1, abs=1e-6)
+    cn = chart_trace(other, "chart_ca", "Orderly", which=1)
+    assert cn[2035 - 2024] == pytest.approx(1.0, abs=1e-6)

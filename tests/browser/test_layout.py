@@ -17,6 +17,8 @@ VIEWS = {
     "mirror": (1, ("chart_mirror",)),
     "sectoral": (2, ("chart_sectoral_us",)),
     "history": (4, ("chart_history_us_ca",)),
+    "compare_fan": (8, ("chart_ca", "chart_crisis")),
+    "sensitivity": (2, ("chart_sobol_us",)),
 }
 PINNED = "pin=Plan+B&pin.orderly.cn_consumption_rise=8&pin.global.risk_premium=2"
 
@@ -62,7 +64,7 @@ def test_charts_hold_their_layout(browser: Browser, app_url, view, width, presen
     ctx = browser.new_context(viewport={"width": width, "height": WIDTHS[width]})
     page = ctx.new_page()
     query = f"present={'true' if present else 'false'}"
-    query += f"&{PINNED}" if view == "compare_pinned" else f"&view={view}"
+    query += {"compare_pinned": f"&{PINNED}", "compare_fan": "&fan=true"}.get(view, f"&view={view}")
     page.goto(f"{app_url}/?{query}")
     expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(n, timeout=60_000)
     page.wait_for_function(
