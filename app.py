@@ -978,11 +978,9 @@ def main() -> None:
     if msg:
         (st.error if msg[0] == "error" else st.success)(msg[1])
 
-    head, toggle = st.columns([5, 1])
-    with head:
-        st.title("How the US-China imbalance could unwind")
-    with toggle:
-        st.toggle("Presentation mode", key="present")
+    st.title("How the US-China imbalance could unwind")
+    # its own row: beside the title its label was cut short ("Prese...") at 1024 px
+    st.toggle("Presentation mode", key="present")
     st.markdown(TABLE_CSS, unsafe_allow_html=True)
     if present:
         st.markdown(PRESENT_CSS, unsafe_allow_html=True)

@@ -36,7 +36,7 @@ def lever(at, lid):
     picker = at.segmented_control(key="lever_group")
     if picker.value != group:
         picker.set_value(group).run()
-    for w in list(at.slider) + list(at.toggle) + list(at.radio):
+    for w in list(at.slider) + list(at.toggle) + list(at.radio) + list(at.number_input):
         if w.key == lid:
             return w
     raise KeyError(lid)
@@ -47,7 +47,8 @@ def all_lever_widgets(at):
     out = {}
     for group in ("global", "baseline", "orderly", "disorderly", "unilateral", "subglobal"):
         at.segmented_control(key="lever_group").set_value(group).run()
-        for w in list(at.sidebar.slider) + list(at.sidebar.toggle) + list(at.sidebar.radio):
+        widgets = [*at.sidebar.slider, *at.sidebar.toggle, *at.sidebar.radio]
+        for w in widgets + list(at.sidebar.number_input):
             out[w.key] = w.value
     return out
 
@@ -519,7 +520,7 @@ def test_the_fan_toggle_draws_bands_the_crisis_chart_and_band_tables():
         next(
             t["name"]
             for t in json.loads(at.get_by_key("chart_crisis").proto.spec)["data"]
-            if t.get("name", "").startswith("Deficit side")
+            if t.get("name", "") == "US (deficit side)"
         ),
     )
     np.testing.assert_allclose(crisis, 100 * f.crisis.deficit)
