@@ -474,21 +474,32 @@ def chart_data_frame(fig, chart: str) -> pd.DataFrame:
     its ``(upper)`` and ``(lower)`` edges)."""
     import numpy as np
 
-    unit = ""
-    if fig.layout.yaxis and fig.layout.yaxis.title and fig.layout.yaxis.title.text:
-        unit = fig.layout.yaxis.title.text
+    lay_json = fig.layout.to_plotly_json()
+    unit = next(
+        (
+            v["title"]["text"]
+            for k, v in sorted(lay_json.items())
+            if k.startswith("yaxis") and (v.get("title") or {}).get("text")
+        ),
+        "",
+    )  # small multiples title only their middle row's axis
     panel_titles = [
         a
         for a in fig.layout.annotations or ()
-        if a.yref == "paper" and a.y == 1.0 and a.yanchor == "bottom"
+        if a.yref == "paper" and a.yanchor == "bottom" and a.y is not None and a.y > 0
     ]
 
+    def domain(axis: str) -> tuple[float, float]:
+        lay = lay_json.get(axis, {})
+        return tuple(lay.get("domain") or (0.0, 1.0))
+
     def panel_of(trace) -> str:
-        axis = getattr(trace, "xaxis", None) or "x"
-        lay = fig.layout[axis.replace("x", "xaxis", 1)]
-        dom = lay.domain if lay is not None and lay.domain else (0, 1)
+        """The title above the trace's panel: inside its x domain, at its y domain's top."""
+        xa = (getattr(trace, "xaxis", None) or "x").replace("x", "xaxis", 1)
+        ya = (getattr(trace, "yaxis", None) or "y").replace("y", "yaxis", 1)
+        (x0, x1), (_, y1) = domain(xa), domain(ya)
         for a in panel_titles:
-            if dom[0] <= a.x <= dom[1]:
+            if x0 <= a.x <= x1 and abs(a.y - y1) < 1e-6:
                 return a.text
         return ""
 

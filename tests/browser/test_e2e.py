@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
-from rebalancing import LEVERS, Scenario, parse_scenario, simulate
+from rebalancing import LEVERS, PATH_TITLES, PATHS, Scenario, parse_scenario, simulate
 from rebalancing.export import scenario_digest
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -294,8 +294,9 @@ def test_chart_pack_and_slides_of_the_view(page: Page, app_url, tmp_path):
         {"global.monetary_response": 1.05}
     )
     data = pd.read_csv(io.BytesIO(read("chart_mirror.csv")))
-    us = data[data.series == "United States"].y.to_list()
+    us = data[(data.series == "United States") & (data.panel == "Status quo")].y.to_list()
     assert us == pytest.approx(chart_trace(page, "chart_mirror", "United States"), rel=1e-9)
+    assert set(data.panel) == {PATH_TITLES[p] for p in PATHS}  # one panel per path
     with page.expect_download(timeout=120_000) as d:
         page.locator('[class*="st-key-dl_deck_"] button').click()
     assert d.value.suggested_filename.endswith(".pptx")
@@ -314,7 +315,7 @@ def test_presentation_mode_hides_controls_keeps_charts(page: Page, app_url):
     ready(page, 7)
     page.get_by_text("Presentation mode").click()
     expect(page.locator('[data-testid="stSidebar"]')).to_have_count(0)
-    ready(page, 7)
+    ready(page, 7, present=True)
     assert page.locator('[data-testid="stDownloadButton"]').count() == 0
     size = page.evaluate(
         "() => document.querySelector('.st-key-chart_ca .js-plotly-plot').layout.font.size"
