@@ -449,7 +449,10 @@ def view_compare(res: rb.Results, style, present: bool, pinned=None) -> None:
                 )
                 for side in ("deficit", "surplus")
             )
-            + f". Largest identity residual over the draws: {fan.max_residual:.1e} of world GDP."
+            + ". Assumption: the hazard rises with net foreign liabilities the same way for "
+            "the US, which borrows in its own currency, as for other economies, so the US "
+            "figure is an upper bound; the hazard levers are under Disorderly rebalancing. "
+            f"Largest identity residual over the draws: {fan.max_residual:.1e} of world GDP."
         )
     headline_tables(res, present, pinned, fan)
 

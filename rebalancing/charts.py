@@ -1324,8 +1324,11 @@ def crisis_probability(fan, style: Style = Style()) -> go.Figure:
         f"Probability of a disorderly correction by year ({unit})<br><sup>cumulative, "
         f"{fan.draws:,} draws; median year: {median('deficit')} US, "
         f"{median('surplus')} China</sup>",
-        f"{MODEL_SOURCE} Hazard: rises with net foreign liabilities (model documentation, "
-        f"section 3.7); Monte Carlo, {fan.draws:,} draws, seed {fan.seed}.",
+        f"{MODEL_SOURCE} Hazard (model documentation, section 3.7): a base rate (Laeven & "
+        "Valencia 2018) plus a rise with net foreign liabilities above 60% of GDP (an "
+        "assumption after Catao & Milesi-Ferretti 2014) that does not treat a reserve-"
+        "currency issuer borrowing in its own currency apart: read the US line as an upper "
+        f"bound. Monte Carlo, {fan.draws:,} draws, seed {fan.seed}.",
         style,
         ytitle=unit,
     )
