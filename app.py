@@ -17,6 +17,8 @@ import streamlit as st
 import rebalancing as rb
 from rebalancing import charts, export
 from rebalancing.data import data_key
+from rebalancing.errors import markdown_text as md
+from rebalancing.errors import shown
 from rebalancing.pinned import Pinned, parse_with_pinned
 from rebalancing.scenario import LEVERS, ScenarioError
 from rebalancing.share import MAX_WARNINGS, parse_query
@@ -153,23 +155,49 @@ def reset(group: str | None) -> None:
             set_lever(lid, lev.default)
 
 
-def on_upload() -> None:
-    """Apply an uploaded scenario file; a bad file changes nothing and says why."""
-    f = st.session_state.get("upload")
+def upload_key() -> str:
+    """The uploader's widget key: a new one after each file, which empties the uploader."""
+    return f"upload_{st.session_state.get('_upload_n', 0)}"
+
+
+def on_upload(key: str) -> None:
+    """Apply an uploaded scenario file; a bad file changes nothing and says why.
+
+    Then the bytes are given back: the file is dropped from Streamlit's uploaded-file
+    manager and the uploader gets a new key (the old widget, and the copy of the file in its
+    state, go at the end of this run), so a session holds no upload between files."""
+    ss = st.session_state
+    f = ss.get(key)
     if f is None:
         return
     try:
-        scn, pinned = parse_with_pinned(f.getvalue(), f.name)
+        try:
+            scn, pinned = parse_with_pinned(f.getvalue(), f.name)
+        finally:
+            release_upload(f)
     except ScenarioError as e:
-        st.session_state["_upload_msg"] = ("error", f"Scenario file not loaded: {e}")
+        ss["_upload_msg"] = ("error", f"Scenario file not loaded: {e}")
         return
     for lid, v in scn.flat().items():
         set_lever(lid, v)
-    text = f"Loaded {f.name}: {len(scn.changed())} lever(s) differ from the defaults."
+    text = f"Loaded {shown(f.name)}: {len(scn.changed())} lever(s) differ from the defaults."
     if pinned is not None:
-        st.session_state["_pinned"] = pinned
+        ss["_pinned"] = pinned
         text += f" Pinned for comparison: {pinned.name}."
-    st.session_state["_upload_msg"] = ("success", text)
+    ss["_upload_msg"] = ("success", text)
+
+
+def release_upload(f) -> None:
+    """Drop an uploaded file's bytes from Streamlit's uploaded-file manager (which otherwise
+    keeps them until the session ends) and empty the uploader (a new widget key)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ss = st.session_state
+    ss["_upload_n"] = ss.get("_upload_n", 0) + 1
+    ctx = get_script_run_ctx()
+    remove = getattr(getattr(ctx, "uploaded_file_mgr", None), "remove_file", None)
+    if remove is not None and getattr(f, "file_id", None):  # MemoryUploadedFileManager's
+        remove(ctx.session_id, f.file_id)
 
 
 def current_scenario() -> rb.Scenario:
@@ -216,7 +244,7 @@ def pinned_results(pinned: Pinned | None):
     try:
         return (pinned.name, run_model(rb.dumps_scenario(pinned.scenario), data_key()))
     except (rb.ModelError, rb.IdentityError) as e:
-        st.warning(f"The pinned scenario {pinned.name} has no admissible solution: {e}")
+        st.warning(md(f"The pinned scenario {pinned.name} has no admissible solution: {e}"))
         return None
 
 
@@ -255,7 +283,7 @@ def pin_controls() -> None:
         pinned = ss.get("_pinned")
         if pinned is not None:
             n = len(pinned.scenario.changed())
-            st.caption(f"Pinned: {pinned.name} ({n} lever(s) changed); drawn faintly.")
+            st.caption(md(f"Pinned: {pinned.name} ({n} lever(s) changed); drawn faintly."))
         st.text_input(
             "Name for the current settings",
             key="pin_name",
@@ -274,7 +302,7 @@ def pin_controls() -> None:
         b.button("Unpin", key="unpin", on_click=unpin, disabled=pinned is None)
         msg = ss.pop("_pin_msg", None)
         if msg:
-            st.error(f"Not pinned: {msg}")
+            st.error(md(f"Not pinned: {msg}"))
 
 
 def sidebar_controls(scn: rb.Scenario) -> None:
@@ -293,8 +321,9 @@ def sidebar_controls(scn: rb.Scenario) -> None:
         st.file_uploader(
             "Load a scenario file (JSON or TOML)",
             type=["json", "toml"],
-            key="upload",
+            key=upload_key(),
             on_change=on_upload,
+            args=(upload_key(),),
         )
         group = st.segmented_control(
             "Lever group",
@@ -406,7 +435,10 @@ def headline_tables(res: rb.Results, present: bool, pinned=None) -> None:
         bad = [y for y in url_years if y not in options]
         if bad:
             st.warning(
-                f"URL parameter years: {bad} outside {options[0]}-{options[-1]}; using the default."
+                md(
+                    f"URL parameter years: {bad} outside {options[0]}-{options[-1]}; "
+                    "using the default."
+                )
             )
         else:
             st.session_state["years"] = url_years
@@ -438,7 +470,9 @@ def headline_tables(res: rb.Results, present: bool, pinned=None) -> None:
         if pinned is not None
         else "Differences are each path minus the status quo in the same year. "
     )
-    st.caption(note + "GDP in USD bn at 2024 prices; ratios in % of GDP. " + charts.MODEL_SOURCE)
+    st.caption(
+        md(note) + "GDP in USD bn at 2024 prices; ratios in % of GDP. " + charts.MODEL_SOURCE
+    )
     sync_url()
 
 
@@ -529,8 +563,10 @@ def accounts(res, present) -> None:
             st.session_state["year"] = url_year
         else:
             st.warning(
-                f"URL parameter year: {url_year!r} is outside {years[0]}-{years[-1]}; "
-                "using the default."
+                md(
+                    f"URL parameter year: {url_year!r} is outside {years[0]}-{years[-1]}; "
+                    "using the default."
+                )
             )
     if st.session_state.get("year") not in years:
         st.session_state["year"] = min(2030, years[-1])
@@ -760,7 +796,7 @@ def main() -> None:
         }
     msg = ss.pop("_upload_msg", None)
     if msg:
-        (st.error if msg[0] == "error" else st.success)(msg[1])
+        (st.error if msg[0] == "error" else st.success)(md(msg[1]))
 
     head, toggle = st.columns([5, 1])
     with head:
@@ -775,7 +811,7 @@ def main() -> None:
         res = run_model(ss["_scenario_json"], data_key())
         ss["_last_good_json"] = ss["_scenario_json"]
     except (rb.ModelError, rb.IdentityError, rb.DataError) as e:
-        st.error(f"No admissible solution for these settings: {e}")
+        st.error(md(f"No admissible solution for these settings: {e}"))
         last = ss.get("_last_good_json")
         if last is None or isinstance(e, rb.DataError):
             remember(shown)
@@ -803,7 +839,7 @@ def main() -> None:
         st.caption(
             f"{mode}; {res.years[0]}-{res.years[-1]}; flows in USD bn at 2024 prices. "
             f"{len(scn.changed())} lever(s) changed from the defaults."
-            + (f" Faint lines: the pinned scenario {pinned[0]}." if pinned else "")
+            + (md(f" Faint lines: the pinned scenario {pinned[0]}.") if pinned else "")
         )
         view = st.segmented_control(
             "View", options=list(VIEWS), format_func=VIEWS.get, key="view", required=True
