@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import urllib.parse
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -33,6 +34,8 @@ VIEWS = {
     "validation": "Validation",
 }
 GROUP_HELP = {"global": "Settings shared by every path.", **rb.PATH_HELP}
+#: The page icon, served by the dashboard's own server (no request to another host).
+PAGE_ICON = str(Path(__file__).resolve().parent / "assets" / "page_icon.png")
 
 
 # --- cached computations ----------------------------------------------------------------
@@ -765,7 +768,7 @@ TABLE_CSS = (
 def main() -> None:
     st.set_page_config(
         page_title="Rebalancing: how the US-China imbalance could unwind",
-        page_icon=":material/balance:",
+        page_icon=PAGE_ICON,  # a local file: a :material/...: icon is fetched from a font host
         layout="wide",
     )
     init_state()
