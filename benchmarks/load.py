@@ -49,7 +49,7 @@ from .common import BENCH_LEVER, FLOOR_VALUES, PICKLE_ENV, ROOT, Row, log, stats
 SESSIONS = 20
 MOVES = 30
 BROWSERS = 20
-AFTER_S = 10.0  # pause before the "after" RSS reading
+AFTER_S = float(os.environ.get("LOAD_AFTER_S", 10))  # pause before the "after" RSS reading
 MOVE_TIMEOUT_S = 120.0
 SESSION_LEVER = "subglobal.safeguard"  # set per session from its link (app only)
 STEP = 0.05

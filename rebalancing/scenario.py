@@ -1180,9 +1180,26 @@ def load_scenario(path: str | Path) -> Scenario:
     return parse_scenario(content, p.name)
 
 
+#: dumps_scenario's recent texts, by the repr of its arguments (which tells 1 from 1.0 and
+#: True): the dashboard asks for the same scenario's text several times a rerun.
+_DUMPS: dict[tuple[str, str, str], str] = {}
+_DUMPS_MAX = 256
+
+
 def dumps_scenario(scn: Scenario, fmt: str = "json", pinned=None) -> str:
     """The scenario file's text; ``pinned`` (a :class:`rebalancing.pinned.Pinned`) adds the
     scenario pinned for comparison as a ``pinned`` table."""
+    key = (repr(scn), str(fmt), repr(pinned))
+    text = _DUMPS.get(key)
+    if text is None:
+        text = _dumps_scenario(scn, fmt, pinned)
+        if len(_DUMPS) >= _DUMPS_MAX:
+            _DUMPS.clear()
+        _DUMPS[key] = text
+    return text
+
+
+def _dumps_scenario(scn: Scenario, fmt: str, pinned) -> str:
     d = {"format_version": FORMAT_VERSION, **scn.to_dict()}
     if pinned is not None:
         d["pinned"] = pinned.to_dict()
