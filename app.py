@@ -21,7 +21,7 @@ from rebalancing.data import data_key
 from rebalancing.errors import markdown_text as md
 from rebalancing.errors import shown
 from rebalancing.pinned import Pinned, parse_with_pinned
-from rebalancing.scenario import LEVERS, ScenarioError
+from rebalancing.scenario import LEVERS, ScenarioError, validate_value
 from rebalancing.share import MAX_WARNINGS, parse_query
 from rebalancing.story import PATH_DESCRIPTIONS, summary, with_labels
 
@@ -107,12 +107,77 @@ def init_state() -> None:
         {key: st.query_params.get_all(key) for key in st.query_params}, VIEWS
     )
     ss["_pinned"] = values.pop("pinned", None)
+    # A page that was open before this session began (the server restarted and the page
+    # reconnected) sends its widgets as the user left them, including the one just moved,
+    # with the address of the last run before the restart: its values win over the link's.
+    sent = browser_values()
     for key, value in values.items():
+        if key in sent:
+            continue
         if key in ("year", "years"):  # applied when the view that shows them is drawn
             ss[f"_url_{key}"] = value
         else:
             set_lever(key, value)
+    for key, value in sent.items():
+        set_lever(key, value)
     ss["_url_warnings"] = warnings
+
+
+def browser_values() -> dict:
+    """Lever and view values the browser sent with this session's first run, by widget key.
+
+    A page opened afresh sends none. A page that reconnects to a new session (after a
+    server restart) sends every widget it shows; Streamlit holds them unread until each
+    widget is drawn, so they are read here from the session's raw widget states (Streamlit
+    1.67 internals; anything unexpected is skipped, and the link's values apply)."""
+    try:
+        from streamlit.runtime.state.common import user_key_from_element_id
+        from streamlit.runtime.state.session_state_proxy import get_session_state
+
+        raw = get_session_state()._state._new_widget_state.states
+    except Exception:  # noqa: BLE001 -- another Streamlit: the link's values apply
+        return {}
+    out = {}
+    for wid, state in list(raw.items()):
+        proto = getattr(state, "value", None)
+        key = user_key_from_element_id(wid)
+        if key is None or not hasattr(proto, "WhichOneof"):
+            continue
+        try:
+            value = _sent_value(key, proto)
+        except (ValueError, KeyError, IndexError, ScenarioError):
+            continue
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def _sent_value(key: str, proto):
+    """A widget state the frontend sent, as the app's value for ``key`` (None: not used)."""
+    kind = proto.WhichOneof("value")
+    if key in LEVERS:
+        lev = LEVERS[key]
+        if lev.kind == "bool" and kind == "bool_value":
+            return validate_value(lev, proto.bool_value)
+        if lev.kind == "choice" and kind == "string_value":
+            return validate_value(lev, proto.string_value)
+        if lev.kind in ("int", "float") and kind == "double_array_value":
+            (v,) = proto.double_array_value.data
+            return validate_value(lev, int(v) if lev.kind == "int" and v == int(v) else v)
+        return None
+    if key == "present" and kind == "bool_value":
+        return proto.bool_value
+    if key in ("view", "lever_group") and kind == "string_array_value":
+        (label,) = proto.string_array_value.data
+        if key == "view":
+            return {v: k for k, v in VIEWS.items()}[label]
+        (group,) = [
+            g for g, t in rb.GROUP_TITLES.items() if label == t or label.startswith(f"{t} (")
+        ]
+        return group
+    if key == "years" and kind == "string_array_value":
+        return [int(y) for y in proto.string_array_value.data]
+    return None
 
 
 #: Widget keys besides the levers whose values must survive while their widget is hidden.
