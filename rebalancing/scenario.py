@@ -41,8 +41,10 @@ import tomli_w
 from .errors import FileError, RebalancingError, shown, shown_repr
 from .files import read_bytes, write_text
 
-#: Largest scenario file accepted (bytes). A full scenario is ~2 kB.
-MAX_SCENARIO_BYTES = 1_048_576
+#: Largest scenario file accepted (bytes). A full scenario is ~2 kB. 1 MB as the dashboard's
+#: uploader counts it (10**6 bytes: it refuses a larger file with "File must be 1.0MB or
+#: smaller"; Streamlit's server, with server.maxUploadSize = 1, takes up to 2**20).
+MAX_SCENARIO_BYTES = 1_000_000
 
 #: Most keys in one JSON object of a scenario file (a full flat scenario has ~45).
 MAX_KEYS = 1000

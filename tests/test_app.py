@@ -511,3 +511,14 @@ def test_a_bad_pinned_scenario_in_a_link_is_reported(params, expected):
     at = new_app(params)
     no_exceptions(at)
     assert expected in url_warnings(at)
+
+
+def test_the_uploader_limit_is_what_the_app_accepts():
+    """server.maxUploadSize (MB) is what the uploader shows and enforces in the page, where
+    1 MB is 10**6 bytes; the app accepts the same (issue 12)."""
+    import tomllib
+
+    from rebalancing.scenario import MAX_SCENARIO_BYTES
+
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 10**6 == MAX_SCENARIO_BYTES
