@@ -77,21 +77,36 @@ def p95(xs: list[float]) -> float:
 # --- one websocket session ------------------------------------------------------------------
 
 
+def _page_cookies(base: str) -> str:
+    """The cookies the page's first GET sets (Streamlit's XSRF cookie): a reverse proxy with
+    sticky sessions keyed on it sends the session's websocket to one backend."""
+    import urllib.request
+
+    with urllib.request.urlopen(base + "/", timeout=120) as r:
+        cookies = [v for k, v in r.headers.items() if k.lower() == "set-cookie"]
+    return "; ".join(c.split(";", 1)[0] for c in cookies)
+
+
 class WsSession:
     """A minimal Streamlit client: what the frontend sends for a first render and a slider
     move, nothing else."""
 
-    def __init__(self, base: str, query: str = ""):
+    def __init__(self, base: str, query: str = "", cookies: bool = False):
         self.base = base.rstrip("/")
+        self.cookies = cookies
         self.query = query
         self.page_hash = ""
         self.slider_id: str | None = None
+        self.session_id: str | None = None
         self.errors: list[str] = []
 
     async def __aenter__(self):
         from websockets.asyncio.client import connect
 
         ws_url = "ws" + self.base[len("http") :] + "/_stcore/stream"
+        headers = {}
+        if self.cookies:  # as a browser: load the page first, keep its cookies
+            headers["Cookie"] = await asyncio.to_thread(_page_cookies, self.base)
         self.ws = await connect(
             ws_url,
             subprotocols=["streamlit"],
@@ -99,6 +114,7 @@ class WsSession:
             open_timeout=120,
             ping_interval=None,
             origin=self.base,
+            additional_headers=headers,
         )
         return self
 
@@ -147,6 +163,7 @@ class WsSession:
             kind = fm.WhichOneof("type")
             if kind == "new_session":
                 self.page_hash = fm.new_session.page_script_hash or self.page_hash
+                self.session_id = fm.new_session.initialize.session_id or self.session_id
             elif kind == "page_info_changed":
                 self.query = fm.page_info_changed.query_string
             elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
@@ -165,11 +182,13 @@ class WsSession:
                 # a fragment run or a run stopped for another: keep waiting
 
 
-async def _one_session(base: str, i: int, moves: int, query: str, start: asyncio.Event) -> dict:
+async def _one_session(
+    base: str, i: int, moves: int, query: str, start: asyncio.Event, cookies: bool
+) -> dict:
     out = {"first": None, "moves": [], "errors": []}
     await start.wait()
     try:
-        async with WsSession(base, query) as s:
+        async with WsSession(base, query, cookies) as s:
             out["first"] = await s.rerun()
             for v in move_values(i, moves):
                 out["moves"].append(await s.rerun(v))
@@ -183,7 +202,9 @@ async def _one_session(base: str, i: int, moves: int, query: str, start: asyncio
     return out
 
 
-async def _sessions(base: str, n: int, moves: int, per_session_query: bool) -> list[dict]:
+async def _sessions(
+    base: str, n: int, moves: int, per_session_query: bool, cookies: bool = False
+) -> list[dict]:
     start = asyncio.Event()
     tasks = [
         asyncio.create_task(
@@ -193,6 +214,7 @@ async def _sessions(base: str, n: int, moves: int, per_session_query: bool) -> l
                 moves,
                 urllib.parse.urlencode({SESSION_LEVER: 5 + i}) if per_session_query else "",
                 start,
+                cookies,
             )
         )
         for i in range(n)
@@ -207,8 +229,9 @@ async def _sessions(base: str, n: int, moves: int, per_session_query: bool) -> l
 class Sampler:
     """RSS and CPU time of a server process and its children, sampled in a thread."""
 
-    def __init__(self, pid: int | None):
+    def __init__(self, pid: int | list[int] | None):
         self.pid = pid
+        self.pids = [] if pid is None else [pid] if isinstance(pid, int) else list(pid)
         self.samples: list[int] = []
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
@@ -216,13 +239,16 @@ class Sampler:
     def _procs(self):
         import psutil
 
-        p = psutil.Process(self.pid)
-        return [p, *p.children(recursive=True)]
+        out = []
+        for pid in self.pids:
+            p = psutil.Process(pid)
+            out += [p, *p.children(recursive=True)]
+        return out
 
     def rss(self) -> int | None:
         import psutil
 
-        if self.pid is None:
+        if not self.pids:
             return None
         total = 0
         for p in self._procs():
@@ -233,7 +259,7 @@ class Sampler:
     def cpu(self) -> float | None:
         import psutil
 
-        if self.pid is None:
+        if not self.pids:
             return None
         total = 0.0
         for p in self._procs():
@@ -248,7 +274,7 @@ class Sampler:
                 self.samples.append(self.rss())
 
     def __enter__(self):
-        if self.pid is not None:
+        if self.pids:
             self._t.start()
         return self
 
@@ -274,13 +300,20 @@ def floor_env(tmp: str) -> dict:
     return {PICKLE_ENV: pkl, "PYTHONPATH": str(ROOT)}
 
 
-def ws_load(url: str, pid: int | None, sessions: int, moves: int, per_session_query: bool) -> dict:
+def ws_load(
+    url: str,
+    pid: int | None,
+    sessions: int,
+    moves: int,
+    per_session_query: bool,
+    cookies: bool = False,
+) -> dict:
     """``sessions`` websocket sessions x ``moves`` lever moves against the server at ``url``."""
     with Sampler(pid) as smp:
         rss_before = smp.rss()
         cpu0 = smp.cpu()
         t0 = time.perf_counter()
-        results = asyncio.run(_sessions(url, sessions, moves, per_session_query))
+        results = asyncio.run(_sessions(url, sessions, moves, per_session_query, cookies))
         wall = time.perf_counter() - t0
         cpu1 = smp.cpu()
     time.sleep(AFTER_S)
@@ -329,9 +362,14 @@ async def _browsers(url: str, n: int) -> list[float]:
             await browser.close()
 
 
-def browsers_load(url: str, n: int) -> dict:
+def browsers_load(url: str, n: int, pid=None) -> dict:
+    smp = Sampler(pid)
+    cpu0 = smp.cpu()
+    t0 = time.perf_counter()
     t = asyncio.run(_browsers(url, n))
-    return {"first_render": list(t)}
+    wall = time.perf_counter() - t0
+    cpu = None if cpu0 is None else smp.cpu() - cpu0
+    return {"first_render": list(t), "wall_s": wall, "server_cpu_s": cpu}
 
 
 def measure(script: str, n_sessions: int, moves: int, n_browsers: int, env=None) -> dict:
@@ -352,7 +390,7 @@ def measure(script: str, n_sessions: int, moves: int, n_browsers: int, env=None)
         try:
             srv.wait_healthy()
             log(f"load: {script}, {n_browsers} browsers opening the page at once")
-            out["browsers"] = browsers_load(srv.url, n_browsers)
+            out["browsers"] = browsers_load(srv.url, n_browsers, srv.proc.pid)
         finally:
             srv.stop()
     return out
@@ -491,7 +529,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-browsers", action="store_true")
     ap.add_argument("--no-floor", action="store_true")
     ap.add_argument("--url", help="drive this running server instead (no RSS, no floor)")
-    ap.add_argument("--pid", type=int, help="with --url: the server process, for RSS and CPU")
+    ap.add_argument(
+        "--pid", type=int, nargs="*", help="with --url: the server process(es), for RSS and CPU"
+    )
     args = ap.parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -499,9 +539,10 @@ def main(argv: list[str] | None = None) -> int:
     moves = args.moves or (10 if args.quick else MOVES)
     browsers = 0 if args.no_browsers else args.browsers
     if args.url:
-        data = {"app": {"ws": ws_load(args.url, args.pid, args.sessions, moves, True)}}
+        ws = ws_load(args.url, args.pid, args.sessions, moves, True, cookies=True)
+        data = {"app": {"ws": ws}}
         if browsers:
-            data["app"]["browsers"] = browsers_load(args.url, browsers)
+            data["app"]["browsers"] = browsers_load(args.url, browsers, args.pid)
     else:
         _, data = load_rows(args.sessions, moves, browsers, floor=not args.no_floor)
     print(summary(data), flush=True)
