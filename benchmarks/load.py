@@ -78,11 +78,12 @@ def p95(xs: list[float]) -> float:
 
 
 def _page_cookies(base: str) -> str:
-    """The cookies the page's first GET sets (Streamlit's XSRF cookie): a reverse proxy with
-    sticky sessions keyed on it sends the session's websocket to one backend."""
+    """The cookies a browser holds when it opens the websocket: Streamlit's XSRF cookie, set
+    by the health check the page makes first. A reverse proxy with sticky sessions keyed on
+    it sends the session's websocket, uploads and reconnects to one backend."""
     import urllib.request
 
-    with urllib.request.urlopen(base + "/", timeout=120) as r:
+    with urllib.request.urlopen(base + "/_stcore/health", timeout=120) as r:
         cookies = [v for k, v in r.headers.items() if k.lower() == "set-cookie"]
     return "; ".join(c.split(";", 1)[0] for c in cookies)
 
@@ -105,7 +106,7 @@ class WsSession:
 
         ws_url = "ws" + self.base[len("http") :] + "/_stcore/stream"
         headers = {}
-        if self.cookies:  # as a browser: load the page first, keep its cookies
+        if self.cookies:  # as a browser: the health check first, then its cookie
             headers["Cookie"] = await asyncio.to_thread(_page_cookies, self.base)
         self.ws = await connect(
             ws_url,

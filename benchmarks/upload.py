@@ -72,7 +72,7 @@ class LiveSession(threading.Thread):
 
 def put_chunked(url: str, session_id: str, size: int) -> int:
     """PUT ``size`` bytes of multipart body, chunked, to the upload endpoint; HTTP status."""
-    with urllib.request.urlopen(url + "/") as r:  # the XSRF cookie comes with the page
+    with urllib.request.urlopen(url + "/_stcore/health") as r:  # sets the XSRF cookie
         cookies = [v for k, v in r.headers.items() if k.lower() == "set-cookie"]
     token = next(
         (c.split(";")[0].split("=", 1)[1] for c in cookies if c.startswith("_streamlit_xsrf=")),
