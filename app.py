@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import urllib.parse
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -17,8 +18,10 @@ import streamlit as st
 import rebalancing as rb
 from rebalancing import charts, export
 from rebalancing.data import data_key
+from rebalancing.errors import markdown_text as md
+from rebalancing.errors import shown
 from rebalancing.pinned import Pinned, parse_with_pinned
-from rebalancing.scenario import LEVERS, ScenarioError
+from rebalancing.scenario import LEVERS, ScenarioError, validate_value
 from rebalancing.share import MAX_WARNINGS, parse_query
 from rebalancing.story import PATH_DESCRIPTIONS, summary, with_labels
 
@@ -33,6 +36,8 @@ VIEWS = {
     "validation": "Validation",
 }
 GROUP_HELP = {"global": "Settings shared by every path.", **rb.PATH_HELP}
+#: The page icon, served by the dashboard's own server (no request to another host).
+PAGE_ICON = str(Path(__file__).resolve().parent / "assets" / "page_icon.png")
 
 
 # --- cached computations ----------------------------------------------------------------
@@ -135,12 +140,77 @@ def init_state() -> None:
         {key: st.query_params.get_all(key) for key in st.query_params}, VIEWS
     )
     ss["_pinned"] = values.pop("pinned", None)
+    # A page that was open before this session began (the server restarted and the page
+    # reconnected) sends its widgets as the user left them, including the one just moved,
+    # with the address of the last run before the restart: its values win over the link's.
+    sent = browser_values()
     for key, value in values.items():
+        if key in sent:
+            continue
         if key in ("year", "years"):  # applied when the view that shows them is drawn
             ss[f"_url_{key}"] = value
         else:
             set_lever(key, value)
+    for key, value in sent.items():
+        set_lever(key, value)
     ss["_url_warnings"] = warnings
+
+
+def browser_values() -> dict:
+    """Lever and view values the browser sent with this session's first run, by widget key.
+
+    A page opened afresh sends none. A page that reconnects to a new session (after a
+    server restart) sends every widget it shows; Streamlit holds them unread until each
+    widget is drawn, so they are read here from the session's raw widget states (Streamlit
+    1.67 internals; anything unexpected is skipped, and the link's values apply)."""
+    try:
+        from streamlit.runtime.state.common import user_key_from_element_id
+        from streamlit.runtime.state.session_state_proxy import get_session_state
+
+        raw = get_session_state()._state._new_widget_state.states
+    except Exception:  # noqa: BLE001 -- another Streamlit: the link's values apply
+        return {}
+    out = {}
+    for wid, state in list(raw.items()):
+        proto = getattr(state, "value", None)
+        key = user_key_from_element_id(wid)
+        if key is None or not hasattr(proto, "WhichOneof"):
+            continue
+        try:
+            value = _sent_value(key, proto)
+        except (ValueError, KeyError, IndexError, ScenarioError):
+            continue
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def _sent_value(key: str, proto):
+    """A widget state the frontend sent, as the app's value for ``key`` (None: not used)."""
+    kind = proto.WhichOneof("value")
+    if key in LEVERS:
+        lev = LEVERS[key]
+        if lev.kind == "bool" and kind == "bool_value":
+            return validate_value(lev, proto.bool_value)
+        if lev.kind == "choice" and kind == "string_value":
+            return validate_value(lev, proto.string_value)
+        if lev.kind in ("int", "float") and kind == "double_array_value":
+            (v,) = proto.double_array_value.data
+            return validate_value(lev, int(v) if lev.kind == "int" and v == int(v) else v)
+        return None
+    if key == "present" and kind == "bool_value":
+        return proto.bool_value
+    if key in ("view", "lever_group") and kind == "string_array_value":
+        (label,) = proto.string_array_value.data
+        if key == "view":
+            return {v: k for k, v in VIEWS.items()}[label]
+        (group,) = [
+            g for g, t in rb.GROUP_TITLES.items() if label == t or label.startswith(f"{t} (")
+        ]
+        return group
+    if key == "years" and kind == "string_array_value":
+        return [int(y) for y in proto.string_array_value.data]
+    return None
 
 
 #: Widget keys besides the levers whose values must survive while their widget is hidden.
@@ -186,23 +256,49 @@ def reset(group: str | None) -> None:
             set_lever(lid, lev.default)
 
 
-def on_upload() -> None:
-    """Apply an uploaded scenario file; a bad file changes nothing and says why."""
-    f = st.session_state.get("upload")
+def upload_key() -> str:
+    """The uploader's widget key: a new one after each file, which empties the uploader."""
+    return f"upload_{st.session_state.get('_upload_n', 0)}"
+
+
+def on_upload(key: str) -> None:
+    """Apply an uploaded scenario file; a bad file changes nothing and says why.
+
+    Then the bytes are given back: the file is dropped from Streamlit's uploaded-file
+    manager and the uploader gets a new key (the old widget, and the copy of the file in its
+    state, go at the end of this run), so a session holds no upload between files."""
+    ss = st.session_state
+    f = ss.get(key)
     if f is None:
         return
     try:
-        scn, pinned = parse_with_pinned(f.getvalue(), f.name)
+        try:
+            scn, pinned = parse_with_pinned(f.getvalue(), f.name)
+        finally:
+            release_upload(f)
     except ScenarioError as e:
-        st.session_state["_upload_msg"] = ("error", f"Scenario file not loaded: {e}")
+        ss["_upload_msg"] = ("error", f"Scenario file not loaded: {e}")
         return
     for lid, v in scn.flat().items():
         set_lever(lid, v)
-    text = f"Loaded {f.name}: {len(scn.changed())} lever(s) differ from the defaults."
+    text = f"Loaded {shown(f.name)}: {len(scn.changed())} lever(s) differ from the defaults."
     if pinned is not None:
-        st.session_state["_pinned"] = pinned
+        ss["_pinned"] = pinned
         text += f" Pinned for comparison: {pinned.name}."
-    st.session_state["_upload_msg"] = ("success", text)
+    ss["_upload_msg"] = ("success", text)
+
+
+def release_upload(f) -> None:
+    """Drop an uploaded file's bytes from Streamlit's uploaded-file manager (which otherwise
+    keeps them until the session ends) and empty the uploader (a new widget key)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ss = st.session_state
+    ss["_upload_n"] = ss.get("_upload_n", 0) + 1
+    ctx = get_script_run_ctx()
+    remove = getattr(getattr(ctx, "uploaded_file_mgr", None), "remove_file", None)
+    if remove is not None and getattr(f, "file_id", None):  # MemoryUploadedFileManager's
+        remove(ctx.session_id, f.file_id)
 
 
 def current_scenario() -> rb.Scenario:
@@ -251,7 +347,7 @@ def pinned_results(pinned: Pinned | None):
     try:
         return (pinned.name, run_model(rb.dumps_scenario(pinned.scenario), data_key()))
     except (rb.ModelError, rb.IdentityError) as e:
-        st.warning(f"The pinned scenario {pinned.name} has no admissible solution: {e}")
+        st.warning(md(f"The pinned scenario {pinned.name} has no admissible solution: {e}"))
         return None
 
 
@@ -294,7 +390,7 @@ def pin_controls() -> None:
         pinned = ss.get("_pinned")
         if pinned is not None:
             n = len(pinned.scenario.changed())
-            st.caption(f"Pinned: {pinned.name} ({n} lever(s) changed); drawn faintly.")
+            st.caption(md(f"Pinned: {pinned.name} ({n} lever(s) changed); drawn faintly."))
         st.text_input(
             "Name for the current settings",
             key="pin_name",
@@ -313,7 +409,7 @@ def pin_controls() -> None:
         b.button("Unpin", key="unpin", on_click=unpin, disabled=pinned is None)
         msg = ss.pop("_pin_msg", None)
         if msg:
-            st.error(f"Not pinned: {msg}")
+            st.error(md(f"Not pinned: {msg}"))
 
 
 def sidebar_controls(scn: rb.Scenario) -> None:
@@ -332,8 +428,9 @@ def sidebar_controls(scn: rb.Scenario) -> None:
         st.file_uploader(
             "Load a scenario file (JSON or TOML)",
             type=["json", "toml"],
-            key="upload",
+            key=upload_key(),
             on_change=on_upload,
+            args=(upload_key(),),
         )
         group = st.segmented_control(
             "Lever group",
@@ -476,7 +573,10 @@ def headline_tables(res: rb.Results, present: bool, pinned=None, fan=None) -> No
         bad = [y for y in url_years if y not in options]
         if bad:
             st.warning(
-                f"URL parameter years: {bad} outside {options[0]}-{options[-1]}; using the default."
+                md(
+                    f"URL parameter years: {bad} outside {options[0]}-{options[-1]}; "
+                    "using the default."
+                )
             )
         else:
             st.session_state["years"] = url_years
@@ -512,7 +612,9 @@ def headline_tables(res: rb.Results, present: bool, pinned=None, fan=None) -> No
         if pinned is not None
         else "Differences are each path minus the status quo in the same year. "
     )
-    st.caption(note + "GDP in USD bn at 2024 prices; ratios in % of GDP. " + charts.MODEL_SOURCE)
+    st.caption(
+        md(note) + "GDP in USD bn at 2024 prices; ratios in % of GDP. " + charts.MODEL_SOURCE
+    )
     sync_url()
 
 
@@ -603,8 +705,10 @@ def accounts(res, present) -> None:
             st.session_state["year"] = url_year
         else:
             st.warning(
-                f"URL parameter year: {url_year!r} is outside {years[0]}-{years[-1]}; "
-                "using the default."
+                md(
+                    f"URL parameter year: {url_year!r} is outside {years[0]}-{years[-1]}; "
+                    "using the default."
+                )
             )
     if st.session_state.get("year") not in years:
         st.session_state["year"] = min(2030, years[-1])
@@ -948,7 +1052,7 @@ TABLE_CSS = (
 def main() -> None:
     st.set_page_config(
         page_title="Rebalancing: how the US-China imbalance could unwind",
-        page_icon=":material/balance:",
+        page_icon=PAGE_ICON,  # a local file: a :material/...: icon is fetched from a font host
         layout="wide",
     )
     init_state()
@@ -979,7 +1083,7 @@ def main() -> None:
         }
     msg = ss.pop("_upload_msg", None)
     if msg:
-        (st.error if msg[0] == "error" else st.success)(msg[1])
+        (st.error if msg[0] == "error" else st.success)(md(msg[1]))
 
     st.title("How the US-China imbalance could unwind")
     # its own row: beside the title its label was cut short ("Prese...") at 1024 px
@@ -992,7 +1096,7 @@ def main() -> None:
         res = run_model(ss["_scenario_json"], data_key())
         ss["_last_good_json"] = ss["_scenario_json"]
     except (rb.ModelError, rb.IdentityError, rb.DataError) as e:
-        st.error(f"No admissible solution for these settings: {e}")
+        st.error(md(f"No admissible solution for these settings: {e}"))
         last = ss.get("_last_good_json")
         if last is None or isinstance(e, rb.DataError):
             remember(shown)
@@ -1020,7 +1124,7 @@ def main() -> None:
         st.caption(
             f"{mode}; {res.years[0]}-{res.years[-1]}; flows in USD bn at 2024 prices. "
             f"{len(scn.changed())} lever(s) changed from the defaults."
-            + (f" Faint lines: the pinned scenario {pinned[0]}." if pinned else "")
+            + (md(f" Faint lines: the pinned scenario {pinned[0]}.") if pinned else "")
         )
         view = st.segmented_control(
             "View", options=list(VIEWS), format_func=VIEWS.get, key="view", required=True

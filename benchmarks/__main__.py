@@ -4,8 +4,8 @@ produce the same output, measured on this machine in the same run.
 Run from the repository root (needs Debian's Chromium at /usr/bin/chromium; never
 ``playwright install``)::
 
-    python3 -m benchmarks            # full: more repeats, < 10 min on 2 cores
-    python3 -m benchmarks --quick    # every row with fewer repeats, < 3 min
+    python3 -m benchmarks            # full: more repeats, ~15 min on 2 cores
+    python3 -m benchmarks --quick    # every row with fewer repeats, ~6 min
     python3 -m benchmarks --out PATH # JSON elsewhere (default benchmarks/results/latest.json)
 
 The markdown table goes to stdout, progress to stderr. Every row gives the median of
@@ -54,6 +54,16 @@ Rows and their floors:
    ``numpy.linalg.solve`` of as many exact engine systems (draws x paths x years, or the
    goal-seek's runs x paths x years), for the sweep plus writing an equal table with the
    same Parquet writer (benchmarks/uncertainty.py).
+9. load (``benchmarks/load.py``, also ``python3 -m benchmarks.load``): 20 sessions over
+   Streamlit's websocket protocol, each making 30 lever moves back to back (10 with
+   ``--quick``), on one server process; median (target <= 1.5 x the floor app under the same
+   load) and p95 per move, server CPU per rerun, RSS before, during and after; and 20
+   Chromium pages opening the page at once, time to the first complete render (target
+   <= 1.5). Against the floor app on its own server, same load.
+10. upload memory (``benchmarks/upload.py``, also ``python3 -m benchmarks.upload``): server
+    RSS before, during and 60 s after a 150 MB upload attempt (in the page, then straight to
+    the upload endpoint), and with 5 tabs each loading the largest accepted scenario file
+    (10 s pauses with ``--quick``). Info rows.
 """
 
 from __future__ import annotations
@@ -87,6 +97,10 @@ QUICK = dict(
     mc_floor_reps=3,
     sweep_reps=1,
     goal_reps=3,
+    load_sessions=20,
+    load_moves=10,
+    load_browsers=20,
+    upload_pause=10.0,
 )
 FULL = dict(
     engine_reps=100,
@@ -103,6 +117,10 @@ FULL = dict(
     mc_floor_reps=10,
     sweep_reps=2,
     goal_reps=10,
+    load_sessions=20,
+    load_moves=30,
+    load_browsers=20,
+    upload_pause=60.0,
 )
 
 
@@ -132,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, str(ROOT))
     os.environ.setdefault("BROWSER_PATH", "/usr/bin/chromium")
 
-    from . import apptest, browser, engine
+    from . import apptest, browser, engine, load, upload
 
     info = {"machine": machine(), "versions": versions()}
     log(f"machine {info['machine']}; versions {info['versions']}")
@@ -223,6 +241,24 @@ def main(argv: list[str] | None = None) -> int:
                 )
 
         timed("browser", lambda: _guard("browser", "browser rows 4-6", browser_rows))
+
+        # 8: load, many sessions on one server process (benchmarks/load.py).
+        def load_rows():
+            rows, data = load.load_rows(
+                cfg["load_sessions"], cfg["load_moves"], cfg["load_browsers"]
+            )
+            log("load:\n" + load.summary(data))
+            return rows
+
+        timed("load", lambda: _guard("load", "load rows 8", load_rows))
+
+        # 9: upload memory (benchmarks/upload.py).
+        timed(
+            "upload",
+            lambda: _guard(
+                "upload", "upload rows 9", lambda: upload.upload_rows(cfg["upload_pause"])[0]
+            ),
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -289,6 +325,22 @@ def main(argv: list[str] | None = None) -> int:
         "memory_1",
         "memory_10",
         "browser",
+        "load_move",
+        "load_move_p95",
+        "load_cpu",
+        "load_first_render",
+        "load_rss_before",
+        "load_rss_during_max",
+        "load_rss_after",
+        "load",
+        "upload_big_before",
+        "upload_big_during",
+        "upload_big_after",
+        "upload_tabs_before",
+        "upload_tabs_during",
+        "upload_tabs_after",
+        "upload_tabs_closed_after",
+        "upload",
         "scaling_horizon",
         "scaling_scenarios",
         "mc_10000",
@@ -307,6 +359,22 @@ def main(argv: list[str] | None = None) -> int:
         "memory_1": "6a",
         "memory_10": "6b",
         "browser": "4-6",
+        "load_move": "8a",
+        "load_move_p95": "8b",
+        "load_cpu": "8c",
+        "load_first_render": "8d",
+        "load_rss_before": "8e",
+        "load_rss_during_max": "8f",
+        "load_rss_after": "8g",
+        "load": "8",
+        "upload_big_before": "9a",
+        "upload_big_during": "9b",
+        "upload_big_after": "9c",
+        "upload_tabs_before": "9d",
+        "upload_tabs_during": "9e",
+        "upload_tabs_after": "9f",
+        "upload_tabs_closed_after": "9g",
+        "upload": "9",
         "scaling_horizon": "7a",
         "scaling_scenarios": "7b",
         "mc_10000": "8a",

@@ -1,8 +1,8 @@
 """Floor app for the benchmarks: the least a Streamlit app can do to show the same output.
 
 It draws exactly what the dashboard's default "Compare paths" view draws (the seven figures of
-``rebalancing.charts.compare_charts`` with ``st.plotly_chart(..., theme=None)`` in the same
-two-column layout under the same keys, and the 2030 and 2035 headline tables) from
+``rebalancing.charts.compare_charts`` with ``st.plotly_chart(..., theme=None)``, one a row
+under the same keys, and the 2030 and 2035 headline tables) from
 precomputed ``rebalancing.Results``, with ONE slider (key ``global.monetary_response``, same label,
 range and step as the dashboard's lever). The slider's value is used only to pick which of
 two precomputed Results to draw (parity of its step index), so every one-step move changes
@@ -51,9 +51,7 @@ results = precomputed(os.environ.get(PICKLE_ENV))
 res = results[int(round(value / 0.05)) % 2]
 
 figs = charts.compare_charts(res)
-for pair in (("ca", "gdp_vs_sq"), ("cn_consumption", "us_saving"), ("nfa", "bilateral")):
-    for col, cid in zip(st.columns(2), pair):
-        with col:
-            st.plotly_chart(figs[cid], key=f"chart_{cid}", theme=None)
+for cid, fig in figs.items():  # one chart a row, as the dashboard draws them
+    st.plotly_chart(fig, key=f"chart_{cid}", theme=None)
 for year in (2030, 2035):
     st.table(charts.formatted(charts.headline_table(res, year)))

@@ -22,7 +22,7 @@ as the console script ``rebalancing`` (pyproject.toml), which does the same.
 
 A bad argument or file prints a usage line or one error line naming the field and exits
 with status 2; nothing prints a traceback. Numbers are ASCII decimals (``--horizon 2050``);
-a scenario must be a regular file of at most 1 MiB (a device, a FIFO or a folder is refused
+a scenario must be a regular file of at most 1 MB (a device, a FIFO or a folder is refused
 by name, before it is opened); an output that is an input (the scenario, the metadata
 beside ``--out``, a data file) is refused before anything is written; a file that cannot
 be read or written is named with the system's reason

@@ -6,6 +6,8 @@ Each subclass also derives from the builtin a caller would expect (a bad value i
 
 from __future__ import annotations
 
+import re
+
 
 class RebalancingError(Exception):
     """Base class of every error the package raises on purpose; the message names the field,
@@ -76,3 +78,19 @@ def one_line(message: str, limit: int = 1000) -> str:
     """A whole message made safe for one line of a terminal (a last pass: the parts taken
     from user input are already :func:`shown`)."""
     return shown(message, limit)
+
+
+#: Every ASCII punctuation character: CommonMark lets each be backslash-escaped.
+_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def markdown_text(text: object) -> str:
+    """``text`` escaped so that a Markdown renderer (Streamlit's ``st.error``, ``st.warning``,
+    ``st.caption``...) shows it literally: every ASCII punctuation character backslash-
+    escaped (CommonMark), which disarms links ``[x](url)``, images ``![x](url)``, emphasis,
+    raw HTML ``<img>``, ``$`` math, and Streamlit's ``:red[...]`` / ``:material/...:``
+    directives; a line break becomes a visible ``\\n`` (see :func:`shown`, no cut)."""
+    s = text if type(text) is str else str(text)
+    if not s.isprintable():
+        s = "".join(c if c.isprintable() else _escape(c) for c in s)
+    return _MD_SPECIAL.sub(r"\\\1", s)

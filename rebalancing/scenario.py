@@ -41,8 +41,10 @@ import tomli_w
 from .errors import FileError, RebalancingError, shown, shown_repr
 from .files import read_bytes, write_text
 
-#: Largest scenario file accepted (bytes). A full scenario is ~2 kB.
-MAX_SCENARIO_BYTES = 1_048_576
+#: Largest scenario file accepted (bytes). A full scenario is ~2 kB. 1 MB as the dashboard's
+#: uploader counts it (10**6 bytes: it refuses a larger file with "File must be 1.0MB or
+#: smaller"; Streamlit's server, with server.maxUploadSize = 1, takes up to 2**20).
+MAX_SCENARIO_BYTES = 1_000_000
 
 #: Most keys in one JSON object of a scenario file (a full flat scenario has ~45).
 MAX_KEYS = 1000
@@ -1206,9 +1208,26 @@ def load_scenario(path: str | Path) -> Scenario:
     return parse_scenario(content, p.name)
 
 
+#: dumps_scenario's recent texts, by the repr of its arguments (which tells 1 from 1.0 and
+#: True): the dashboard asks for the same scenario's text several times a rerun.
+_DUMPS: dict[tuple[str, str, str], str] = {}
+_DUMPS_MAX = 256
+
+
 def dumps_scenario(scn: Scenario, fmt: str = "json", pinned=None) -> str:
     """The scenario file's text; ``pinned`` (a :class:`rebalancing.pinned.Pinned`) adds the
     scenario pinned for comparison as a ``pinned`` table."""
+    key = (repr(scn), str(fmt), repr(pinned))
+    text = _DUMPS.get(key)
+    if text is None:
+        text = _dumps_scenario(scn, fmt, pinned)
+        if len(_DUMPS) >= _DUMPS_MAX:
+            _DUMPS.clear()
+        _DUMPS[key] = text
+    return text
+
+
+def _dumps_scenario(scn: Scenario, fmt: str, pinned) -> str:
     d = {"format_version": FORMAT_VERSION, **scn.to_dict()}
     if pinned is not None:
         d["pinned"] = pinned.to_dict()

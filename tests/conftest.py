@@ -3,7 +3,10 @@ editable, into .venv); nothing here edits sys.path."""
 
 import pytest
 
-from rebalancing import Scenario, simulate
+from rebalancing import Scenario, charts, simulate
+
+# Every figure built under test is validated by plotly (the dashboard skips it for speed).
+charts.VALIDATE = True
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ shown (numbers in the headline table and in the chart data), query parameters, u
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,17 @@ def all_lever_widgets(at):
 def url_warnings(at) -> str:
     """The one URL warning box: its heading and the listing (shown as text)."""
     return "\n".join([w.value for w in at.warning] + [c.value for c in at.code])
+
+
+def uploader(at):
+    """The scenario-file uploader (its key changes after each file: see app.on_upload)."""
+    (w,) = [u for u in at.file_uploader if u.key.startswith("upload_")]
+    return w
+
+
+def plain(markdown: str) -> str:
+    """A message's text as shown: app.py backslash-escapes every ASCII punctuation mark."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
 def no_exceptions(at):
@@ -212,12 +224,12 @@ def test_bad_upload_shows_one_error_and_changes_nothing():
     at = new_app()
     lever(at, "orderly.kappa").set_value(1.0).run()
     before = all_lever_widgets(at)
-    at.file_uploader(key="upload").set_value(
+    uploader(at).set_value(
         ("bad.json", b'{"orderly": {"kappa": 9, "band": 4}}', "application/json")
     ).run()
     no_exceptions(at)
     assert len(at.error) == 1
-    assert "orderly.kappa" in at.error[0].value and "out of range" in at.error[0].value
+    assert "orderly.kappa" in plain(at.error[0].value) and "out of range" in at.error[0].value
     assert all_lever_widgets(at) == before
 
 
@@ -226,7 +238,7 @@ def test_good_upload_sets_every_lever():
     scn = Scenario().with_values(
         {"orderly.kappa": 0.7, "subglobal.us_joins": True, "global.horizon": 2045}
     )
-    at.file_uploader(key="upload").set_value(
+    uploader(at).set_value(
         ("mine.toml", dumps_scenario(scn, "toml").encode(), "application/toml")
     ).run()
     no_exceptions(at)
@@ -580,3 +592,14 @@ def test_the_sensitivity_view_charts_sobol_indices():
     spec = json.loads(at.get_by_key("chart_sobol_us").proto.spec)
     assert {t["name"] for t in spec["data"]} == {"Total (with interactions)", "First order (alone)"}
     assert "US current account in 2035" in spec["layout"]["title"]["text"].replace("<br>", " ")
+
+
+def test_the_uploader_limit_is_what_the_app_accepts():
+    """server.maxUploadSize (MB) is what the uploader shows and enforces in the page, where
+    1 MB is 10**6 bytes; the app accepts the same (issue 12)."""
+    import tomllib
+
+    from rebalancing.scenario import MAX_SCENARIO_BYTES
+
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 10**6 == MAX_SCENARIO_BYTES

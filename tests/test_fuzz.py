@@ -7,7 +7,7 @@ field -- never a traceback, a hang, or a file written over an input.
     and ``load_scenario``;
 (b) URL queries through ``rebalancing.share.parse_query``;
 (c) CLI argument lists through ``rebalancing.cli.main`` in-process, in a sandbox folder
-    with good and hostile input files (a FIFO, a folder, a sparse 1 MiB file, links to the
+    with good and hostile input files (a FIFO, a folder, a sparse 1 MB file, links to the
     scenario) and a copy of the data; the expensive model runs are replaced by a stored
     result there, and a second test makes real runs at a short horizon.
 

@@ -75,8 +75,7 @@ def app_url():
             str(port),
             "--server.fileWatcherType",
             "none",
-            "--browser.gatherUsageStats",
-            "false",
+            # usage statistics: off in .streamlit/config.toml (test_offline checks it)
         ],
         cwd=ROOT,
         stdout=log,
