@@ -837,7 +837,7 @@ def view_goal(res, style, present, pinned=None) -> None:
                     goal_of(ss["_scenario_json"], target, instrument, data_key()),
                 )
         except (ScenarioError, rb.ModelError) as e:
-            st.error(f"Cannot goal-seek: {with_labels(str(e))}")
+            st.error(md(f"Cannot goal-seek: {with_labels(str(e))}"))
     found = ss.get("_goal")
     if found and found[1:3] == (target, instrument):
         r = found[3]
