@@ -194,11 +194,15 @@ def _sent_value(key: str, proto):
             return validate_value(lev, proto.bool_value)
         if lev.kind == "choice" and kind == "string_value":
             return validate_value(lev, proto.string_value)
-        if lev.kind in ("int", "float") and kind == "double_array_value":
+        if lev.kind in ("int", "float") and kind == "double_array_value":  # a slider
             (v,) = proto.double_array_value.data
             return validate_value(lev, int(v) if lev.kind == "int" and v == int(v) else v)
+        if lev.kind == "int" and kind == "int_value":  # a number box (the seed)
+            return validate_value(lev, proto.int_value)
+        if lev.kind == "float" and kind == "double_value":
+            return validate_value(lev, proto.double_value)
         return None
-    if key == "present" and kind == "bool_value":
+    if key in ("present", "fan") and kind == "bool_value":
         return proto.bool_value
     if key in ("view", "lever_group") and kind == "string_array_value":
         (label,) = proto.string_array_value.data

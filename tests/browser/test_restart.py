@@ -49,6 +49,17 @@ def start(port: int, log) -> subprocess.Popen:
         time.sleep(0.2)
 
 
+def reconnected(page: Page) -> None:
+    """Wait until the page is connected again (its widgets are disabled until then: a key
+    press before it would be lost in the page, not in the app)."""
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stApp\"]')"
+        ".getAttribute('data-test-connection-state') === 'CONNECTED'",
+        timeout=60_000,
+    )
+    expect(page.get_by_role("slider", name=RESPONSE)).to_be_enabled(timeout=60_000)
+
+
 @pytest.fixture
 def restartable():
     _require_chromium()
@@ -82,6 +93,7 @@ def test_the_first_lever_move_after_a_restart_counts(page: Page, restartable):
     ready(page, 7)
     restart()
     # the page reconnects by itself and redraws from its address
+    reconnected(page)
     ready(page, 7)
     expect(slider).to_have_value("1.05")
     before = chart_trace(page, "chart_ca", "Disorderly")
@@ -98,6 +110,7 @@ def test_the_first_lever_move_after_a_restart_counts(page: Page, restartable):
     assert chart_trace(page, "chart_ca", "Disorderly") != before  # the move counted
     # the same for a view picked first after a restart
     restart()
+    reconnected(page)
     ready(page, 7)
     page.get_by_role("radio", name="World mirror", exact=True).click()
     page.wait_for_function("() => location.search.includes('view=mirror')", timeout=30_000)
