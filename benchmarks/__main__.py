@@ -4,8 +4,8 @@ produce the same output, measured on this machine in the same run.
 Run from the repository root (needs Debian's Chromium at /usr/bin/chromium; never
 ``playwright install``)::
 
-    python3 -m benchmarks            # full: more repeats, ~15 min on 2 cores
-    python3 -m benchmarks --quick    # every row with fewer repeats, ~6 min
+    python3 -m benchmarks            # full: more repeats, ~30 min on 2 cores
+    python3 -m benchmarks --quick    # every row with fewer repeats, ~12 min
     python3 -m benchmarks --out PATH # JSON elsewhere (default benchmarks/results/latest.json)
 
 The markdown table goes to stdout, progress to stderr. Every row gives the median of
@@ -58,8 +58,8 @@ Rows and their floors:
    Streamlit's websocket protocol, each making 30 lever moves back to back (10 with
    ``--quick``), on one server process; median (target <= 1.5 x the floor app under the same
    load) and p95 per move, server CPU per rerun, RSS before, during and after; and 20
-   Chromium pages opening the page at once, time to the first complete render (target
-   <= 1.5). Against the floor app on its own server, same load.
+   Chromium pages (10 with ``--quick``) opening the page at once, time to the first complete
+   render (target <= 1.5). Against the floor app on its own server, same load.
 10. upload memory (``benchmarks/upload.py``, also ``python3 -m benchmarks.upload``): server
     RSS before, during and 60 s after a 150 MB upload attempt (in the page, then straight to
     the upload endpoint), and with 5 tabs each loading the largest accepted scenario file
@@ -99,7 +99,7 @@ QUICK = dict(
     goal_reps=3,
     load_sessions=20,
     load_moves=10,
-    load_browsers=20,
+    load_browsers=10,
     upload_pause=10.0,
 )
 FULL = dict(
@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
 
         timed("browser", lambda: _guard("browser", "browser rows 4-6", browser_rows))
 
-        # 8: load, many sessions on one server process (benchmarks/load.py).
+        # 9: load, many sessions on one server process (benchmarks/load.py).
         def load_rows():
             rows, data = load.load_rows(
                 cfg["load_sessions"], cfg["load_moves"], cfg["load_browsers"]
@@ -250,13 +250,13 @@ def main(argv: list[str] | None = None) -> int:
             log("load:\n" + load.summary(data))
             return rows
 
-        timed("load", lambda: _guard("load", "load rows 8", load_rows))
+        timed("load", lambda: _guard("load", "load rows 9", load_rows))
 
-        # 9: upload memory (benchmarks/upload.py).
+        # 10: upload memory (benchmarks/upload.py).
         timed(
             "upload",
             lambda: _guard(
-                "upload", "upload rows 9", lambda: upload.upload_rows(cfg["upload_pause"])[0]
+                "upload", "upload rows 10", lambda: upload.upload_rows(cfg["upload_pause"])[0]
             ),
         )
     finally:
@@ -359,22 +359,22 @@ def main(argv: list[str] | None = None) -> int:
         "memory_1": "6a",
         "memory_10": "6b",
         "browser": "4-6",
-        "load_move": "8a",
-        "load_move_p95": "8b",
-        "load_cpu": "8c",
-        "load_first_render": "8d",
-        "load_rss_before": "8e",
-        "load_rss_during_max": "8f",
-        "load_rss_after": "8g",
-        "load": "8",
-        "upload_big_before": "9a",
-        "upload_big_during": "9b",
-        "upload_big_after": "9c",
-        "upload_tabs_before": "9d",
-        "upload_tabs_during": "9e",
-        "upload_tabs_after": "9f",
-        "upload_tabs_closed_after": "9g",
-        "upload": "9",
+        "load_move": "9a",
+        "load_move_p95": "9b",
+        "load_cpu": "9c",
+        "load_first_render": "9d",
+        "load_rss_before": "9e",
+        "load_rss_during_max": "9f",
+        "load_rss_after": "9g",
+        "load": "9",
+        "upload_big_before": "10a",
+        "upload_big_during": "10b",
+        "upload_big_after": "10c",
+        "upload_tabs_before": "10d",
+        "upload_tabs_during": "10e",
+        "upload_tabs_after": "10f",
+        "upload_tabs_closed_after": "10g",
+        "upload": "10",
         "scaling_horizon": "7a",
         "scaling_scenarios": "7b",
         "mc_10000": "8a",
