@@ -84,13 +84,26 @@ def one_line(message: str, limit: int = 1000) -> str:
 _MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
 
 
+#: Where GFM's autolink literals start: a scheme before its colon, "www" before its dot, the
+#: domain after an "@". Streamlit's renderer finds them in the text *after* escapes are
+#: resolved, so ``http\\:\\/\\/evil.example`` still became a link; a zero-width space
+#: (U+200B) at each such point stops it and is not seen.
+_AUTOLINK = re.compile(
+    r"(?i)(?<=https)(?=:)|(?<=http)(?=:)|(?<=ftp)(?=:)|(?<=mailto)(?=:)"
+    r"|(?<=xmpp)(?=:)|(?<=www)(?=\.)|(?<=@)"
+)
+ZWSP = "\u200b"
+
+
 def markdown_text(text: object) -> str:
     """``text`` escaped so that a Markdown renderer (Streamlit's ``st.error``, ``st.warning``,
     ``st.caption``...) shows it literally: every ASCII punctuation character backslash-
     escaped (CommonMark), which disarms links ``[x](url)``, images ``![x](url)``, emphasis,
     raw HTML ``<img>``, ``$`` math, and Streamlit's ``:red[...]`` / ``:material/...:``
-    directives; a line break becomes a visible ``\\n`` (see :func:`shown`, no cut)."""
+    directives; a zero-width space after ``http``/``www``/``@`` keeps GFM from turning a
+    bare address into a link; a line break becomes a visible ``\\n`` (see :func:`shown`,
+    no cut)."""
     s = text if type(text) is str else str(text)
     if not s.isprintable():
         s = "".join(c if c.isprintable() else _escape(c) for c in s)
-    return _MD_SPECIAL.sub(r"\\\1", s)
+    return _MD_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(ZWSP, s))

@@ -56,12 +56,29 @@ def uploader(at):
     return w
 
 
+def shown_text(markdown: str) -> str:
+    """The text a reader sees: escapes resolved (as a renderer does)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
+#: GFM autolink literals, which Streamlit's renderer finds in the text after escapes are
+#: resolved: a bare address becomes a link unless broken.
+AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|xmpp):|www\.|@[-\w]")
+
+
 def test_markdown_text_escapes_every_ascii_punctuation_mark():
     for payload in (LINK, IMAGE, *PAYLOADS, "$x$ **b** `c` ~~d~~ :material/home: a\\b"):
         out = markdown_text(payload)
         assert not unescaped_markup(out), out
-        # the escapes are the only change: removing them gives the text back
-        assert re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", out) == payload
+        # the escapes (and zero-width spaces) are the only change
+        assert shown_text(out).replace("\u200b", "") == payload
+
+
+def test_markdown_text_keeps_bare_addresses_from_becoming_links():
+    for payload in ("http://evil.example", "HTTPS://e.x/p", "www.evil.com", "me@evil.com"):
+        out = shown_text(markdown_text(payload))
+        assert not AUTOLINK.search(out), out
+        assert out.replace("\u200b", "") == payload
     assert markdown_text("a\nb") == "a\\\\nb"  # a line break is shown, not rendered
 
 
