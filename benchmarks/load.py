@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import pickle
 import shutil
@@ -43,6 +44,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from pathlib import Path
 
 from .common import BENCH_LEVER, FLOOR_VALUES, PICKLE_ENV, ROOT, Row, log, stats
 
@@ -531,6 +533,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-floor", action="store_true")
     ap.add_argument("--url", help="drive this running server instead (no RSS, no floor)")
     ap.add_argument(
+        "--out",
+        default=str(ROOT / "benchmarks" / "results" / "load.json"),
+        help="JSON output (default: benchmarks/results/load.json)",
+    )
+    ap.add_argument(
         "--pid", type=int, nargs="*", help="with --url: the server process(es), for RSS and CPU"
     )
     args = ap.parse_args(argv)
@@ -547,6 +554,23 @@ def main(argv: list[str] | None = None) -> int:
     else:
         _, data = load_rows(args.sessions, moves, browsers, floor=not args.no_floor)
     print(summary(data), flush=True)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "sessions": args.sessions,
+                "moves": moves,
+                "browsers": browsers,
+                "url": args.url,
+                "data": data,
+                "table_markdown": summary(data),
+            },
+            indent=1,
+        )
+    )
+    log(f"wrote {out}")
     return 1 if any(d["ws"]["errors"] for d in data.values()) else 0
 
 

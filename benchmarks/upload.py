@@ -221,6 +221,11 @@ def main(argv: list[str] | None = None) -> int:
         prog="python3 -m benchmarks.upload", description=__doc__.split("\n")[0]
     )
     ap.add_argument("--quick", action="store_true", help="pauses of 10 s instead of 60 s")
+    ap.add_argument(
+        "--out",
+        default=str(ROOT / "benchmarks" / "results" / "upload.json"),
+        help="JSON output (default: benchmarks/results/upload.json)",
+    )
     args = ap.parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -235,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
         for k, v in d.items()
     }
     print(json.dumps(mb, indent=2))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"created": time.strftime("%Y-%m-%dT%H:%M:%S"), **d}, indent=1))
+    log(f"wrote {out}")
     return 0
 
 
