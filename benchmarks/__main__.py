@@ -44,7 +44,7 @@ Rows and their floors:
    script notRunning), new server each repeat, app vs floor app. Target <= 1.5.
 6. memory: RSS (psutil, server + children) with 1 and with 10 rendered sessions, app vs
    floor app. Target <= 1.5 each.
-7. scaling (info, no target): simulate() vs horizon 10/25/50/100 years, and engine.run() on
+7. scaling (info, no target): simulate() vs horizon 10/25/50/76 years, and engine.run() on
    1/100/10000 scenarios (x5 paths) batched along the path axis; least-squares slope b of
    time = a + b x and R^2.
 8. uncertainty (info: ratios to floors, no target ratio; the issue asks about 1 s for the
