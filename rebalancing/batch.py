@@ -29,6 +29,7 @@ import pandas as pd
 
 from . import identities as idn
 from .calibration import Calibration
+from .data import data_key
 from .drift import status_quo_drifts
 from .engine import Solution, run
 from .paths import PATHS, build_paths, crisis_rows, spec_rows, stack_specs
@@ -36,6 +37,7 @@ from .results import (
     NO_PATH_EFFECT,
     PARAM_LEVERS,
     _calibrated,
+    _reference_knots,
     _status_quo_drift,
     all_variables,
     derive_variables,
@@ -313,8 +315,6 @@ def _drifts(base, values, lev, R, cal, prm, spec, row_of, P, mode):
     if mode == "base" or not varied:
         if not base.baseline.follow_projection:
             return None, np.zeros(R)
-        from .data import data_key
-
         key_scn = Scenario(global_=model_globals(base.global_), baseline=base.baseline)
         d, miss = _status_quo_drift(key_scn, data_key())
         return d, np.full(R, miss)
@@ -326,7 +326,8 @@ def _drifts(base, values, lev, R, cal, prm, spec, row_of, P, mode):
     misses = np.zeros(len(firsts))
     if len(steer):
         rows = steer * P + PATHS.index("baseline")  # run_paths start with the status quo
-        d, m = status_quo_drifts(cal, prm.take(rows), spec_rows(spec, rows))
+        z0 = _reference_knots(base.global_.two_country, base.global_.horizon, data_key())
+        d, m = status_quo_drifts(cal, prm.take(rows), spec_rows(spec, rows), z0)
         sel = follow[firsts]
         drifts[sel], misses[sel] = d, m
     return drifts[inverse][row_of], misses[inverse]
