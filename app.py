@@ -496,17 +496,14 @@ def chart(fig, key: str, present: bool) -> None:
     if ss.get("_view_figs", (None,))[0] != (ss["view"], scn_json):
         ss["_view_figs"] = ((ss["view"], scn_json), {})
     ss["_view_figs"][1][key] = fig
-    cols = st.columns(3)
+    # One flex row (4 elements): st.columns(3) made 7, a tenth of a rerun's elements.
+    row = st.container(horizontal=True, key=f"dl_row_{key}")
     static_ok = export.chromium_path() is not None
     tag = digest(scn_json, key, present, link, fig.layout.title.text)
-    for col, fmt, mime in (
-        (cols[0], "png", "image/png"),
-        (cols[1], "svg", "image/svg+xml"),
-        (cols[2], "html", "text/html"),
-    ):
+    for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml"), ("html", "text/html")):
         if fmt != "html" and not static_ok:
             continue
-        col.download_button(
+        row.download_button(
             fmt.upper(),
             data=functools.partial(export.export_figure, fig, fmt, cit),
             file_name=export.export_name(key, ss["view"], digest=cit.digest, ext=fmt),
