@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: Shared with benchmarks/floor_app.py (which imports them from here).
 PICKLE_ENV = "REBALANCING_BENCH_FLOOR_PICKLE"  # path of the floor app's pickled Results
+#: Set to 1: the floor app freezes its start-up heap as the dashboard does
+#: (``app.freeze_startup_heap``), for the load benchmark's "floor, frozen heap" line.
+FREEZE_ENV = "REBALANCING_BENCH_FLOOR_FREEZE"
 #: The lever the app, AppTest and browser rows move: a global lever, so each move re-solves
 #: the status quo (its drift is cached by the global levers) as well as every path.
 BENCH_LEVER = "global.monetary_response"

@@ -8,6 +8,10 @@ range and step as the dashboard's lever). The slider's value is used only to pic
 two precomputed Results to draw (parity of its step index), so every one-step move changes
 the figures and forces a full redraw, but no model runs.
 
+With ``REBALANCING_BENCH_FLOOR_FREEZE=1`` it first freezes its start-up heap as the dashboard
+does (``app.freeze_startup_heap``), so the load benchmark can show how much of the gap that
+tuning alone closes.
+
 The Results come from a pickle named by the environment variable
 ``REBALANCING_BENCH_FLOOR_PICKLE`` (a tuple of two Results, written by the benchmark
 process); without it they are computed once per process here (``st.cache_resource``).
@@ -17,6 +21,7 @@ process); without it they are computed once per process here (``st.cache_resourc
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import sys
@@ -28,7 +33,13 @@ if str(ROOT) not in sys.path:  # `streamlit run benchmarks/floor_app.py` puts on
 
 import streamlit as st  # noqa: E402
 
-from benchmarks.common import BENCH_LEVER, FLOOR_VALUES, LEVER_LABEL, PICKLE_ENV  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    BENCH_LEVER,
+    FLOOR_VALUES,
+    FREEZE_ENV,
+    LEVER_LABEL,
+    PICKLE_ENV,
+)
 from rebalancing import charts  # noqa: E402
 
 
@@ -42,7 +53,18 @@ def precomputed(path: str | None):
     return tuple(rb.simulate(rb.Scenario().with_values({BENCH_LEVER: c})) for c in FLOOR_VALUES)
 
 
+@st.cache_resource(show_spinner=False)
+def freeze_startup_heap() -> int:
+    """As the dashboard's (app.py): build the charts once, then gc.freeze() what is alive."""
+    charts.compare_charts(precomputed(os.environ.get(PICKLE_ENV))[0])
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 st.set_page_config(page_title="Benchmark floor", layout="wide")
+if os.environ.get(FREEZE_ENV) == "1":
+    freeze_startup_heap()
 with st.sidebar:
     value = st.slider(
         LEVER_LABEL, min_value=0.25, max_value=2.0, value=1.0, step=0.05, key=BENCH_LEVER

@@ -24,6 +24,10 @@ Two measurements, each against the app and then against the floor app
    script exception, a dropped connection), server CPU (user + system, server and children)
    per rerun, and the server's RSS (psutil, server + children) before the sessions connect,
    the largest while they run, and ``AFTER_S`` seconds after they closed.
+   The websocket load is run a third time against the floor app with the dashboard's
+   start-up heap freeze (``app.freeze_startup_heap``: Streamlit's full garbage collection
+   after every run then skips the import-time objects), reported as "floor_frozen": how
+   much of the app-to-floor gap that tuning alone accounts for.
 2. ``BROWSERS`` Chromium pages (one context each, so one session each) open the page at the
    same moment; time from navigation to the first complete render (7 charts with data,
    script idle), median and max.
@@ -46,7 +50,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from .common import BENCH_LEVER, FLOOR_VALUES, PICKLE_ENV, ROOT, Row, log, stats
+from .common import BENCH_LEVER, FLOOR_VALUES, FREEZE_ENV, PICKLE_ENV, ROOT, Row, log, stats
 
 SESSIONS = 20
 MOVES = 30
@@ -407,13 +411,17 @@ def load_rows(
         data = {"app": measure("app", sessions, moves, browsers)}
         if floor:
             data["floor"] = measure("floor", sessions, moves, browsers, floor_env(tmp))
+            # The floor with the dashboard's start-up heap freeze (websocket load only): how
+            # much of the gap is that tuning, which any Streamlit app could use.
+            frozen = {**floor_env(tmp), FREEZE_ENV: "1"}
+            data["floor_frozen"] = measure("floor", sessions, moves, 0, frozen)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return rows_from(data, sessions, moves, browsers), data
 
 
 def rows_from(data: dict, sessions: int, moves: int, browsers: int) -> list[Row]:
-    app, flo = data["app"], data.get("floor")
+    app, flo, frozen = data["app"], data.get("floor"), data.get("floor_frozen")
 
     def st(side, f):
         return None if side is None else f(side)
@@ -446,6 +454,14 @@ def rows_from(data: dict, sessions: int, moves: int, browsers: int) -> list[Row]
             error=(f"{len(app['ws']['errors'])} errors: {app['ws']['errors'][0]}")
             if app["ws"]["errors"]
             else None,
+        ),
+        Row(
+            "load_move_frozen_floor",
+            f"load: lever move (median), against the floor app with the same heap freeze, {ws}",
+            "s",
+            1.0,
+            measured=stats(app["ws"]["moves"]) if app["ws"]["moves"] else None,
+            floor=st(frozen, lambda d: stats(d["ws"]["moves"]) if d["ws"]["moves"] else None),
         ),
         Row(
             "load_move_p95",

@@ -603,3 +603,20 @@ def test_the_uploader_limit_is_what_the_app_accepts():
 
     config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * 10**6 == MAX_SCENARIO_BYTES
+
+
+def test_startup_heap_is_frozen_once():
+    """The first run freezes what the imports built (app.freeze_startup_heap), so Streamlit's
+    full collection after every run skips it; later runs do not freeze again."""
+    import gc
+
+    st.cache_resource.clear()
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    at = new_app()
+    frozen = gc.get_freeze_count()
+    assert frozen > 10_000  # modules, plotly's validators, pandas: far more than this
+    lever(at, "global.monetary_response").set_value(0.5).run()
+    assert not at.exception
+    # not frozen again (frozen objects can still be freed by reference counting)
+    assert gc.get_freeze_count() <= frozen
