@@ -39,7 +39,7 @@ from .results import (
     _status_quo_drift,
     all_variables,
     derive_variables,
-    model_globals,
+    drift_key,
     params_from_levers,
 )
 from .scenario import LEVERS, Scenario, ScenarioError, unknown_lever_message
@@ -315,8 +315,7 @@ def _drifts(base, values, lev, R, cal, prm, spec, row_of, P, mode):
             return None, np.zeros(R)
         from .data import data_key
 
-        key_scn = Scenario(global_=model_globals(base.global_), baseline=base.baseline)
-        d, miss = _status_quo_drift(key_scn, data_key())
+        d, miss = _status_quo_drift(drift_key(base), data_key())
         return d, np.full(R, miss)
     # One search per distinct setting of the levers the steering depends on, all at once.
     firsts, inverse = _distinct(values, varied)

@@ -387,6 +387,14 @@ def _status_quo_drift(scn: Scenario, data: str) -> tuple[np.ndarray, float]:
     return status_quo_drift(cal, prm, build_paths(scn, cal, ("baseline",)))
 
 
+def drift_key(scn: Scenario) -> Scenario:
+    """What the status quo's steering depends on: the global settings (without those that
+    change no path), the status-quo levers and their lever paths."""
+    paths = {lid: p for lid, p in scn.paths().items() if LEVERS[lid].group in ("global", "baseline")}
+    key = Scenario(global_=model_globals(scn.global_), baseline=scn.baseline)
+    return key.with_paths(paths) if paths else key
+
+
 #: Global levers that change no path (they set the Monte Carlo draws): left out of the
 #: caches' keys, so moving them re-solves nothing.
 NO_PATH_EFFECT = ("global.seed", "global.draws")
@@ -477,7 +485,7 @@ def simulate(
     drift, miss = None, 0.0
     if scn.baseline.follow_projection:
         # Only the global settings and the status-quo levers shape the drift.
-        drift, miss = _status_quo_drift(Scenario(global_=g, baseline=scn.baseline), key)
+        drift, miss = _status_quo_drift(drift_key(scn), key)
     spec = build_paths(scn, cal, run_paths)
     sol = run(cal, prm, spec, drift=drift)
     resid = idn.check(sol, run_paths, sol.years)
