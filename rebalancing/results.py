@@ -279,6 +279,8 @@ class Results:
                 f"rate bounds; it misses them by {100 * self.anchor_miss:.2f} points of "
                 "GDP (the closest point is used)."
             )
+        for lid, path in scn.paths().items():
+            out.append(path_note(lid, path, scn.get(lid)))
         out.extend(self.validity_notes())
         return out
 
@@ -387,10 +389,24 @@ def _status_quo_drift(scn: Scenario, data: str) -> tuple[np.ndarray, float]:
     return status_quo_drift(cal, prm, build_paths(scn, cal, ("baseline",)))
 
 
+def path_note(lid: str, path: dict, value) -> str:
+    """One line saying that lever ``lid`` follows a path (provenance: notes, citations)."""
+    lev = LEVERS[lid]
+    ys, vs = sorted(path), list(path.values())
+    span = f"{ys[0]}" if len(ys) == 1 else f"{ys[0]}-{ys[-1]}"
+    gaps = len(ys) < ys[-1] - ys[0] + 1
+    return (
+        f"{lid} follows a lever path in {span}{' (some years)' if gaps else ''}: "
+        f"{min(vs):g} to {max(vs):g} {lev.unit} (other years {value:g})."
+    )
+
+
 def drift_key(scn: Scenario) -> Scenario:
     """What the status quo's steering depends on: the global settings (without those that
     change no path), the status-quo levers and their lever paths."""
-    paths = {lid: p for lid, p in scn.paths().items() if LEVERS[lid].group in ("global", "baseline")}
+    paths = {
+        lid: p for lid, p in scn.paths().items() if LEVERS[lid].group in ("global", "baseline")
+    }
     key = Scenario(global_=model_globals(scn.global_), baseline=scn.baseline)
     return key.with_paths(paths) if paths else key
 

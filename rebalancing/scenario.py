@@ -997,7 +997,7 @@ def check_pathable(lid: Any, field: str | None = None) -> str:
     """``lid`` if it is a lever that can follow a path; else ScenarioError naming it."""
     field = field or f"paths.{lid}"
     if lid not in LEVERS:
-        raise ScenarioError(f"paths.{unknown_lever_message(lid)}", field)
+        raise ScenarioError(f"{shown(field, 80)}: unknown lever", field)
     if lid not in PATHABLE:
         raise ScenarioError(
             f"{field}: this lever cannot follow a path: {not_pathable_reason(lid)}", field
@@ -1226,7 +1226,7 @@ def scenario_from_dict(data: Any) -> Scenario:
             "paths",
         )
     for lid, path in (paths or {}).items():
-        check_pathable(lid, f"paths.{shown(lid, 60)}")
+        check_pathable(lid)
         if not isinstance(path, dict):
             raise ScenarioError(
                 f"paths.{lid}: expected a table of years to values, got {_type(path)}",
