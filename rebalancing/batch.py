@@ -39,8 +39,8 @@ from .results import (
     _status_quo_drift,
     all_variables,
     derive_variables,
-    drift_key,
     params_from_levers,
+    steering_scenario,
 )
 from .scenario import LEVERS, Scenario, ScenarioError, unknown_lever_message
 
@@ -315,7 +315,7 @@ def _drifts(base, values, lev, R, cal, prm, spec, row_of, P, mode):
             return None, np.zeros(R)
         from .data import data_key
 
-        d, miss = _status_quo_drift(drift_key(base), data_key())
+        d, miss = _status_quo_drift(steering_scenario(base), data_key())
         return d, np.full(R, miss)
     # One search per distinct setting of the levers the steering depends on, all at once.
     firsts, inverse = _distinct(values, varied)

@@ -401,7 +401,7 @@ def path_note(lid: str, path: dict, value) -> str:
     )
 
 
-def drift_key(scn: Scenario) -> Scenario:
+def steering_scenario(scn: Scenario) -> Scenario:
     """What the status quo's steering depends on: the global settings (without those that
     change no path), the status-quo levers and their lever paths."""
     paths = {
@@ -501,7 +501,7 @@ def simulate(
     drift, miss = None, 0.0
     if scn.baseline.follow_projection:
         # Only the global settings and the status-quo levers shape the drift.
-        drift, miss = _status_quo_drift(drift_key(scn), key)
+        drift, miss = _status_quo_drift(steering_scenario(scn), key)
     spec = build_paths(scn, cal, run_paths)
     sol = run(cal, prm, spec, drift=drift)
     resid = idn.check(sol, run_paths, sol.years)
