@@ -1016,8 +1016,9 @@ def path_value(lid: str, year: Any, v: Any, horizon: int, field: str | None = No
     if isinstance(year, bool) or not isinstance(year, int):
         raise ScenarioError(f"{field}: {shown_repr(year, 20)} is not a year", field)
     if not FIRST_PATH_YEAR <= year <= horizon:
+        shown_year = _big_int(year) if abs(year) > 10**9 else year  # never str() a huge int
         raise ScenarioError(
-            f"{field}: year {year} is outside {FIRST_PATH_YEAR}-{horizon} (global.horizon)",
+            f"{field}: year {shown_year} is outside {FIRST_PATH_YEAR}-{horizon} (global.horizon)",
             field,
         )
     try:
