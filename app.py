@@ -22,8 +22,8 @@ from rebalancing.data import data_key
 from rebalancing.errors import markdown_text as md
 from rebalancing.errors import shown
 from rebalancing.pinned import Pinned, parse_with_pinned
-from rebalancing.scenario import LEVERS, ScenarioError, validate_value
-from rebalancing.share import MAX_WARNINGS, parse_query
+from rebalancing.scenario import LEVERS, PATHABLE, ScenarioError, validate_value
+from rebalancing.share import MAX_WARNINGS, parse_query, path_params
 from rebalancing.story import PATH_DESCRIPTIONS, summary, with_labels
 
 VIEWS = {
@@ -127,6 +127,13 @@ def goal_of(scenario_json: str, target: str, instrument: str, data: str):
     return goal_seek(rb.parse_scenario(scenario_json, "scenario.json"), target, instrument)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def goal_path_of(scenario_json: str, target: str, instrument: str, data: str):
+    from rebalancing.goalseek import goal_seek_path
+
+    return goal_seek_path(rb.parse_scenario(scenario_json, "scenario.json"), target, instrument)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def history_data(horizon: int):
     from rebalancing.history import history_frame, projection_frame
@@ -161,6 +168,7 @@ def init_state() -> None:
         {key: st.query_params.get_all(key) for key in st.query_params}, VIEWS
     )
     ss["_pinned"] = values.pop("pinned", None)
+    ss["_lever_paths"] = values.pop("lever_paths", {})
     # A page that was open before this session began (the server restarted and the page
     # reconnected) sends its widgets as the user left them, including the one just moved,
     # with the address of the last run before the restart: its values win over the link's.
@@ -279,6 +287,15 @@ def reset(group: str | None) -> None:
     for lid, lev in LEVERS.items():
         if group is None or lev.group == group:
             set_lever(lid, lev.default)
+            clear_path(lid)
+
+
+def clear_path(lid: str) -> None:
+    """Drop lever ``lid``'s path (a goal-seek's, a link's or a file's): moving its slider or
+    resetting it returns the lever to one value for every year."""
+    paths = st.session_state.get("_lever_paths") or {}
+    if lid in paths:
+        st.session_state["_lever_paths"] = {k: v for k, v in paths.items() if k != lid}
 
 
 def upload_key() -> str:
@@ -306,6 +323,7 @@ def on_upload(key: str) -> None:
         return
     for lid, v in scn.flat().items():
         set_lever(lid, v)
+    ss["_lever_paths"] = scn.paths()
     text = f"Loaded {shown(f.name)}: {len(scn.changed())} lever(s) differ from the defaults."
     if pinned is not None:
         ss["_pinned"] = pinned
@@ -327,12 +345,20 @@ def release_upload(f) -> None:
 
 
 def current_scenario() -> rb.Scenario:
-    return rb.Scenario().with_values({lid: st.session_state[lid] for lid in LEVERS})
+    """The scenario of the widgets, with the session's lever paths (years beyond the
+    horizon left out: a shorter horizon drops them rather than refusing the setting)."""
+    scn = rb.Scenario().with_values({lid: st.session_state[lid] for lid in LEVERS})
+    paths = st.session_state.get("_lever_paths") or {}
+    if not paths:
+        return scn
+    h = scn.global_.horizon
+    return scn.with_paths({lid: {y: v for y, v in p.items() if y <= h} for lid, p in paths.items()})
 
 
 def share_params(scn: rb.Scenario) -> dict[str, str]:
     """URL parameters that restore this exact view: changed levers, view, path, year, mode."""
     p = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in scn.changed().items()}
+    p.update(path_params(scn))  # path.<lever id>=2030:1.5,...
     ss = st.session_state
     if ss["view"] != "compare":
         p["view"] = ss["view"]
@@ -398,7 +424,25 @@ def lever_widget(lev) -> None:
     elif lev.kind == "choice":
         st.radio(label, options=list(lev.choices), key=lev.id, help=help_, horizontal=True)
     else:
-        st.slider(label, min_value=lev.lo, max_value=lev.hi, step=lev.step, key=lev.id, help=help_)
+        path = (st.session_state.get("_lever_paths") or {}).get(lev.id)
+        st.slider(
+            label,
+            min_value=lev.lo,
+            max_value=lev.hi,
+            step=lev.step,
+            key=lev.id,
+            help=help_,
+            on_change=clear_path if path else None,
+            args=(lev.id,) if path else None,
+        )
+        if path:
+            ys = sorted(path)
+            st.caption(
+                f"Follows a path in {ys[0]}-{ys[-1]} ({min(path.values()):.3g} to "
+                f"{max(path.values()):.3g} {lev.unit}); the slider sets the other years. "
+                "Moving the slider clears the path.",
+                help="Set by 'What would it take?' (a path, year by year), a link or a file.",
+            )
 
 
 def group_label(scn: rb.Scenario, group: str) -> str:
@@ -780,8 +824,41 @@ def goal_instruments() -> list[str]:
 
 
 def apply_goal(instrument: str, value: float) -> None:
-    """One click: the lever set to the goal-seek's answer (it then travels in the link)."""
+    """One click: the lever set to the goal-seek's answer (it then travels in the link); a
+    path it had is cleared (the answer is one value for every year)."""
     set_lever(instrument, value)
+    clear_path(instrument)
+
+
+def apply_goal_path(instrument: str, path: dict) -> None:
+    """One click: the lever's path set to the goal-seek's (it then travels in the link as
+    ``path.<lever id>`` and in the downloaded scenario files)."""
+    paths = dict(st.session_state.get("_lever_paths") or {})
+    paths[instrument] = dict(path)
+    st.session_state["_lever_paths"] = paths
+
+
+def goal_path_sentence(r, label: str, unit: str) -> str:
+    """A year-by-year goal-seek answer in on-screen words."""
+    lev = LEVERS[r.instrument]
+    t = r.target
+    what = f"{label.rsplit(',', 1)[0]} on the {rb.PATH_TITLES[r.path].lower()} path"
+    span = f"{r.years[0]}-{r.years[-1]}"
+    rng = f"{min(r.values):.3g} to {max(r.values):.3g} {lev.unit}"
+    if r.hit:
+        return (
+            f"A path of '{lev.label}' from {rng} brings the {what} to {t.value:g} {unit} in "
+            f"every year {span}; it moves by up to {r.largest_step:.3g} {lev.unit} from one "
+            "year to the next."
+        )
+    missed = [y for y, h in zip(r.years, r.hits) if not h]
+    worst = max(range(len(r.gaps)), key=lambda i: abs(r.gaps[i]))
+    return (
+        f"A path of '{lev.label}' within its range ({r.lo:g} to {r.hi:g} {lev.unit}) brings "
+        f"the {what} to {t.value:g} {unit} in {sum(r.hits)} of {len(r.years)} years "
+        f"{span}, not in {', '.join(map(str, missed))}: the furthest is {r.achieved[worst]:.2f} "
+        f"in {r.years[worst]} (at {r.values[worst]:.3g} {lev.unit})."
+    )
 
 
 def goal_sentence(r, label: str, unit: str) -> str:
@@ -838,7 +915,22 @@ def view_goal(res, style, present, pinned=None) -> None:
             "In the year", options=years, value=min(2035, years[-1]), key="goal_year"
         )
         onwards = st.checkbox("and every year after it", key="goal_onwards")
+    by_year = onwards and (
+        st.radio(
+            "Answer as",
+            ["value", "path"],
+            format_func={"value": "one value", "path": "a path, year by year"}.get,
+            horizontal=True,
+            key="goal_mode",
+            help="A path: the lever's value in each year from the target year on, each "
+            "year's solved in turn so the target holds that year (years before keep the "
+            "lever's value). Expect it to swing from year to year.",
+        )
+        == "path"
+    )
     options = goal_instruments()
+    if by_year:
+        options = [lid for lid in options if lid in PATHABLE]
     instrument = st.selectbox(
         "Lever to move",
         options,
@@ -849,20 +941,25 @@ def view_goal(res, style, present, pinned=None) -> None:
     target = f"{region}.{variable}={value!r}@{year}" + ("+" if onwards else "")
     path = default_path(instrument)
     st.caption(f"The target is read on the {rb.PATH_TITLES[path]} path (the lever's own).")
+    mode = "path" if by_year else "value"
     if st.button("Find the setting", key="goal_find", icon=":material/target:", type="primary"):
+        solve = goal_path_of if by_year else goal_of
         try:
             with st.spinner("Solving..."):
                 ss["_goal"] = (
                     ss["_scenario_json"],
                     target,
                     instrument,
-                    goal_of(ss["_scenario_json"], target, instrument, data_key()),
+                    mode,
+                    solve(ss["_scenario_json"], target, instrument, data_key()),
                 )
         except (ScenarioError, rb.ModelError) as e:
             st.error(md(f"Cannot goal-seek: {with_labels(str(e))}"))
     found = ss.get("_goal")
-    if found and found[1:3] == (target, instrument):
-        r = found[3]
+    if found and found[1:4] == (target, instrument, "path"):
+        goal_path_result(found, label, unit, style, present)
+    elif found and found[1:4] == (target, instrument, "value"):
+        r = found[4]
         lev = LEVERS[instrument]
         (st.success if r.hit else st.warning)(goal_sentence(r, label, unit))
         st.caption(
@@ -874,9 +971,53 @@ def view_goal(res, style, present, pinned=None) -> None:
             key="goal_apply",
             on_click=apply_goal,
             args=(instrument, float(r.value)),
-            disabled=r.value == ss.get(instrument),
+            disabled=r.value == ss.get(instrument)
+            and not ss.get("_lever_paths", {}).get(instrument),
             icon=":material/check:",
         )
+
+
+def goal_path_result(found, label: str, unit: str, style, present: bool) -> None:
+    """A year-by-year answer: the sentence, the path as a table and a chart, and Apply."""
+    ss = st.session_state
+    r = found[4]
+    lev = LEVERS[r.instrument]
+    (st.success if r.hit else st.warning)(goal_path_sentence(r, label, unit))
+    st.caption(
+        f"{r.evaluations} model runs, {r.seconds:.2f} s. Starting settings: "
+        + ("the current ones." if found[0] == ss["_scenario_json"] else "changed since.")
+    )
+    table = pd.DataFrame(
+        {
+            f"{lev.label} ({lev.unit})": r.values,
+            f"Achieved ({unit})": r.achieved,
+            "Gap": r.gaps,
+            "Hit": ["yes" if h else "no (closest)" for h in r.hits],
+        },
+        index=pd.Index(r.years, name="year"),
+    )
+    st.dataframe(
+        table,
+        key="goal_path_table",
+        column_config={
+            f"{lev.label} ({lev.unit})": st.column_config.NumberColumn(format="%.4g"),
+            f"Achieved ({unit})": st.column_config.NumberColumn(format="%.4f"),
+            "Gap": st.column_config.NumberColumn(format="%.1e"),
+        },
+    )
+    chart(charts.goal_path(r, label.rsplit(",", 1)[0], style), "chart_goal_path", present)
+    applied = ss.get("_lever_paths", {}).get(r.instrument) == r.lever_path
+    st.button(
+        f"Apply: give '{lev.label}' this path ({r.years[0]}-{r.years[-1]})",
+        key="goal_apply_path",
+        on_click=apply_goal_path,
+        args=(r.instrument, r.lever_path),
+        disabled=applied,
+        icon=":material/check:",
+        help="The lever follows the path from the target year on (the slider keeps the "
+        "other years); the path travels in the share link and the scenario files. Moving "
+        "the lever's slider clears it.",
+    )
 
 
 def view_sensitivity(res, style, present, pinned=None) -> None:

@@ -41,8 +41,8 @@ from .results import (
     _status_quo_drift,
     all_variables,
     derive_variables,
-    model_globals,
     params_from_levers,
+    steering_scenario,
 )
 from .scenario import LEVERS, Scenario, ScenarioError, unknown_lever_message
 
@@ -315,8 +315,7 @@ def _drifts(base, values, lev, R, cal, prm, spec, row_of, P, mode):
     if mode == "base" or not varied:
         if not base.baseline.follow_projection:
             return None, np.zeros(R)
-        key_scn = Scenario(global_=model_globals(base.global_), baseline=base.baseline)
-        d, miss = _status_quo_drift(key_scn, data_key())
+        d, miss = _status_quo_drift(steering_scenario(base), data_key())
         return d, np.full(R, miss)
     # One search per distinct setting of the levers the steering depends on, all at once.
     firsts, inverse = _distinct(values, varied)

@@ -1416,3 +1416,55 @@ def fan_table(fan, year: int) -> pd.DataFrame:
     return pd.DataFrame.from_dict(
         rows, orient="index", columns=[PATH_TITLES[p] for p in fan.paths]
     ).rename_axis("indicator")
+
+
+def goal_path(result, target_label: str, style: Style = Style()) -> go.Figure:
+    """A goal-seek's path of the instrument (:class:`rebalancing.goalseek.PathGoalResult`):
+    the lever's value in each year from the target year on, the lever's starting value, and
+    the years the target cannot be hit marked."""
+    from .scenario import LEVERS
+
+    r = result
+    lev = LEVERS[r.instrument]
+    unit = lev.unit
+    years = np.asarray(r.years)
+    values = np.asarray(r.values, float)
+    start_years = np.arange(2025, years[-1] + 1)
+    traces = [
+        _line(
+            start_years,
+            np.full(len(start_years), r.start_value),
+            f"Starting value ({r.start_value:g})",
+            "#999999",
+            dash="dash",
+            unit=unit,
+            width=1.5,
+        ),
+        _line(years, values, "Path found", "#004488", unit=unit, marker="circle", style=style),
+    ]
+    missed = ~np.asarray(r.hits)
+    if missed.any():
+        traces.append(
+            dict(
+                type="scatter",
+                x=years[missed],
+                y=values[missed],
+                mode="markers",
+                name="Target not reachable that year (closest value)",
+                marker=dict(symbol="x", size=round(0.8 * style.font_size), color="#BB5566"),
+                hovertemplate=_hover("Closest value", unit),
+            )
+        )
+    t = r.target
+    n_hit = sum(r.hits)
+    return _figure(
+        traces,
+        f"{lev.label}, year by year ({unit})<br><sup>the value that puts {target_label} at "
+        f"{t.value:g} each year from {t.year} ({n_hit} of {len(years)} years hit); "
+        f"{PATH_TITLES[r.path].lower()} path</sup>",
+        f"{MODEL_SOURCE} Goal-seek, year by year: each year's value solved in turn with the "
+        "years before fixed (brentq in a bracket, exact where linear); confirmed by one full "
+        f"run, hit where the gap is at most {r.tol:g}.",
+        style,
+        ytitle=unit,
+    )

@@ -12,8 +12,11 @@ as the console script ``rebalancing`` (pyproject.toml), which does the same.
     python -m rebalancing fan [--draws N] [--seed S] --out fan.csv
                                                 # Monte Carlo bands, crisis probability
     python -m rebalancing goal --target CN.current_account_pct_gdp=1.0@2035 \
-                               --instrument orderly.cn_consumption_rise
+                               --instrument orderly.cn_consumption_rise [--out s.json]
                                                 # what would it take (goal-seek)
+    python -m rebalancing goal --target CN.current_account_pct_gdp=1.0@2035+ \
+                               --instrument orderly.cn_consumption_rise --instrument-path
+                                                # ... as a value for every year (a path)
     python -m rebalancing sweep --grid LEVER=LO:HI:N ... | --sample N --design sobol
                                 --out sweep.csv|sweep.parquet [--scheduler ADDRESS]
     python -m rebalancing sensitivity --output US.current_account_pct_gdp@2035 \
@@ -197,6 +200,17 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--scenario", type=_path_arg, help="scenario file to start from")
     g.add_argument("--path", choices=PATHS, help="path of the target (default: the instrument's)")
     g.add_argument("--range", dest="search", help="LO:HI search range (default: the lever's)")
+    g.add_argument(
+        "--instrument-path",
+        action="store_true",
+        help="a value of the instrument for every year from the target's year on, solved "
+        "year by year (needs a target from a year on, @YEAR+)",
+    )
+    g.add_argument(
+        "--out",
+        type=_path_arg,
+        help="write the starting scenario with the answer applied (.json or .toml)",
+    )
 
     sw = sub.add_parser(
         "sweep",
@@ -374,7 +388,7 @@ def _fan(args) -> int:
 
 
 def _goal(args) -> int:
-    from .goalseek import goal_seek
+    from .goalseek import goal_seek, goal_seek_path
 
     lo = hi = None
     if args.search:
@@ -382,9 +396,32 @@ def _goal(args) -> int:
         if len(parts) != 2:
             raise ScenarioError(f"range: {shown_repr(args.search, 40)} is not LO:HI", "range")
         lo, hi = (number_from_text(x, "range") for x in parts)
-    r = goal_seek(_scenario(args), args.target, args.instrument, path=args.path, lo=lo, hi=hi)
-    print(r.message())
-    print(f"method {r.method}, {r.evaluations} model runs; target gap {r.gap:.3g} {r.target.unit}")
+    if args.out:
+        check_outputs([args.out], _inputs(args))
+    if args.instrument_path:
+        r = goal_seek_path(
+            _scenario(args), args.target, args.instrument, path=args.path, lo=lo, hi=hi
+        )
+        width = max(len(r.instrument), 5)
+        print(f"year  {r.instrument:>{width}}  {'achieved':>12}  {'gap':>9}  method   hit")
+        for y, v, a, g, m, h in zip(r.years, r.values, r.achieved, r.gaps, r.methods, r.hits):
+            hit = "yes" if h else "no"
+            print(f"{y}  {v:>{width}.6g}  {a:>12.6g}  {g:>9.1e}  {m:<7}  {hit}")
+        print(r.message())
+        print(
+            f"{r.evaluations} model runs, {r.seconds:.2f} s; {sum(r.hits)} of "
+            f"{len(r.years)} years hit"
+        )
+    else:
+        r = goal_seek(_scenario(args), args.target, args.instrument, path=args.path, lo=lo, hi=hi)
+        print(r.message())
+        print(
+            f"method {r.method}, {r.evaluations} model runs; target gap {r.gap:.3g} {r.target.unit}"
+        )
+    if args.out:
+        make_dirs(args.out.parent)
+        save_scenario(r.scenario, args.out)
+        print(f"wrote {shown(args.out, 200)}")
     print(r.setting)
     return 0 if r.hit else 1
 

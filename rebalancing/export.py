@@ -227,7 +227,8 @@ def lever_value_text(lid: str, value) -> str:
 
 def lever_changes(scn) -> list[str]:
     """Each lever that differs from its default, in plain language: ``Orderly rebalancing –
-    Currency adjustment speed: 3 % per pp per year (default 2)``."""
+    Currency adjustment speed: 3 % per pp per year (default 2)``; then each lever path
+    (``... China consumption share rise: a path 2030-2040, 0 pp of GDP to 10 pp of GDP``)."""
     from .scenario import GROUP_TITLES, LEVERS
 
     out = []
@@ -238,6 +239,15 @@ def lever_changes(scn) -> list[str]:
         if lev.kind in ("int", "float") and lev.unit not in ("%", "year", ""):
             default = default[: -len(lev.unit) - 1]  # the unit once is enough
         out.append(f"{where}{lev.label}: {lever_value_text(lid, value)} (default {default})")
+    for lid, path in scn.paths().items():
+        lev = LEVERS[lid]
+        where = "" if lev.group == "global" else f"{GROUP_TITLES[lev.group]} – "
+        ys = sorted(path)
+        out.append(
+            f"{where}{lev.label}: a path {ys[0]}-{ys[-1]}, "
+            f"{lever_value_text(lid, min(path.values()))} to "
+            f"{lever_value_text(lid, max(path.values()))}"
+        )
     return out
 
 

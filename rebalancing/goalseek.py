@@ -26,11 +26,23 @@ hit.
 For "from a year on" the gap is the binding year's: the smallest ``series - target`` over
 the years if the target lies above the starting path's value in its first year (the path
 must stay at or above it), the largest otherwise.
+
+A path of the instrument (:func:`goal_seek_path`, ``rebalancing goal --instrument-path``),
+for a target from a year on: the lever gets a value per year (a lever path,
+:attr:`rebalancing.Scenario.lever_paths`), found year by year as FRB/US's target-instrument
+solver does. For each year t from the target year to the horizon, in order, u_t is the
+lever's value within its range that puts the target series exactly on the target in year t,
+the values of the years before already fixed (the model is recursive: a year's value
+changes no earlier year). Each year is a one-dimensional problem solved as above (a batched
+grid; exact if affine, brentq in a bracket, else the closest point in range). Years before
+the target year keep the lever's value. The whole path is confirmed by one
+:func:`~rebalancing.simulate`, and each year is a hit only if its gap is at most ``tol``.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,7 +51,14 @@ from scipy.optimize import brentq, minimize_scalar
 from .batch import batchable, run_batch
 from .paths import PATHS
 from .results import simulate
-from .scenario import LEVERS, Scenario, ScenarioError, number_from_text
+from .scenario import (
+    FIRST_PATH_YEAR,
+    LEVERS,
+    Scenario,
+    ScenarioError,
+    check_pathable,
+    number_from_text,
+)
 from .uncertainty import EXTRA_SERIES, series_needs, series_unit, series_values
 
 #: Names the issue and the app use for series, mapped to the model's variables.
@@ -195,6 +214,15 @@ def _check(scenario: Scenario, target: Target, instrument: str, path: str):
         )
 
 
+def _range(instrument: str, lo, hi) -> tuple[float, float]:
+    lev = LEVERS[instrument]
+    lo = float(lev.lo if lo is None else lo)
+    hi = float(lev.hi if hi is None else hi)
+    if not lev.lo <= lo < hi <= lev.hi:
+        raise ScenarioError(f"{instrument}: search range [{lo}, {hi}] outside [{lev.lo}, {lev.hi}]")
+    return lo, hi
+
+
 def goal_seek(
     scenario: Scenario | None,
     target: Target | str,
@@ -213,11 +241,10 @@ def goal_seek(
     tgt = parse_target(target) if isinstance(target, str) else target
     path = path or default_path(instrument)
     _check(scn, tgt, instrument, path)
-    lev = LEVERS[instrument]
-    lo = float(lev.lo if lo is None else lo)
-    hi = float(lev.hi if hi is None else hi)
-    if not lev.lo <= lo < hi <= lev.hi:
-        raise ScenarioError(f"{instrument}: search range [{lo}, {hi}] outside [{lev.lo}, {lev.hi}]")
+    lo, hi = _range(instrument, lo, hi)
+    # One value: the instrument's lever path, if it has one, is dropped (the answer is a
+    # value for every year).
+    scn = scn.with_paths({instrument: None}) if scn.path_of(instrument) else scn
     x0 = float(scn.get(instrument))
     t0 = tgt.year - 2024
     count = [0]
@@ -302,3 +329,229 @@ def goal_seek(
         hi=hi,
         scenario=final,
     )
+
+
+@dataclass(frozen=True)
+class PathGoalResult:
+    """The answer of :func:`goal_seek_path`: the instrument's value in each year from the
+    target year on, and what each achieves."""
+
+    target: Target
+    instrument: str
+    path: str
+    years: tuple[int, ...]  # the target year to the horizon
+    values: tuple[float, ...]  # the lever's value in each of those years
+    achieved: tuple[float, ...]  # the target series in each year (the confirming run)
+    methods: tuple[str, ...]  # "linear", "brentq" or "closest", each year
+    start_value: float  # the lever's value in the starting scenario
+    start_achieved: tuple[float, ...]  # the target series there, each year
+    evaluations: int  # model runs (rows of batches and single runs)
+    seconds: float
+    lo: float
+    hi: float
+    tol: float
+    scenario: Scenario  # the starting scenario with the lever path applied
+
+    @property
+    def gaps(self) -> tuple[float, ...]:
+        """achieved - target value, each year."""
+        return tuple(a - self.target.value for a in self.achieved)
+
+    @property
+    def hits(self) -> tuple[bool, ...]:
+        """Each year: the target is met to ``tol`` there."""
+        return tuple(m != "closest" and abs(g) <= self.tol for m, g in zip(self.methods, self.gaps))
+
+    @property
+    def hit(self) -> bool:
+        """Every year from the target year on is met to ``tol``."""
+        return all(self.hits)
+
+    @property
+    def lever_path(self) -> dict[int, float]:
+        """``{year: value}``: the lever path applied in :attr:`scenario`."""
+        return dict(zip(self.years, self.values))
+
+    @property
+    def setting(self) -> str:
+        """``path.<lever>=2030:1.5,2031:2.0``: the share link's form."""
+        from .share import path_param
+
+        return "=".join(path_param(self.instrument, self.lever_path))
+
+    @property
+    def largest_step(self) -> float:
+        """Largest change of the lever from one year to the next (from the starting value
+        before the target year)."""
+        v = np.array((self.start_value, *self.values))
+        return float(np.abs(np.diff(v)).max())
+
+    def message(self) -> str:
+        t, lev = self.target, LEVERS[self.instrument]
+        what = f"{t.region} {t.variable} on the {self.path} path"
+        n, hit = len(self.years), sum(self.hits)
+        span = f"{self.years[0]}-{self.years[-1]}"
+        rng = f"{min(self.values):.6g} to {max(self.values):.6g} {lev.unit}"
+        if self.hit:
+            return (
+                f"A path of {self.instrument} ({rng}, largest yearly step "
+                f"{self.largest_step:.3g}) brings {what} to {t.value:g} {t.unit} in every year "
+                f"{span} (largest gap {max(abs(g) for g in self.gaps):.1e})."
+            )
+        missed = [y for y, h in zip(self.years, self.hits) if not h]
+        worst = int(np.argmax(np.abs(self.gaps)))
+        return (
+            f"A path of {self.instrument} within [{self.lo:g}, {self.hi:g}] {lev.unit} hits "
+            f"{what} = {t.value:g} {t.unit} in {hit} of {n} years {span}; it cannot in "
+            f"{_years_text(missed)}: the largest gap is {self.gaps[worst]:+.3g} {t.unit} in "
+            f"{self.years[worst]} (at {self.values[worst]:.6g} {lev.unit})."
+        )
+
+
+def _years_text(years: list[int]) -> str:
+    """2030-2033, 2035 (runs of consecutive years)."""
+    out, run = [], []
+    for y in years:
+        if run and y != run[-1] + 1:
+            out.append(run)
+            run = []
+        run.append(y)
+    if run:
+        out.append(run)
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in out)
+
+
+def goal_seek_path(
+    scenario: Scenario | None,
+    target: Target | str,
+    instrument: str,
+    *,
+    path: str | None = None,
+    lo: float | None = None,
+    hi: float | None = None,
+    tol: float = TOL,
+    grid: int = GRID,
+) -> PathGoalResult:
+    """A path of ``instrument`` (a value per year in [lo, hi], default the lever's range)
+    that brings a from-a-year-on ``target`` about in every year from its year on, solved
+    year by year (see the module docstring); where a year cannot be hit, the closest value
+    in range. ``scenario`` (default: the defaults) is the start; an existing path of the
+    instrument is kept before the target year and replaced from it on."""
+    start_time = time.perf_counter()
+    scn = scenario or Scenario()
+    tgt = parse_target(target) if isinstance(target, str) else target
+    path = path or default_path(instrument)
+    _check(scn, tgt, instrument, path)
+    check_pathable(instrument, "instrument")
+    if not tgt.onwards:
+        raise ScenarioError(
+            f"target: a path of the instrument needs a target from a year on "
+            f"({tgt.region}.{tgt.variable}={tgt.value:g}@{tgt.year}+)",
+            "target",
+        )
+    if tgt.year < FIRST_PATH_YEAR:
+        raise ScenarioError(f"target: a lever path starts in {FIRST_PATH_YEAR}", "target")
+    lo, hi = _range(instrument, lo, hi)
+    x0 = float(scn.get(instrument))
+    horizon = scn.global_.horizon
+    years = list(range(tgt.year, horizon + 1))
+    # Years before the target year: the lever's value (or its existing path), written out
+    # so that the scalar lever can carry each year's candidates from the year solved on.
+    old = scn.path_of(instrument)
+    fixed = {y: old.get(y, x0) for y in range(FIRST_PATH_YEAR, tgt.year)}
+    count = [0]
+    need = series_needs(tgt.variable)
+
+    def series(base: Scenario, xs) -> np.ndarray:
+        """The target series (rows, T) of ``base`` with the scalar lever at xs."""
+        xs = np.atleast_1d(np.asarray(xs, float))
+        count[0] += len(xs)
+        b = run_batch(base, {instrument: xs}, (path,))
+        v = b.variables(need)
+        return series_values(v, b.regions, tgt.region, tgt.variable)[:, b.run_paths.index(path)]
+
+    values, methods = [], []
+    prev = x0 if not fixed else fixed[max(fixed)]
+    for year in years:
+        t = year - 2024
+        base = scn.with_paths({instrument: dict(fixed)}).with_values({instrument: prev})
+        x, method = _solve_year(
+            lambda xs, base=base, t=t: series(base, xs)[:, t] - tgt.value, lo, hi, grid, prev
+        )
+        x = float(x)
+        fixed[year] = x
+        values.append(x)
+        methods.append(method)
+        prev = x
+
+    new_path = {y: v for y, v in fixed.items() if y >= tgt.year or y in old}
+    final = scn.with_paths({instrument: new_path})
+    res = simulate(final, (path,))
+    start = simulate(scn, (path,))
+    count[0] += 2
+    t0 = tgt.year - 2024
+
+    def achieved(r) -> tuple[float, ...]:
+        v = {name: r.variables[name][None] for name in need}
+        s = series_values(v, r.regions, tgt.region, tgt.variable)[0, r.run_paths.index(path)]
+        return tuple(float(a) for a in s[t0:])
+
+    return PathGoalResult(
+        target=tgt,
+        instrument=instrument,
+        path=path,
+        years=tuple(years),
+        values=tuple(values),
+        achieved=achieved(res),
+        methods=tuple(methods),
+        start_value=x0,
+        start_achieved=achieved(start),
+        evaluations=count[0],
+        seconds=time.perf_counter() - start_time,
+        lo=lo,
+        hi=hi,
+        tol=tol,
+        scenario=final,
+    )
+
+
+def _solve_year(gap, lo: float, hi: float, grid: int, prev: float) -> tuple[float, str]:
+    """The root of ``gap`` (a function of an array of lever values, vectorised: one batched
+    run) in [lo, hi]: (value, method). Exact if gap is affine on a grid, brentq in a bracket,
+    else the point of the smallest |gap| (nearest ``prev`` among equals)."""
+    xs = np.linspace(lo, hi, grid)
+    g = gap(xs)
+    if not np.isfinite(g).all():
+        raise ScenarioError("goal-seek: the model gave no finite value on the lever's range")
+
+    def f(x: float) -> float:
+        return float(gap([x])[0])
+
+    scale = max(1.0, float(np.abs(g).max()))
+    line = np.polyfit(xs, g, 1)
+    if np.abs(np.polyval(line, xs) - g).max() <= 1e-9 * scale and line[0] != 0:
+        root = -line[1] / line[0]
+        if lo <= root <= hi:
+            return float(root), "linear"
+    zero = np.flatnonzero(g == 0)
+    if len(zero):
+        return float(xs[zero[np.argmin(np.abs(xs[zero] - prev))]]), "brentq"
+    change = np.flatnonzero(np.sign(g[:-1]) * np.sign(g[1:]) < 0)
+    if len(change):
+        k = change[np.argmin(np.abs((xs[change] + xs[change + 1]) / 2 - prev))]
+        x = brentq(f, xs[k], xs[k + 1], xtol=1e-12, rtol=8.9e-16, maxiter=200)
+        return float(x), "brentq"
+    if np.ptp(g) <= 1e-12 * scale:  # the lever does not move this year's target
+        return prev, "closest"
+    k = int(np.argmin(np.abs(g)))
+    x = float(xs[k])
+    if 0 < k < grid - 1:
+        best = minimize_scalar(
+            lambda x: abs(f(x)),
+            bounds=(xs[k - 1], xs[k + 1]),
+            method="bounded",
+            options={"xatol": 1e-10},
+        )
+        if abs(best.fun) < abs(g[k]):
+            x = float(best.x)
+    return x, "closest"

@@ -109,7 +109,39 @@ def _floor_scale(cal: Calibration) -> float:
     return float(openness(cal) / openness(cal4))
 
 
+#: The PathSpec fields indexed by year (axis 1): what a lever path sets year by year.
+TIME_FIELDS = ("tau", "share_factor", "c_shift", "g_cut", "i_extra", "i_shift")
+
+
 def build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS) -> PathSpec:
+    """The arrays of the paths ``names`` for scenario ``scn``. With lever paths
+    (:attr:`Scenario.lever_paths`), year t of every time-indexed array (:data:`TIME_FIELDS`)
+    is year t of the scenario with each such lever at its year-t value (a ramped lever's
+    ramp still applies)."""
+    if scn.lever_paths:
+        return _follow_lever_paths(scn, cal, names)
+    return _build_paths(scn, cal, names)
+
+
+def _follow_lever_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...]) -> PathSpec:
+    plain = scn.without_paths()
+    spec = _build_paths(plain, cal, names)
+    paths = scn.paths()
+    built: dict[tuple, PathSpec] = {}
+    for t, year in enumerate(spec.years):
+        values = {lid: path[int(year)] for lid, path in paths.items() if int(year) in path}
+        if not values:
+            continue
+        key = tuple(values.items())
+        other = built.get(key)
+        if other is None:
+            other = built[key] = _build_paths(plain.with_values(values), cal, names)
+        for f in TIME_FIELDS:
+            getattr(spec, f)[:, t] = getattr(other, f)[:, t]
+    return spec
+
+
+def _build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS) -> PathSpec:
     gs = scn.global_
     regions = cal.regions
     n = len(regions)

@@ -281,6 +281,8 @@ class Results:
                 f"rate bounds; it misses them by {100 * self.anchor_miss:.2f} points of "
                 "GDP (the closest point is used)."
             )
+        for lid, path in scn.paths().items():
+            out.append(path_note(lid, path, scn.get(lid)))
         out.extend(self.validity_notes())
         return out
 
@@ -444,6 +446,28 @@ def _status_quo_drift(scn: Scenario, data: str) -> tuple[np.ndarray, float]:
 _status_quo_drift.cache_clear = _DRIFTS.cache_clear  # as functools' caches (benchmarks)
 
 
+def path_note(lid: str, path: dict, value) -> str:
+    """One line saying that lever ``lid`` follows a path (provenance: notes, citations)."""
+    lev = LEVERS[lid]
+    ys, vs = sorted(path), list(path.values())
+    span = f"{ys[0]}" if len(ys) == 1 else f"{ys[0]}-{ys[-1]}"
+    gaps = len(ys) < ys[-1] - ys[0] + 1
+    return (
+        f"{lid} follows a lever path in {span}{' (some years)' if gaps else ''}: "
+        f"{min(vs):g} to {max(vs):g} {lev.unit} (other years {value:g})."
+    )
+
+
+def steering_scenario(scn: Scenario) -> Scenario:
+    """What the status quo's steering depends on: the global settings (without those that
+    change no path), the status-quo levers and their lever paths."""
+    paths = {
+        lid: p for lid, p in scn.paths().items() if LEVERS[lid].group in ("global", "baseline")
+    }
+    key = Scenario(global_=model_globals(scn.global_), baseline=scn.baseline)
+    return key.with_paths(paths) if paths else key
+
+
 #: Global levers that change no path (they set the Monte Carlo draws): left out of the
 #: caches' keys, so moving them re-solves nothing.
 NO_PATH_EFFECT = ("global.seed", "global.draws")
@@ -535,7 +559,7 @@ def simulate(
     spec = build_paths(scn, cal, run_paths)
     if scn.baseline.follow_projection:
         # Only the global settings and the status-quo levers shape the drift.
-        drift_key = (Scenario(global_=g, baseline=scn.baseline), key)
+        drift_key = (steering_scenario(scn), key)
         hit = _DRIFTS.get(drift_key)
         if hit is None:  # search, finishing with this run (drift.steer)
             _, _, z0 = _steering_inputs(drift_key[0], key)

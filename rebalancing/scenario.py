@@ -860,6 +860,11 @@ class Scenario:
     unilateral: UnilateralLevers = field(default_factory=UnilateralLevers)
     subglobal: SubglobalLevers = field(default_factory=SubglobalLevers)
 
+    #: Lever paths: ``((lever id, ((year, value), ...)), ...)``, in LEVERS order and by
+    #: year; a year in a lever's path takes that value instead of the lever's (docs/model.md
+    #: "Lever paths"). Empty for a scenario without paths (every file before them).
+    lever_paths: tuple = ()
+
     def __post_init__(self):
         for g, cls in GROUPS.items():
             v = self.group(g)
@@ -867,6 +872,10 @@ class Scenario:
                 raise ScenarioError(
                     f"{g}: expected {cls.__name__}, got {shown(type(v).__name__)}", g
                 )
+        if self.lever_paths:
+            object.__setattr__(
+                self, "lever_paths", _normal_paths(self.lever_paths, self.global_.horizon)
+            )
 
     def group(self, name: str):
         return getattr(self, "global_" if name == "global" else name)
@@ -876,8 +885,41 @@ class Scenario:
         return getattr(self.group(group), name)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
-        """Nested ``{group: {lever: value}}``, the file format."""
-        return {g: dataclasses.asdict(self.group(g)) for g in GROUPS}
+        """Nested ``{group: {lever: value}}``, the file format; with lever paths also
+        ``paths: {lever id: {"year": value}}`` (years as text: TOML and JSON keys)."""
+        d = {g: dataclasses.asdict(self.group(g)) for g in GROUPS}
+        if self.lever_paths:
+            d["paths"] = {
+                lid: {str(y): v for y, v in path.items()} for lid, path in self.paths().items()
+            }
+        return d
+
+    def paths(self) -> dict[str, dict[int, Any]]:
+        """The lever paths, ``{lever id: {year: value}}`` (empty without paths)."""
+        return {lid: dict(path) for lid, path in self.lever_paths}
+
+    def path_of(self, lever_id: str) -> dict[int, Any]:
+        """One lever's path, ``{year: value}`` (empty if it has none)."""
+        return dict(dict(self.lever_paths).get(lever_id, ()))
+
+    def with_paths(self, paths: Mapping[str, Mapping[int, Any] | None]) -> Scenario:
+        """A copy with the lever paths ``{lever id: {year: value}}`` set (a lever's whole
+        path replaced; ``None`` or ``{}`` removes it), each validated: the lever can follow
+        a path (:data:`PATHABLE`), the years are inside BASE_YEAR+1..horizon and the values
+        inside the lever's range."""
+        if not isinstance(paths, Mapping):
+            raise ScenarioError("paths: expected a mapping of lever ids to {year: value}", "paths")
+        merged = self.paths()
+        for lid, path in paths.items():
+            if path:
+                merged[lid] = path
+            else:
+                merged.pop(lid, None)
+        return replace(self, lever_paths=tuple((lid, p) for lid, p in merged.items()))
+
+    def without_paths(self) -> Scenario:
+        """The scenario with every lever at its one value (no paths)."""
+        return replace(self, lever_paths=()) if self.lever_paths else self
 
     def flat(self) -> dict[str, Any]:
         """``{lever_id: value}``."""
@@ -905,6 +947,113 @@ class Scenario:
             if changes:
                 kw["global_" if g == "global" else g] = replace(self.group(g), **changes)
         return replace(self, **kw)
+
+
+#: Levers that can follow a path (a value per year): those whose effect enters the model
+#: only through the time-indexed arrays of :func:`rebalancing.paths.build_paths` (tariff
+#: schedules, demand shifts, investment, trade-share factors). tests/test_goalseek.py checks
+#: this list against that definition, lever by lever.
+PATHABLE = (
+    "baseline.us_tariff_on_cn",
+    "baseline.cn_tariff_on_us",
+    "baseline.us_tariff_on_others",
+    "orderly.cn_consumption_rise",
+    "orderly.cn_investment_offset",
+    "orderly.us_fiscal_consolidation",
+    "orderly.years",
+    "orderly.us_tariff_target",
+    "orderly.cn_tariff_target",
+    "unilateral.us_tariff_on_cn",
+    "unilateral.cn_tariff_on_us",
+    "unilateral.phase_in_years",
+    "unilateral.us_industrial_investment",
+    "unilateral.industrial_end_year",
+    "unilateral.us_reshoring",
+    "subglobal.safeguard",
+    "subglobal.trade_creation",
+    "subglobal.years",
+)
+
+#: First year a lever path may set (the base year, 2024, is the calibration's).
+FIRST_PATH_YEAR = 2025
+
+
+def not_pathable_reason(lid: str) -> str:
+    """Why lever ``lid`` cannot follow a path (one clause)."""
+    lev = LEVERS[lid]
+    if lev.kind not in ("int", "float"):
+        return "it is not a number"
+    if lev.group == "global":
+        return "a global setting applies to the whole run, not to a year"
+    if lev.group == "disorderly":
+        return "a crisis lever is one value per path, not a value per year"
+    return (
+        "it sets a rule or a behaviour parameter, not a year's policy (only levers that "
+        "enter the model as a value per year can follow a path)"
+    )
+
+
+def check_pathable(lid: Any, field: str | None = None) -> str:
+    """``lid`` if it is a lever that can follow a path; else ScenarioError naming it."""
+    field = field or f"paths.{lid}"
+    if lid not in LEVERS:
+        raise ScenarioError(f"{shown(field, 80)}: unknown lever", field)
+    if lid not in PATHABLE:
+        raise ScenarioError(
+            f"{field}: this lever cannot follow a path: {not_pathable_reason(lid)}", field
+        )
+    return lid
+
+
+def path_value(lid: str, year: Any, v: Any, horizon: int, field: str | None = None) -> tuple:
+    """One entry of a lever path, ``(year, value)`` validated; ScenarioError naming the
+    field (``paths.<lever id>``) and the year."""
+    field = field or f"paths.{lid}"
+    if isinstance(year, str):
+        if not re.fullmatch(r"[0-9]{4}", year):  # ASCII digits only
+            raise ScenarioError(f"{field}: {shown_repr(year, 20)} is not a year", field)
+        year = int(year)
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise ScenarioError(f"{field}: {shown_repr(year, 20)} is not a year", field)
+    if not FIRST_PATH_YEAR <= year <= horizon:
+        shown_year = _big_int(year) if abs(year) > 10**9 else year  # never str() a huge int
+        raise ScenarioError(
+            f"{field}: year {shown_year} is outside {FIRST_PATH_YEAR}-{horizon} (global.horizon)",
+            field,
+        )
+    try:
+        v = validate_value(LEVERS[lid], v)
+    except ScenarioError as e:
+        msg = str(e).removeprefix(f"{lid}: ")
+        raise ScenarioError(f"{field}: {year}: {msg}", field) from None
+    return year, v
+
+
+def _normal_paths(paths: Any, horizon: int) -> tuple:
+    """Lever paths as Scenario holds them (see :attr:`Scenario.lever_paths`), validated."""
+    items = paths.items() if isinstance(paths, Mapping) else paths
+    try:
+        items = [(lid, path) for lid, path in items]
+    except (TypeError, ValueError):
+        raise ScenarioError("paths: expected lever ids with {year: value}", "paths") from None
+    out = {}
+    for lid, path in items:
+        check_pathable(lid)
+        if isinstance(path, Mapping):
+            path = path.items()
+        try:
+            entries = [path_value(lid, y, v, horizon) for y, v in path]
+        except (TypeError, ValueError) as e:
+            if isinstance(e, ScenarioError):
+                raise
+            raise ScenarioError(
+                f"paths.{lid}: expected a table of years and values", f"paths.{lid}"
+            ) from None
+        if len({y for y, _ in entries}) < len(entries):
+            raise ScenarioError(f"paths.{lid}: a year appears twice", f"paths.{lid}")
+        if entries:
+            out[lid] = tuple(sorted(entries))
+    return tuple((lid, out[lid]) for lid in LEVERS if lid in out)
 
 
 def unknown_lever_message(lid: str) -> str:
@@ -1071,6 +1220,19 @@ def scenario_from_dict(data: Any) -> Scenario:
     values = {}
     data = dict(data)
     data.pop("pinned", None)  # a pinned scenario for comparison: rebalancing.pinned
+    paths = data.pop("paths", None)
+    if paths is not None and not isinstance(paths, dict):
+        raise ScenarioError(
+            f"paths: expected a table of lever ids to {{year: value}}, got {_type(paths)}",
+            "paths",
+        )
+    for lid, path in (paths or {}).items():
+        check_pathable(lid)
+        if not isinstance(path, dict):
+            raise ScenarioError(
+                f"paths.{lid}: expected a table of years to values, got {_type(path)}",
+                f"paths.{lid}",
+            )
     version = data.pop("format_version", 1)
     if isinstance(version, bool) or version not in (1, FORMAT_VERSION):
         raise ScenarioError(
@@ -1090,7 +1252,8 @@ def scenario_from_dict(data: Any) -> Scenario:
             if lid not in LEVERS:
                 raise ScenarioError(unknown_lever_message(lid), lid)
             values[lid] = v
-    return Scenario().with_values(values)
+    scn = Scenario().with_values(values)
+    return scn.with_paths(paths) if paths else scn
 
 
 def parse_scenario(content: bytes | str, filename: str = "scenario") -> Scenario:

@@ -27,3 +27,17 @@ def scenarios(draw, max_horizon=2060):
         else:
             values[lid] = draw(lever_values(lev))
     return Scenario().with_values(values)
+
+
+@st.composite
+def lever_paths(draw, horizon=2040, max_levers=3):
+    """Random lever paths: up to ``max_levers`` levers that can follow a path, each with
+    values drawn over its range in random years inside 2025-horizon."""
+    from rebalancing.scenario import FIRST_PATH_YEAR, PATHABLE
+
+    lids = draw(st.lists(st.sampled_from(PATHABLE), min_size=1, max_size=max_levers, unique=True))
+    years = st.integers(FIRST_PATH_YEAR, horizon)
+    return {
+        lid: draw(st.dictionaries(years, lever_values(LEVERS[lid]), min_size=1, max_size=16))
+        for lid in lids
+    }

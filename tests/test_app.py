@@ -620,3 +620,46 @@ def test_startup_heap_is_frozen_once():
     assert not at.exception
     # not frozen again (frozen objects can still be freed by reference counting)
     assert gc.get_freeze_count() <= frozen
+
+
+def test_goal_seek_path_mode_applies_a_lever_path_that_travels_in_the_link():
+    """'A path, year by year': the answer's table and chart, Apply sets the lever's path,
+    the share link carries path.<lever id>; the link restores the same scenario; the
+    sidebar says the lever follows a path, and moving its slider clears it."""
+    from rebalancing.goalseek import goal_seek_path
+
+    lid = "orderly.cn_consumption_rise"
+    at = new_app({"view": "goal"})
+    at.selectbox(key="goal_target").set_value(2)  # China's consumption share
+    at.number_input(key="goal_value").set_value(45.0)
+    at.select_slider(key="goal_year").set_value(2031)
+    at.checkbox(key="goal_onwards").check().run()
+    at.radio(key="goal_mode").set_value("path").run()
+    at.button(key="goal_find").click().run()
+    no_exceptions(at)
+    want = goal_seek_path(Scenario(), "CN.consumption_pct_gdp=45.0@2031+", lid)
+    assert want.hit
+    assert "in every year 2031-2040" in at.success[0].value
+    (shown,) = [d.value for d in at.dataframe if d.value.index.name == "year"]
+    assert list(shown.index) == list(range(2031, 2041))
+    assert np.allclose(shown.iloc[:, 0], want.values, rtol=0, atol=1e-9)
+    at.get_by_key("chart_goal_path")
+    at.button(key="goal_apply_path").click().run()
+    no_exceptions(at)
+    assert at.session_state["_lever_paths"][lid] == pytest.approx(want.lever_path)
+    link = {k: (v[0] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
+    assert link[f"path.{lid}"].startswith("2031:")
+    again = new_app(link)
+    no_exceptions(again)
+    scn = Scenario().with_paths(again.session_state["_lever_paths"])
+    assert scn == Scenario().with_paths(at.session_state["_lever_paths"])
+    res = simulate(scn, ("orderly",))
+    for y in range(2031, 2041):
+        assert res.value("orderly", "CN", "consumption_pct_gdp", y) == pytest.approx(45, abs=1e-6)
+    # The sidebar says so; moving the slider clears the path (and the link loses it).
+    slider = lever(again, lid)
+    assert any("Follows a path in 2031-2040" in c.value for c in again.sidebar.caption)
+    slider.set_value(6.0).run()
+    no_exceptions(again)
+    assert lid not in again.session_state["_lever_paths"]
+    assert f"path.{lid}" not in dict(again.query_params)
