@@ -6,6 +6,7 @@ Each subclass also derives from the builtin a caller would expect (a bad value i
 
 from __future__ import annotations
 
+import math
 import re
 
 
@@ -52,12 +53,21 @@ def shown(text: object, limit: int = SHOWN_CHARS) -> str:
     "…") and every character that is not printable (ANSI escapes, newlines, other C0/C1
     controls, line separators, bidi overrides, lone surrogates) written as ``\\x1b``,
     ``\\n``, ``\\u2028``... so it can neither break the line nor drive a terminal."""
-    s = text if type(text) is str else str(text)
+    s = text if type(text) is str else _text(text)
     if len(s) > limit:
         s = s[:limit] + "…"
     if s.isprintable():
         return s
     return "".join(c if c.isprintable() else _escape(c) for c in s)
+
+
+def _text(value: object) -> str:
+    """``str(value)``, except for an integer of thousands of digits (a file can hold one:
+    ``0xfff...``), which Python refuses to convert (more than 4,300 digits) and would take
+    quadratic time on: its size is named instead."""
+    if isinstance(value, int) and value.bit_length() > 10_000:  # ~3,000 digits
+        return f"a number of about {int(value.bit_length() * math.log10(2))} digits"
+    return str(value)
 
 
 def _escape(c: str) -> str:
@@ -70,7 +80,7 @@ def _escape(c: str) -> str:
 def shown_repr(text: object, limit: int = SHOWN_CHARS) -> str:
     """``repr``-style quotes around user text (for values: ``'EU'``), cut to ``limit``
     characters; ``repr`` escapes every character that is not printable."""
-    s = text if type(text) is str else str(text)
+    s = text if type(text) is str else _text(text)
     return repr(s[:limit]) + ("…" if len(s) > limit else "")
 
 

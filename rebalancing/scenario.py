@@ -1236,7 +1236,7 @@ def scenario_from_dict(data: Any) -> Scenario:
     version = data.pop("format_version", 1)
     if isinstance(version, bool) or version not in (1, FORMAT_VERSION):
         raise ScenarioError(
-            f"format_version: {shown(version, 20)} is not a known scenario "
+            f"format_version: {shown(version, 40)} is not a known scenario "
             f"format (expected 1 or {FORMAT_VERSION})",
             "format_version",
         )

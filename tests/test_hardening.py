@@ -78,6 +78,24 @@ def test_a_4301_digit_toml_integer_is_a_scenario_error_naming_the_field():
     one_line(str(e.value))
 
 
+@pytest.mark.parametrize("fmt", ["toml", "json"])
+def test_a_huge_format_version_is_named_by_its_size(fmt):
+    """Found by the fuzz tier: a hex literal of 5,000 digits as ``format_version`` (a field
+    read before any lever) crashed the message that names it (Python refuses to print an
+    integer of more than 4,300 digits)."""
+    text = (
+        "format_version = 0x" + "f" * 5000
+        if fmt == "toml"
+        else '{"format_version": ' + "9" * 5000 + "}"
+    )
+    with pytest.raises(ScenarioError) as e:
+        parse_scenario(text, f"s.{fmt}")
+    named = "a number of about" if fmt == "toml" else "9999999999"  # JSON keeps its text
+    assert str(e.value).startswith(f"format_version: {named}")
+    assert "is not a known scenario format" in str(e.value)
+    one_line(str(e.value))
+
+
 def test_a_4301_digit_integer_in_the_cli_is_one_line_exit_2(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("s.toml").write_bytes(HUGE_TOML)
