@@ -276,11 +276,19 @@ def restore_hidden() -> None:
             ss[key] = saved[key]
 
 
-def remember(shown: set[str]) -> None:
-    """End of run: save every value, and which widgets were on screen."""
+#: The pickers a view draws (in the body fragment); the other keys are the sidebar's and the
+#: header's, drawn by full runs only.
+VIEW_KEYS = {"years", "fan", "path", "year"}
+
+
+def remember(shown: set[str], part: set[str]) -> None:
+    """Save the values of the keys in ``part`` (levers and UI keys) and which of them were on
+    screen. Each part of the page (the full run's sidebar and header; the body fragment's
+    view) records its own keys, since a fragment rerun does not reach the full run's end."""
     ss = st.session_state
-    ss["_saved"] = {k: ss[k] for k in list(LEVERS) + list(UI_KEYS) if k in ss}
-    ss["_shown"] = shown
+    saved = ss.setdefault("_saved", {})
+    saved.update({k: ss[k] for k in part if k in ss})
+    ss["_shown"] = (ss.get("_shown", set()) - part) | (shown & part)
 
 
 def reset(group: str | None) -> None:
@@ -344,10 +352,20 @@ def release_upload(f) -> None:
         remove(ctx.session_id, f.file_id)
 
 
+def lever_value(lid: str):
+    """A lever's value: its widget's, or, for a lever whose widget is not drawn (another
+    group's; Streamlit drops that state after a full run), the saved copy (set_lever and
+    remember keep it). Callbacks and fragment reruns run without restore_hidden."""
+    ss = st.session_state
+    if lid in ss:
+        return ss[lid]
+    return ss.get("_saved", {}).get(lid, LEVERS[lid].default)
+
+
 def current_scenario() -> rb.Scenario:
     """The scenario of the widgets, with the session's lever paths (years beyond the
     horizon left out: a shorter horizon drops them rather than refusing the setting)."""
-    scn = rb.Scenario().with_values({lid: st.session_state[lid] for lid in LEVERS})
+    scn = rb.Scenario().with_values({lid: lever_value(lid) for lid in LEVERS})
     paths = st.session_state.get("_lever_paths") or {}
     if not paths:
         return scn
@@ -415,26 +433,16 @@ def lever_widget(lev) -> None:
         else f"{lev.lo} to {lev.hi} {lev.unit}"
     )
     help_ = f"{lev.help}  \nRange: {rng}. Default: {lev.default}.  \nSource: {lev.source}"
+    moved = {"key": lev.id, "help": help_, "on_change": lever_moved, "args": (lev.id,)}
     if lev.kind == "bool":
-        st.toggle(label, key=lev.id, help=help_)
+        st.toggle(label, **moved)
     elif lev.kind == "int" and (lev.hi - lev.lo) / lev.step > 10_000:  # a seed: type it
-        st.number_input(
-            label, min_value=lev.lo, max_value=lev.hi, step=lev.step, key=lev.id, help=help_
-        )
+        st.number_input(label, min_value=lev.lo, max_value=lev.hi, step=lev.step, **moved)
     elif lev.kind == "choice":
-        st.radio(label, options=list(lev.choices), key=lev.id, help=help_, horizontal=True)
+        st.radio(label, options=list(lev.choices), horizontal=True, **moved)
     else:
         path = (st.session_state.get("_lever_paths") or {}).get(lev.id)
-        st.slider(
-            label,
-            min_value=lev.lo,
-            max_value=lev.hi,
-            step=lev.step,
-            key=lev.id,
-            help=help_,
-            on_change=clear_path if path else None,
-            args=(lev.id,) if path else None,
-        )
+        st.slider(label, min_value=lev.lo, max_value=lev.hi, step=lev.step, **moved)
         if path:
             ys = sorted(path)
             st.caption(
@@ -447,7 +455,28 @@ def lever_widget(lev) -> None:
 
 def group_label(scn: rb.Scenario, group: str) -> str:
     n = sum(1 for lid in scn.changed() if LEVERS[lid].group == group)
-    return rb.GROUP_TITLES[group] + (f" ({n} changed)" if n else "")
+    label = rb.GROUP_TITLES[group] + (f" ({n} changed)" if n else "")
+    st.session_state.setdefault("_group_labels", {})[group] = label
+    return label
+
+
+def lever_moved(lid: str) -> None:
+    """A lever's callback. The sidebar shows the lever's new value already; what follows it
+    is the body, the downloads and the share box, so only those fragments are redrawn,
+    unless the sidebar itself must change: the lever had a path (its caption goes; moving
+    the slider clears it) or its group's count of changed levers changes. A full rerun
+    then, as before the session has drawn the fragments (a page reconnecting after a
+    restart)."""
+    ss = st.session_state
+    if lid in (ss.get("_lever_paths") or {}):
+        clear_path(lid)
+        return
+    group = LEVERS[lid].group
+    drawn = ss.get("_group_labels", {}).get(group)
+    if drawn is None or group_label(current_scenario(), group) != drawn:
+        return  # the whole page
+    if {"body", "downloads", "share"} <= ss.get("_fragments", set()):
+        redraw("body", "downloads")
 
 
 def pin_controls() -> None:
@@ -624,6 +653,7 @@ def redraw(*keys: str) -> None:
     """A widget callback: rerun only the named fragments (and the share box, whose link
     follows every widget), not the whole page."""
     shown = st.session_state.get("_fragments", set())
+    st.session_state["_redraw_body"] = "body" in keys
     st.rerun([k for k in (*keys, "share") if k in shown])
 
 
@@ -655,6 +685,7 @@ def headline_tables(res: rb.Results, present: bool, pinned=None, fan=None) -> No
             "Years", options=options, key="years", on_change=redraw, args=("headline",)
         )
     )
+    pinned_scn = pinned[1].scenario if pinned is not None else None
     for year in chosen:
         table = charts.headline_table(res, year, pinned)
         # A real HTML table (not a canvas grid): readable in the browser, by screen readers
@@ -670,7 +701,8 @@ def headline_tables(res: rb.Results, present: bool, pinned=None, fan=None) -> No
                 data=functools.partial(export.table_csv, table),
                 file_name=f"headline_{year}.csv",
                 mime="text/csv",
-                key=f"dl_headline_{year}_{digest(table.to_json())}",
+                # the table is a function of the results drawn, the pinned ones and the year
+                key=f"dl_headline_{year}_{digest(res.scenario, pinned_scn, year)}",
                 on_click="ignore",
             )
     note = (
@@ -942,7 +974,16 @@ def view_goal(res, style, present, pinned=None) -> None:
     path = default_path(instrument)
     st.caption(f"The target is read on the {rb.PATH_TITLES[path]} path (the lever's own).")
     mode = "path" if by_year else "value"
-    if st.button("Find the setting", key="goal_find", icon=":material/target:", type="primary"):
+    if st.button(
+        "Find the setting",
+        key="goal_find",
+        icon=":material/target:",
+        type="primary",
+        # a keyed redraw keeps the click for the body's run (body() would otherwise redraw
+        # the whole page, in a run where the button reads False)
+        on_click=redraw,
+        args=("body", "downloads"),
+    ):
         solve = goal_path_of if by_year else goal_of
         try:
             with st.spinner("Solving..."):
@@ -1088,84 +1129,87 @@ def view_validation(res, style, present, pinned=None) -> None:
         )
 
 
-def downloads(res: rb.Results, scn: rb.Scenario) -> None:
+@st.fragment(key="downloads")
+def downloads() -> None:
+    """The sidebar's downloads of what the body drew (``ss["_drawn"]``: the results shown
+    and the current settings); redrawn with the body."""
     ss = st.session_state
+    res, scn = ss["_drawn"]
     tag = digest(ss.get("_scenario_json"))
     name = functools.partial(export.export_name, digest=export.scenario_digest(res.scenario))
     scn_name = functools.partial(export.export_name, digest=export.scenario_digest(scn))
-    with st.sidebar:
-        st.header("Download")
+    st.header("Download")
+    st.download_button(
+        "Results, all paths (CSV)",
+        data=functools.partial(export.results_csv, res),
+        file_name=name("results", ext="csv"),
+        mime="text/csv",
+        key=f"dl_csv_{tag}",
+        on_click="ignore",
+        icon=":material/table:",
+    )
+    st.download_button(
+        "Metadata (JSON)",
+        data=functools.partial(export.results_meta_json, res),
+        file_name=name("results", ext="meta.json"),
+        mime="application/json",
+        key=f"dl_meta_{tag}",
+        on_click="ignore",
+    )
+    st.download_button(
+        "Scenario (JSON)",
+        data=rb.dumps_scenario(scn, "json", ss.get("_pinned")),
+        file_name=scn_name("scenario", ext="json"),
+        mime="application/json",
+        key=f"dl_scenario_json_{tag}",
+        on_click="ignore",
+    )
+    st.download_button(
+        "Scenario (TOML)",
+        data=rb.dumps_scenario(scn, "toml", ss.get("_pinned")),
+        file_name=scn_name("scenario", ext="toml"),
+        mime="application/toml",
+        key=f"dl_scenario_toml_{tag}",
+        on_click="ignore",
+    )
+    # The charts this run drew (chart() collects them), as one zip and as slides.
+    view, scn_json = ss["view"], rb.dumps_scenario(res.scenario)
+    marker, figs = ss.pop("_view_figs", (None, {}))
+    if not figs or marker != (view, ss.get("_last_good_json") or ss.get("_scenario_json")):
+        return
+    link = share_link(share_params(res.scenario))
+    pack_tag = digest(scn_json, view, link, [(k, f.layout.title.text) for k, f in figs.items()])
+    st.download_button(
+        "Chart pack (ZIP)",
+        data=functools.partial(
+            export.chart_pack,
+            figs,
+            res,
+            view=view,
+            share_link=link,
+            scenario_json=scn_json,
+            view_title=VIEWS[view],
+        ),
+        file_name=name("charts", view, ext="zip"),
+        mime="application/zip",
+        key=f"dl_pack_{pack_tag}",
+        on_click="ignore",
+        icon=":material/folder_zip:",
+        help="Every chart of this view as PNG, SVG and CSV, one HTML page, the "
+        "scenario, the metadata and a README with the citation.",
+    )
+    if export.chromium_path() is not None:
         st.download_button(
-            "Results, all paths (CSV)",
-            data=functools.partial(export.results_csv, res),
-            file_name=name("results", ext="csv"),
-            mime="text/csv",
-            key=f"dl_csv_{tag}",
-            on_click="ignore",
-            icon=":material/table:",
-        )
-        st.download_button(
-            "Metadata (JSON)",
-            data=functools.partial(export.results_meta_json, res),
-            file_name=name("results", ext="meta.json"),
-            mime="application/json",
-            key=f"dl_meta_{tag}",
-            on_click="ignore",
-        )
-        st.download_button(
-            "Scenario (JSON)",
-            data=rb.dumps_scenario(scn, "json", ss.get("_pinned")),
-            file_name=scn_name("scenario", ext="json"),
-            mime="application/json",
-            key=f"dl_scenario_json_{tag}",
-            on_click="ignore",
-        )
-        st.download_button(
-            "Scenario (TOML)",
-            data=rb.dumps_scenario(scn, "toml", ss.get("_pinned")),
-            file_name=scn_name("scenario", ext="toml"),
-            mime="application/toml",
-            key=f"dl_scenario_toml_{tag}",
-            on_click="ignore",
-        )
-        # The charts this run drew (chart() collects them), as one zip and as slides.
-        view, scn_json = ss["view"], rb.dumps_scenario(res.scenario)
-        marker, figs = ss.pop("_view_figs", (None, {}))
-        if not figs or marker != (view, ss.get("_last_good_json") or ss.get("_scenario_json")):
-            return
-        link = share_link(share_params(res.scenario))
-        pack_tag = digest(scn_json, view, link, [(k, f.layout.title.text) for k, f in figs.items()])
-        st.download_button(
-            "Chart pack (ZIP)",
+            "Slides (PPTX)",
             data=functools.partial(
-                export.chart_pack,
-                figs,
-                res,
-                view=view,
-                share_link=link,
-                scenario_json=scn_json,
-                view_title=VIEWS[view],
+                export.deck, figs, res, view=view, share_link=link, view_title=VIEWS[view]
             ),
-            file_name=name("charts", view, ext="zip"),
-            mime="application/zip",
-            key=f"dl_pack_{pack_tag}",
+            file_name=name("slides", view, ext="pptx"),
+            mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            key=f"dl_deck_{pack_tag}",
             on_click="ignore",
-            icon=":material/folder_zip:",
-            help="Every chart of this view as PNG, SVG and CSV, one HTML page, the "
-            "scenario, the metadata and a README with the citation.",
+            icon=":material/slideshow:",
         )
-        if export.chromium_path() is not None:
-            st.download_button(
-                "Slides (PPTX)",
-                data=functools.partial(
-                    export.deck, figs, res, view=view, share_link=link, view_title=VIEWS[view]
-                ),
-                file_name=name("slides", view, ext="pptx"),
-                mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                key=f"dl_deck_{pack_tag}",
-                on_click="ignore",
-                icon=":material/slideshow:",
-            )
 
 
 def share_link(params: dict[str, str]) -> str:
@@ -1212,49 +1256,22 @@ TABLE_CSS = (
 )
 
 
-def main() -> None:
-    st.set_page_config(
-        page_title="Rebalancing: how the US-China imbalance could unwind",
-        page_icon=PAGE_ICON,  # a local file: a :material/...: icon is fetched from a font host
-        layout="wide",
-    )
-    freeze_startup_heap()
-    init_state()
+@st.fragment(key="body")
+def body() -> None:
+    """Everything below the title that follows the levers: the model run, the summary, the
+    view. A fragment, so that a lever move (``lever_moved``) redraws this, the downloads and
+    the share box, and not the sidebar's ~30 widgets or the page header. It reads all it
+    needs from the session state: a fragment rerun reuses the arguments of the last full
+    run, which would be stale."""
     ss = st.session_state
-    restore_hidden()
-    bad_params = ss.pop("_url_warnings", [])
-    if bad_params:
-        # One box for all of them; what came from the URL is shown as text, never rendered.
-        with st.container(border=True, key="url_warnings"):
-            n = len(bad_params)
-            if n > MAX_WARNINGS:  # parse_query lists MAX_WARNINGS, then "… and N more"
-                n = MAX_WARNINGS + int(bad_params[-1].split()[2])
-            st.warning(
-                f"{n} URL parameter(s) could not be used; the rest of the link was applied:",
-                icon=":material/link_off:",
-            )
-            st.code("\n".join(w[:300] for w in bad_params), language=None)
+    full_run = ss.pop("_full_run", False)
+    if not (full_run or ss.pop("_redraw_body", False)):
+        # A widget of the body itself moved (the goal-seek's, the sensitivity's, an Apply
+        # button that sets a lever): by default only this fragment would rerun, but the
+        # sidebar, the downloads and the share link may follow it, so the whole page does.
+        st.rerun()
     present = ss["present"]
     scn = current_scenario()
-    if not present:
-        pin_controls()
-        sidebar_controls(scn)
-        scn = current_scenario()
-    shown = {"present"} if present else {"present", "view"}
-    if not present:
-        shown |= {"lever_group"} | {
-            lid for lid, lev in LEVERS.items() if lev.group == ss["lever_group"]
-        }
-    msg = ss.pop("_upload_msg", None)
-    if msg:
-        (st.error if msg[0] == "error" else st.success)(md(msg[1]))
-
-    st.title("How the US-China imbalance could unwind")
-    # its own row: beside the title its label was cut short ("Prese...") at 1024 px
-    st.toggle("Presentation mode", key="present")
-    st.markdown(TABLE_CSS, unsafe_allow_html=True)
-    if present:
-        st.markdown(PRESENT_CSS, unsafe_allow_html=True)
     ss["_scenario_json"] = rb.dumps_scenario(scn)
     try:
         res = run_model(ss["_scenario_json"], data_key())
@@ -1263,11 +1280,12 @@ def main() -> None:
         st.error(md(f"No admissible solution for these settings: {e}"))
         last = ss.get("_last_good_json")
         if last is None or isinstance(e, rb.DataError):
-            remember(shown)
+            ss["_drawn"] = None
             st.stop()
         # Keep the last settings that solved on screen, so a refusal loses nothing.
         st.caption("Showing the last settings that solved; move a lever back or reset.")
         res = run_model(last, data_key())
+    ss["_drawn"] = (res, scn)
     pinned = pinned_results(ss.get("_pinned"))
     story(res, present)
     for note in res.notes():
@@ -1291,12 +1309,20 @@ def main() -> None:
             + (md(f" Faint lines: the pinned scenario {pinned[0]}.") if pinned else "")
         )
         view = st.segmented_control(
-            "View", options=list(VIEWS), format_func=VIEWS.get, key="view", required=True
+            "View",
+            options=list(VIEWS),
+            format_func=VIEWS.get,
+            key="view",
+            required=True,
+            on_change=redraw,
+            args=("body", "downloads"),
         )
     else:
         view = ss["view"]
-    ss["_fragments"] = {"compare": {"headline"}, "accounts": {"accounts"}}.get(view, set()) | (
-        set() if present else {"share"}
+    ss["_fragments"] = (
+        {"body"}
+        | {"compare": {"headline"}, "accounts": {"accounts"}}.get(view, set())
+        | (set() if present else {"downloads", "share"})
     )
     style = charts.Style.presentation() if present else charts.Style()
     {
@@ -1309,13 +1335,61 @@ def main() -> None:
         "sensitivity": view_sensitivity,
         "validation": view_validation,
     }[view](res, style, present, pinned)
-    shown |= {"compare": {"years", "fan"}, "accounts": {"path", "year"}}.get(view, set())
+    # What this part shows, for restore_hidden (a view's own pickers come and go with it).
+    remember(
+        {"compare": {"years", "fan"}, "accounts": {"path", "year"}}.get(view, set()), part=VIEW_KEYS
+    )
     sync_url()
+
+
+def main() -> None:
+    st.set_page_config(
+        page_title="Rebalancing: how the US-China imbalance could unwind",
+        page_icon=PAGE_ICON,  # a local file: a :material/...: icon is fetched from a font host
+        layout="wide",
+    )
+    freeze_startup_heap()
+    init_state()
+    ss = st.session_state
+    restore_hidden()
+    bad_params = ss.pop("_url_warnings", [])
+    if bad_params:
+        # One box for all of them; what came from the URL is shown as text, never rendered.
+        with st.container(border=True, key="url_warnings"):
+            n = len(bad_params)
+            if n > MAX_WARNINGS:  # parse_query lists MAX_WARNINGS, then "… and N more"
+                n = MAX_WARNINGS + int(bad_params[-1].split()[2])
+            st.warning(
+                f"{n} URL parameter(s) could not be used; the rest of the link was applied:",
+                icon=":material/link_off:",
+            )
+            st.code("\n".join(w[:300] for w in bad_params), language=None)
+    present = ss["present"]
     if not present:
-        downloads(res, scn)
+        pin_controls()
+        sidebar_controls(current_scenario())
+    shown = {"present"} if present else {"present", "view"}
+    if not present:
+        shown |= {"lever_group"} | {
+            lid for lid, lev in LEVERS.items() if lev.group == ss["lever_group"]
+        }
+    msg = ss.pop("_upload_msg", None)
+    if msg:
+        (st.error if msg[0] == "error" else st.success)(md(msg[1]))
+
+    st.title("How the US-China imbalance could unwind")
+    # its own row: beside the title its label was cut short ("Prese...") at 1024 px
+    st.toggle("Presentation mode", key="present")
+    st.markdown(TABLE_CSS, unsafe_allow_html=True)
+    if present:
+        st.markdown(PRESENT_CSS, unsafe_allow_html=True)
+    remember(shown, part=set(LEVERS) | set(UI_KEYS) - VIEW_KEYS)
+    ss["_full_run"] = True  # read by body(): a full run, not a fragment rerun
+    body()
+    if not present and ss.get("_drawn"):
         with st.sidebar:
+            downloads()
             share_box()
-    remember(shown)
 
 
 main()

@@ -182,11 +182,16 @@ class WsSession:
                     self.errors.append(f"exception: {el.exception.message[:200]}")
             elif kind == "script_finished":
                 status = fm.script_finished
-                if status == ForwardMsg.FINISHED_SUCCESSFULLY:
+                # A lever move in the dashboard redraws fragments only (app.lever_moved):
+                # that run's end is the move's end, as the browser sees it (idle again).
+                if status in (
+                    ForwardMsg.FINISHED_SUCCESSFULLY,
+                    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+                ):
                     return
                 if status == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                     raise RuntimeError("script compile error")
-                # a fragment run or a run stopped for another: keep waiting
+                # a run stopped early for another (a callback's rerun): keep waiting
 
 
 async def _one_session(

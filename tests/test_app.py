@@ -214,7 +214,9 @@ def test_bad_query_params_warn_once_and_fall_back(params, needle):
     no_exceptions(at)
     assert len(at.warning) == 1
     assert needle in url_warnings(at)
-    at.segmented_control(key="view").set_value("mirror").run()
+    at.segmented_control(key="view").set_value("mirror").run()  # redraws the body only
+    assert len(at.warning) == 0
+    at.run()  # a full run: the sidebar and the header are drawn again
     assert len(at.warning) == 0  # once
     values = all_lever_widgets(at)
     assert all(values[lid] == lev.default for lid, lev in LEVERS.items())
@@ -663,3 +665,42 @@ def test_goal_seek_path_mode_applies_a_lever_path_that_travels_in_the_link():
     no_exceptions(again)
     assert lid not in again.session_state["_lever_paths"]
     assert f"path.{lid}" not in dict(again.query_params)
+
+
+def test_a_lever_move_redraws_the_body_downloads_and_share_link_only():
+    """app.lever_moved: a move that leaves its group's count of changed levers as it was
+    reruns the body, downloads and share fragments only (the sidebar's lever widgets are
+    not sent again); the numbers, the files and the link follow. A move that changes the
+    count (the first away from the default) redraws the whole page."""
+    at = new_app()
+    lid = "unilateral.us_tariff_on_cn"
+    lever(at, lid).set_value(120.0).run()  # 0 -> 1 changed: the group's label changes
+    no_exceptions(at)
+    assert len(at.sidebar.slider) > 0
+    at.slider(key=lid).set_value(140.0).run()
+    no_exceptions(at)
+    assert len(at.sidebar.slider) == 0  # not redrawn: the browser keeps what it shows
+    expected = simulate(Scenario().with_values({lid: 140.0}))
+    want = expected.value("unilateral", "US", "exports_to_CN", 2030) - expected.value(
+        "unilateral", "CN", "exports_to_US", 2030
+    )
+    got = table(at, "headline_2030").loc["US-China bilateral balance, USD bn", "Unilateral"]
+    assert got == pytest.approx(want, abs=0.5)
+    assert f"{lid}=140.0" in "\n".join(c.value for c in at.code)  # the share box
+    assert any(b.key.startswith("dl_csv_") for b in at.sidebar.get("download_button"))
+    at.run()  # a full run draws the sidebar again, with the moved value
+    assert at.slider(key=lid).value == 140.0
+    assert at.segmented_control(key="lever_group").format_func("unilateral").endswith(
+        "(1 changed)"
+    )
+
+
+def test_a_widget_of_the_body_redraws_the_whole_page():
+    """A widget inside the body fragment without its own redraw (the Monte Carlo toggle)
+    would by default rerun the body alone; body() turns that into a full run, so the
+    sidebar's downloads and the share link follow it."""
+    at = new_app({"global.draws": "100"})
+    at.toggle(key="fan").set_value(True).run()
+    no_exceptions(at)
+    assert len(at.sidebar.slider) > 0  # the whole page was drawn
+    assert "fan=true" in "\n".join(c.value for c in at.code)
