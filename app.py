@@ -462,7 +462,8 @@ def group_label(scn: rb.Scenario, group: str) -> str:
 
 def lever_moved(lid: str) -> None:
     """A lever's callback. The sidebar shows the lever's new value already; what follows it
-    is the body, the downloads and the share box, so only those fragments are redrawn,
+    is the summary, the view, the downloads and the share box, so only those fragments are
+    redrawn,
     unless the sidebar itself must change: the lever had a path (its caption goes; moving
     the slider clears it) or its group's count of changed levers changes. A full rerun
     then, as before the session has drawn the fragments (a page reconnecting after a
@@ -475,8 +476,7 @@ def lever_moved(lid: str) -> None:
     drawn = ss.get("_group_labels", {}).get(group)
     if drawn is None or group_label(current_scenario(), group) != drawn:
         return  # the whole page
-    if {"body", "downloads", "share"} <= ss.get("_fragments", set()):
-        redraw("body", "downloads")
+    redraw("summary", "view_part", "downloads")
 
 
 def pin_controls() -> None:
@@ -652,9 +652,12 @@ def view_compare(res: rb.Results, style, present: bool, pinned=None) -> None:
 def redraw(*keys: str) -> None:
     """A widget callback: rerun only the named fragments (and the share box, whose link
     follows every widget), not the whole page."""
-    shown = st.session_state.get("_fragments", set())
-    st.session_state["_redraw_body"] = "body" in keys
-    st.rerun([k for k in (*keys, "share") if k in shown])
+    ss = st.session_state
+    keys = (*keys, "share") if "share" in ss.get("_fragments", set()) else keys
+    if not set(keys) <= ss.get("_fragments", set()):
+        return  # not drawn yet in this session (a new one after a restart): the whole page
+    ss["_redraw"] = ss.get("_redraw", set()) | set(keys)
+    st.rerun(list(keys))
 
 
 @st.fragment(key="headline")
@@ -979,10 +982,10 @@ def view_goal(res, style, present, pinned=None) -> None:
         key="goal_find",
         icon=":material/target:",
         type="primary",
-        # a keyed redraw keeps the click for the body's run (body() would otherwise redraw
+        # a keyed redraw keeps the click for the view's run (redrawn() would otherwise redraw
         # the whole page, in a run where the button reads False)
         on_click=redraw,
-        args=("body", "downloads"),
+        args=("view_part", "downloads"),
     ):
         solve = goal_path_of if by_year else goal_of
         try:
@@ -1132,7 +1135,7 @@ def view_validation(res, style, present, pinned=None) -> None:
 @st.fragment(key="downloads")
 def downloads() -> None:
     """The sidebar's downloads of what the body drew (``ss["_drawn"]``: the results shown
-    and the current settings); redrawn with the body."""
+    and the current settings); redrawn with the summary and the view."""
     ss = st.session_state
     res, scn = ss["_drawn"]
     tag = digest(ss.get("_scenario_json"))
@@ -1256,20 +1259,29 @@ TABLE_CSS = (
 )
 
 
-@st.fragment(key="body")
-def body() -> None:
-    """Everything below the title that follows the levers: the model run, the summary, the
-    view. A fragment, so that a lever move (``lever_moved``) redraws this, the downloads and
-    the share box, and not the sidebar's ~30 widgets or the page header. It reads all it
-    needs from the session state: a fragment rerun reuses the arguments of the last full
-    run, which would be stale."""
+def redrawn(key: str) -> bool:
+    """At the top of fragment ``key``: whether to go on. A full run and a redraw asked for by
+    a callback (``redraw``) go on; otherwise a widget of the fragment itself moved (the
+    goal-seek's, the sensitivity's, an Apply button that sets a lever, the Monte Carlo
+    toggle): by default only the fragment would rerun, but the sidebar, the downloads and
+    the share link may follow it, so the whole page is redrawn instead (``st.rerun``)."""
     ss = st.session_state
-    full_run = ss.pop("_full_run", False)
-    if not (full_run or ss.pop("_redraw_body", False)):
-        # A widget of the body itself moved (the goal-seek's, the sensitivity's, an Apply
-        # button that sets a lever): by default only this fragment would rerun, but the
-        # sidebar, the downloads and the share link may follow it, so the whole page does.
-        st.rerun()
+    asked = ss.get("_redraw", set())
+    if ss.get("_full_run") or key in asked:
+        ss["_redraw"] = asked - {key}
+        return True
+    st.rerun()
+
+
+@st.fragment(key="summary")
+def summary_part() -> None:
+    """The model run and what it says in words, above the view picker: redrawn with a lever
+    move (``lever_moved``), not with a change of view. Reads all it needs from the session
+    state (a fragment rerun reuses the arguments of the last full run, which would be
+    stale); leaves the results it drew in ``ss["_drawn"]`` for the view and the
+    downloads."""
+    redrawn("summary")
+    ss = st.session_state
     present = ss["present"]
     scn = current_scenario()
     ss["_scenario_json"] = rb.dumps_scenario(scn)
@@ -1308,19 +1320,19 @@ def body() -> None:
             f"{len(scn.changed())} lever(s) changed from the defaults."
             + (md(f" Faint lines: the pinned scenario {pinned[0]}.") if pinned else "")
         )
-        view = st.segmented_control(
-            "View",
-            options=list(VIEWS),
-            format_func=VIEWS.get,
-            key="view",
-            required=True,
-            on_change=redraw,
-            args=("body", "downloads"),
-        )
-    else:
-        view = ss["view"]
+
+
+@st.fragment(key="view_part")
+def view_part() -> None:
+    """The chosen view of the results ``summary_part`` drew: redrawn with a lever move and
+    with a change of view."""
+    redrawn("view_part")
+    ss = st.session_state
+    ss.pop("_full_run", None)  # the last part of a full run that reads it
+    res, _ = ss["_drawn"]
+    present, view = ss["present"], ss["view"]
     ss["_fragments"] = (
-        {"body"}
+        {"summary", "view_part"}
         | {"compare": {"headline"}, "accounts": {"accounts"}}.get(view, set())
         | (set() if present else {"downloads", "share"})
     )
@@ -1334,7 +1346,7 @@ def body() -> None:
         "goal": view_goal,
         "sensitivity": view_sensitivity,
         "validation": view_validation,
-    }[view](res, style, present, pinned)
+    }[view](res, style, present, pinned_results(ss.get("_pinned")))
     # What this part shows, for restore_hidden (a view's own pickers come and go with it).
     remember(
         {"compare": {"years", "fan"}, "accounts": {"path", "year"}}.get(view, set()), part=VIEW_KEYS
@@ -1384,8 +1396,23 @@ def main() -> None:
     if present:
         st.markdown(PRESENT_CSS, unsafe_allow_html=True)
     remember(shown, part=set(LEVERS) | set(UI_KEYS) - VIEW_KEYS)
-    ss["_full_run"] = True  # read by body(): a full run, not a fragment rerun
-    body()
+    ss["_full_run"] = True  # read by the fragments: a full run, not a fragment rerun
+    ss["_redraw"] = set()
+    summary_part()
+    if not present:
+        # Here, not in a fragment: a click on it asks for a full run, which its callback
+        # turns into a redraw of the view (a fragment's widget clicked before a restarted
+        # server's session has drawn that fragment would be dropped).
+        st.segmented_control(
+            "View",
+            options=list(VIEWS),
+            format_func=VIEWS.get,
+            key="view",
+            required=True,
+            on_change=redraw,
+            args=("view_part", "downloads"),
+        )
+    view_part()
     if not present and ss.get("_drawn"):
         with st.sidebar:
             downloads()
