@@ -690,8 +690,12 @@ def run(
     # (P, T, n, n) arrays would not stay in the processor's cache), year by year.
     by_year = P >= BY_YEAR_ROWS
     mu0 = None if by_year else shares(slice(None))
-    etr = supply.effective_tariff(spec.tau, prm.trade_w)
-    w_tariff = prices.tariff_wedge(spec.tau, prm.tau0, prm.mubar)
+    if spec.tau_of_row is None:
+        etr = supply.effective_tariff(spec.tau, prm.trade_w)
+        w_tariff = prices.tariff_wedge(spec.tau, prm.tau0, prm.mubar)
+    else:  # a few tariff schedules repeated over many rows: derived once a schedule
+        etr = supply.effective_tariff(spec.tau_distinct, prm.trade_w)[spec.tau_of_row]
+        w_tariff = prices.tariff_wedge(spec.tau_distinct, prm.tau0, prm.mubar)[spec.tau_of_row]
     s = initial_state(cal, prm, P)
     out = None
     alpha_w = CONSUMPTION_ADJUSTMENT * prm.alpha

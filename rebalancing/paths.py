@@ -88,6 +88,11 @@ class PathSpec:
     recovery: np.ndarray
     spillover: np.ndarray
     cn_investment_collapse: np.ndarray
+    # Where the rows repeat a few tariff schedules (one scenario's paths for many draws,
+    # :func:`spec_rows`): row p's tariffs are ``tau_distinct[tau_of_row[p]]`` ((U, T, n, n)
+    # and (P,)), and the engine derives what depends on the tariffs alone once a schedule.
+    tau_distinct: np.ndarray | None = None
+    tau_of_row: np.ndarray | None = None
 
 
 def _floor_scale(cal: Calibration) -> float:
@@ -280,6 +285,10 @@ def spec_rows(spec: PathSpec, rows) -> PathSpec:
     paths repeated for many draws."""
     rows = np.asarray(rows)
     kw = {f: getattr(spec, f)[rows] for f in ROW_FIELDS}
+    if spec.tau_of_row is None:
+        kw.update(tau_distinct=spec.tau, tau_of_row=rows)
+    else:
+        kw.update(tau_of_row=spec.tau_of_row[rows])
     return replace(spec, names=tuple(spec.names[i] for i in rows), **kw)
 
 
@@ -299,5 +308,7 @@ def stack_specs(specs: list[PathSpec]) -> PathSpec:
         names=tuple(n for sp in specs for n in sp.names),
         has_currency_rule=any(sp.has_currency_rule for sp in specs),
         has_bloc_rule=any(sp.has_bloc_rule for sp in specs),
+        tau_distinct=None,
+        tau_of_row=None,
         **kw,
     )

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..constants import C_RATE, I_RATE, MAX_BLOC_SHIFT
 from ..errors import ModelError
-from ..numerics import sum_last
+from ..numerics import SOLVE_ROWS, solve_small, sum_last
 
 
 @lru_cache(maxsize=8)
@@ -59,8 +59,12 @@ def solve(B, rt, alpha, theta, Ypot, D_auto, r0, rstar, i1, f1):
     cr = C_RATE + I_RATE
     k = (alpha * (1 - theta) - cr * i1 - f1) / scale
     D = (D_auto - cr * (r0 - rstar) * Ypot + (cr * i1 + f1) * Ypot) / scale
+    M = eye - B * k[..., None, :]
     try:
-        Y = np.linalg.solve(eye - B * k[..., None, :], (B @ D[..., None]))[..., 0]
+        if M.ndim == 3 and len(M) >= SOLVE_ROWS:  # a large batch (Monte Carlo, sweeps)
+            Y = solve_small(M, np.einsum("pij,pj->pi", B, D))
+        else:
+            Y = np.linalg.solve(M, (B @ D[..., None]))[..., 0]
     except np.linalg.LinAlgError:
         raise ModelError(
             "the year's linear system is singular (trade shares out of their admissible range)"

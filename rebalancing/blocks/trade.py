@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..numerics import sum_last
+from ..numerics import sum_axis, sum_last
 
 
 def size_index(growth: np.ndarray) -> np.ndarray:
@@ -50,9 +50,10 @@ def trade_shares(
 
     mu_t is the trend share (:func:`trend_trade` over trend absorption Apot). ``eps``,
     ``diversion`` and ``rerouting`` are floats or (P,) arrays, ``size`` (T, n) or
-    (P, T, n): one value per path row when many scenarios run as one batch. The sums over
-    "other" partners are loops over the n regions of (P, T, n) arrays, not n x n x n
-    tensors.
+    (P, T, n): one value per path row when many scenarios run as one batch. A sum over the
+    "other" partners is the whole row's (or column's) sum less the one left out: whole
+    (P, T, n, n) array operations, not loops over the regions (on a batch of thousands of
+    rows that is about twice as fast; the sums differ from term-by-term ones by rounding).
     """
     n = len(Y0)
     eps, diversion, rerouting = (
@@ -63,22 +64,16 @@ def trade_shares(
     mu_t = flows / Apot[..., None]
     F = ((1 + tau) / (1 + tau0)) ** (-eps)
     L = mu_t * (1 - F)  # (P, T, n, n)
-    # Importer side: Q_ij = L_ij / (i's trend imports from suppliers other than j).
-    Q = np.zeros(L.shape)
-    for j in range(n):
-        others = _sum_except(mu_t, j, -1)  # (..., n): sum_{k != j} mu_t_ik
-        Q[..., j] = np.divide(L[..., j], others, out=np.zeros(Q[..., j].shape), where=others > 0)
-    R = np.empty(L.shape)
-    for k in range(n):
-        R[..., k] = mu_t[..., k] * _sum_except(Q, k, -1)
-    R = rerouting * R
-    # Exporter side: G_ij = L_ij Apot_i / (j's base-year exports to markets other than i, j).
+    # Importer side: Q_ij = L_ij / (i's trend imports from suppliers other than j), 0 where
+    # there are none (the difference is then exactly 0: the row's other terms are zeros).
+    others = sum_last(mu_t)[..., None] - mu_t
+    Q = np.divide(L, others, out=np.zeros(L.shape), where=others > 0)
+    R = rerouting * (mu_t * (sum_last(Q)[..., None] - Q))
+    # Exporter side: G_ij = L_ij Apot_i / (j's base-year exports to markets other than i, j);
+    # V_kj = diversion sum_{i != k} G_ij trade0_kj / Apot_k (j != k).
     G = L * Apot[..., None] * _exports_elsewhere_inverse(trade0)
-    V = np.zeros(L.shape)
-    for k in range(n):
-        into_k = trade0[k] * (np.arange(n) != k)  # (n,) j's base-year exports to k, j != k
-        V[..., k, :] = _sum_except(G, k, -2) * into_k / Apot[..., k, None]
-    V = diversion * V
+    into = trade0 * (1 - np.eye(n))  # trade0_kj, 0 on the diagonal
+    V = diversion * ((sum_axis(G, -2)[..., None, :] - G) * into / Apot[..., :, None])
     return (mu_t * F + R + V) * share_factor
 
 
@@ -94,16 +89,6 @@ def _exports_elsewhere_inverse(trade0: np.ndarray) -> np.ndarray:
             tot = trade0[mask, j].sum()
             if i != j and tot > 0:
                 out[i, j] = 1.0 / tot
-    return out
-
-
-def _sum_except(x: np.ndarray, k: int, axis: int) -> np.ndarray:
-    """Sum of ``x`` over ``axis`` leaving out entry k (in index order)."""
-    x = np.moveaxis(x, axis, -1)
-    terms = [x[..., m] for m in range(x.shape[-1]) if m != k]
-    out = terms[0].copy()
-    for t in terms[1:]:
-        out += t
     return out
 
 
