@@ -33,7 +33,7 @@ from .constants import (
 )
 from .errors import ModelError
 from .numerics import sum_axis, sum_last
-from .paths import PathSpec
+from .paths import PathSpec, take_rows
 
 __all__ = [
     "ModelError",
@@ -694,8 +694,10 @@ def run(
         etr = supply.effective_tariff(spec.tau, prm.trade_w)
         w_tariff = prices.tariff_wedge(spec.tau, prm.tau0, prm.mubar)
     else:  # a few tariff schedules repeated over many rows: derived once a schedule
-        etr = supply.effective_tariff(spec.tau_distinct, prm.trade_w)[spec.tau_of_row]
-        w_tariff = prices.tariff_wedge(spec.tau_distinct, prm.tau0, prm.mubar)[spec.tau_of_row]
+        etr = take_rows(supply.effective_tariff(spec.tau_distinct, prm.trade_w), spec.tau_of_row)
+        w_tariff = take_rows(
+            prices.tariff_wedge(spec.tau_distinct, prm.tau0, prm.mubar), spec.tau_of_row
+        )
     s = initial_state(cal, prm, P)
     out = None
     alpha_w = CONSUMPTION_ADJUSTMENT * prm.alpha

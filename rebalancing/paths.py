@@ -284,12 +284,22 @@ def spec_rows(spec: PathSpec, rows) -> PathSpec:
     """The path rows ``rows`` of ``spec`` (indices, repeats allowed): e.g. one scenario's
     paths repeated for many draws."""
     rows = np.asarray(rows)
-    kw = {f: getattr(spec, f)[rows] for f in ROW_FIELDS}
+    kw = {f: take_rows(getattr(spec, f), rows) for f in ROW_FIELDS}
     if spec.tau_of_row is None:
         kw.update(tau_distinct=spec.tau, tau_of_row=rows)
     else:
         kw.update(tau_of_row=spec.tau_of_row[rows])
     return replace(spec, names=tuple(spec.names[i] for i in rows), **kw)
+
+
+def take_rows(a: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Rows ``rows`` of ``a`` (P, ...); an array by path row and year (P, T, ...) is stored
+    year-major, as a (P, T, ...) view of a contiguous (T, P, ...) array: the engine reads
+    it a year at a time, and a year's slice ``a[:, t]`` is then one contiguous block (a
+    row-major slice is P pieces T years apart, which NumPy runs several times slower)."""
+    if a.ndim < 3:
+        return a[rows]
+    return np.swapaxes(np.swapaxes(a, 0, 1)[:, rows], 0, 1)
 
 
 def stack_specs(specs: list[PathSpec]) -> PathSpec:
