@@ -299,7 +299,8 @@ def take_rows(a: np.ndarray, rows: np.ndarray) -> np.ndarray:
     row-major slice is P pieces T years apart, which NumPy runs several times slower)."""
     if a.ndim < 3:
         return a[rows]
-    return np.swapaxes(np.swapaxes(a, 0, 1)[:, rows], 0, 1)
+    # np.take, not a[:, rows]: fancy indexing lays the indexed axis outermost in memory.
+    return np.swapaxes(np.take(np.swapaxes(a, 0, 1), rows, axis=1), 0, 1)
 
 
 def stack_specs(specs: list[PathSpec]) -> PathSpec:
