@@ -70,9 +70,15 @@ def solve_small(M: np.ndarray, b: np.ndarray) -> np.ndarray:
     A zero pivot raises ``numpy.linalg.LinAlgError``, as ``numpy.linalg.solve`` does for a
     singular matrix; NaN propagates as there.
     """
-    n = M.shape[-1]
     A = np.moveaxis(M, (-2, -1), (0, 1)).copy()  # (n, n, P)
     x = np.moveaxis(b, -1, 0).copy()  # (n, P)
+    return np.moveaxis(eliminate(A, x), 0, -1)
+
+
+def eliminate(A: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """:func:`solve_small` on systems stored with the batch last: A (n, n, P) and x (n, P),
+    both overwritten; returns x, the solutions (n, P)."""
+    n = A.shape[0]
     for k in range(n):
         pivot = A[k, k]
         if not pivot.all():
@@ -85,4 +91,4 @@ def solve_small(M: np.ndarray, b: np.ndarray) -> np.ndarray:
         for j in range(k + 1, n):
             x[k] -= A[k, j] * x[j]
         x[k] /= A[k, k]
-    return np.moveaxis(x, 0, -1)
+    return x
