@@ -707,7 +707,7 @@ def run(
         unknown = keep - RECORDED
         if unknown:
             raise ValueError(f"keep: not arrays of a solution: {', '.join(sorted(unknown))}")
-        res = None
+        res = None  # the identities' residuals, year by year
     for t in range(T):
         mu0_t = shares(slice(t, t + 1))[:, 0] if by_year else mu0[:, t]
         inp = year_inputs(spec, mu0_t, t, drift, etr, w_tariff)
@@ -719,23 +719,13 @@ def run(
         if by_year_checks:
             _admissible_year(spec, rec, t, Y_last)
             r = idn.year_residuals(rec, alpha_w, prm.theta, inp.tau, nfa_last if t else None)
-            # Stored year-major, (T, P, ...): each year's write is one contiguous block
-            # (a (P, T) array would take it as P scattered values); returned as (P, T, ...)
-            # views.
-            if res is None:
-                res = {k: np.empty((T, P)) for k in r}
-            for k, v in r.items():
-                res[k][t] = v
-            rec = {k: v for k, v in rec.items() if k in keep}
+            res = _store_year(res, r, t, T)
+            out = _store_year(out, {k: v for k, v in rec.items() if k in keep}, t, T)
+        else:
             if out is None:
-                out = {k: np.empty((T, P) + np.shape(v)[1:]) for k, v in rec.items()}
+                out = {k: np.empty((P, T) + np.shape(v)[1:]) for k, v in rec.items()}
             for k, v in rec.items():
-                out[k][t] = v
-            continue
-        if out is None:
-            out = {k: np.empty((P, T) + np.shape(v)[1:]) for k, v in rec.items()}
-        for k, v in rec.items():
-            out[k][:, t] = v
+                out[k][:, t] = v
     if by_year_checks:
         res = {k: v.T for k, v in res.items()}
         out = {k: np.swapaxes(out[k], 0, 1) if k in out else None for k in RECORDED}
@@ -756,6 +746,17 @@ def run(
         residuals=res,
         **out,
     )
+
+
+def _store_year(store: dict | None, values: dict, t: int, T: int) -> dict:
+    """Write year t's arrays (P, ...) into ``store``, arrays (T, P, ...) allocated in the
+    first year: year-major, so that a year's write is one contiguous block (into (P, T, ...)
+    arrays it is P pieces T apart). :func:`run` returns them as (P, T, ...) views."""
+    if store is None:
+        store = {k: np.empty((T,) + np.shape(v)) for k, v in values.items()}
+    for k, v in values.items():
+        store[k][t] = v
+    return store
 
 
 #: The arrays a run records from each year (:func:`step`'s record; "dom", the domestic

@@ -416,7 +416,9 @@ def fan(
 
     The draws run ``chunk`` at a time (memory is bounded by the chunk and the series kept),
     on ``workers`` threads (default: the machine's cores, at most 2; NumPy releases the
-    interpreter lock in its array loops).
+    interpreter lock in its array loops). Each chunk records only the raw arrays its series
+    and the crisis probability are derived from; the engine checks every draw's accounts
+    year by year as it solves them (:func:`rebalancing.engine.run` with ``keep``).
     """
     t0 = time.perf_counter()
     scn = scenario or Scenario()
