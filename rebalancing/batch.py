@@ -227,6 +227,7 @@ def run_batch(
     *,
     drift: str = "own",
     crisis_quantile: np.ndarray | None = None,
+    keep=None,
 ) -> Batch:
     """Solve R scenarios at once: ``scenario`` with each row of ``values`` (``{lever id:
     values (R,)}``) set; every requested path (and the status quo) of every row.
@@ -236,8 +237,13 @@ def run_batch(
     keeps the base scenario's steering for every row. ``crisis_quantile`` (R,): where the
     hazard times the crisis (``disorderly.timing = hazard``), the crisis starts in the first
     year its survival probability is at most this (a uniform draw gives a year drawn from
-    the hazard; 0.5, the default, its median year). Raises ScenarioError for bad values,
-    ModelError or IdentityError as :func:`~rebalancing.simulate` does.
+    the hazard; 0.5, the default, its median year). ``keep``: the raw solution arrays to
+    record (:func:`~rebalancing.engine.run`; None: all), e.g.
+    :func:`~rebalancing.results.solution_fields` of the variables wanted; the engine then
+    checks every row's accounts year by year instead of afterwards, and the batch's
+    :meth:`Batch.variables` and :meth:`Batch.frame` can derive only variables of those
+    arrays. Raises ScenarioError for bad values, ModelError or IdentityError as
+    :func:`~rebalancing.simulate` does.
     """
     base = scenario or Scenario()
     values, R = check_values(values)
@@ -280,8 +286,11 @@ def run_batch(
     spec = replace(spec, names=tuple(f"{p} (row {r})" for r in range(R) for p in run_paths))
 
     drift_rows, miss = _drifts(base, values, lev, R, cal, prm, spec, row_of, P, drift)
-    sol = run(cal, prm, spec, drift=drift_rows)
-    resid = idn.check(sol, spec.names, sol.years)
+    sol = run(cal, prm, spec, drift=drift_rows, keep=keep)
+    if sol.residuals is None:
+        resid = idn.check(sol, spec.names, sol.years)
+    else:  # checked year by year in the run
+        resid = idn.check_residuals(sol.residuals, spec.names, sol.years)
     return Batch(
         scenario=base,
         values=values,

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from . import identities as idn
 from .blocks import crisis, demand, exchange, policy, prices, stocks, supply, trade
 from .calibration import Calibration
 from .constants import (
@@ -32,7 +33,7 @@ from .constants import (
 )
 from .errors import ModelError
 from .numerics import sum_axis, sum_last
-from .paths import PathSpec
+from .paths import PathSpec, take_rows
 
 __all__ = [
     "ModelError",
@@ -357,6 +358,10 @@ class Solution:
     theta: np.ndarray  # (n,) net tax rate on GDP
     tau: np.ndarray  # (P, T, n, n)
     crisis_year: np.ndarray  # (P,) int, 0 = none
+    # When the run kept only some arrays (``run(..., keep=...)``) the others are None, and
+    # the identities were checked year by year: their residuals, (P, T) shares of world GDP
+    # (as :func:`rebalancing.identities.residuals` gives them).
+    residuals: dict | None = None
 
 
 def _uniform(mask: np.ndarray):
@@ -642,6 +647,7 @@ def run(
     *,
     drift: np.ndarray | None = None,
     qbar_extra: np.ndarray | None = None,
+    keep=None,
 ) -> Solution:
     """Simulate all paths of ``spec`` from the base year to the horizon.
 
@@ -651,6 +657,12 @@ def run(
     The lever parameters of ``prm`` are floats or one value per path row.
     ``qbar_extra`` (P, T, n): per-path equilibrium exchange-rate shifts on top (the status
     quo's search, :mod:`rebalancing.drift`, solves its trial paths this way).
+
+    ``keep``: the names of the :class:`Solution` arrays to record (None: all). The others
+    are None in the solution; every identity is then checked on every path row year by
+    year (:func:`rebalancing.identities.year_residuals`, into ``Solution.residuals``) and
+    every year's admissibility as it is solved. A large batch that needs a few series (the
+    Monte Carlo fans) so stores and re-reads a few arrays instead of all of them.
     """
     years = spec.years
     P, T = len(spec.names), len(years)
@@ -678,43 +690,94 @@ def run(
     # (P, T, n, n) arrays would not stay in the processor's cache), year by year.
     by_year = P >= BY_YEAR_ROWS
     mu0 = None if by_year else shares(slice(None))
-    etr = supply.effective_tariff(spec.tau, prm.trade_w)
-    w_tariff = prices.tariff_wedge(spec.tau, prm.tau0, prm.mubar)
+    if spec.tau_of_row is None:
+        etr = supply.effective_tariff(spec.tau, prm.trade_w)
+        w_tariff = prices.tariff_wedge(spec.tau, prm.tau0, prm.mubar)
+    else:  # a few tariff schedules repeated over many rows: derived once a schedule
+        etr = take_rows(supply.effective_tariff(spec.tau_distinct, prm.trade_w), spec.tau_of_row)
+        w_tariff = take_rows(
+            prices.tariff_wedge(spec.tau_distinct, prm.tau0, prm.mubar), spec.tau_of_row
+        )
     s = initial_state(cal, prm, P)
     out = None
+    alpha_w = CONSUMPTION_ADJUSTMENT * prm.alpha
+    by_year_checks = keep is not None
+    if by_year_checks:
+        keep = set(keep)
+        unknown = keep - RECORDED
+        if unknown:
+            raise ValueError(f"keep: not arrays of a solution: {', '.join(sorted(unknown))}")
+        res = None  # the identities' residuals, year by year
     for t in range(T):
         mu0_t = shares(slice(t, t + 1))[:, 0] if by_year else mu0[:, t]
         inp = year_inputs(spec, mu0_t, t, drift, etr, w_tariff)
         if qbar_extra is not None:
             inp.drift = inp.drift.copy()
             inp.drift[..., 1] += qbar_extra[:, t]
+        Y_last, nfa_last = s.Y, s.nfa
         s, rec = step(prm, spec, inp, s)
-        if out is None:
-            out = {k: np.empty((P, T) + np.shape(v)[1:]) for k, v in rec.items()}
-        for k, v in rec.items():
-            out[k][:, t] = v
-    _admissible(spec, out)
+        if by_year_checks:
+            _admissible_year(spec, rec, t, Y_last)
+            r = idn.year_residuals(rec, alpha_w, prm.theta, inp.tau, nfa_last if t else None)
+            res = _store_year(res, r, t, T)
+            out = _store_year(out, {k: v for k, v in rec.items() if k in keep}, t, T)
+        else:
+            if out is None:
+                out = {k: np.empty((P, T) + np.shape(v)[1:]) for k, v in rec.items()}
+            for k, v in rec.items():
+                out[k][:, t] = v
+    if by_year_checks:
+        res = {k: v.T for k, v in res.items()}
+        out = {k: np.swapaxes(out[k], 0, 1) if k in out else None for k in RECORDED}
+    else:
+        _admissible(spec, out)
+        res = None
     del out["dom"]
     n = cal.n
-    out["cut"] = np.broadcast_to(out["cut"][..., None], (P, T, n))
-    out["shortfall"] = np.broadcast_to(out["shortfall"][..., None], (P, T, n))
+    for k in ("cut", "shortfall"):
+        if out[k] is not None:
+            out[k] = np.broadcast_to(out[k][..., None], (P, T, n))
     return Solution(
         years=years,
         tau=spec.tau,
         crisis_year=s.crisis_year,
-        alpha=CONSUMPTION_ADJUSTMENT * prm.alpha,
+        alpha=alpha_w,
         theta=prm.theta,
+        residuals=res,
         **out,
     )
+
+
+def _store_year(store: dict | None, values: dict, t: int, T: int) -> dict:
+    """Write year t's arrays (P, ...) into ``store``, arrays (T, P, ...) allocated in the
+    first year: year-major, so that a year's write is one contiguous block (into (P, T, ...)
+    arrays it is P pieces T apart). :func:`run` returns them as (P, T, ...) views."""
+    if store is None:
+        store = {k: np.empty((T,) + np.shape(v)) for k, v in values.items()}
+    for k, v in values.items():
+        store[k][t] = v
+    return store
+
+
+#: The arrays a run records from each year (:func:`step`'s record; "dom", the domestic
+#: share of demand, only for the admissibility check).
+RECORDED = frozenset(
+    (
+        "Y Ypot C I G trade T NI NFA NFA_prev VAL A_pos L_pos logp pi i r w Cshift Crate "
+        "Chabit drift dom cut shortfall"
+    ).split()
+)
+
+#: The arrays that must be positive finite numbers (:func:`_admissible`).
+ADMISSIBLE = ("dom", "Y", "C", "I", "G")
 
 
 def _admissible(spec: PathSpec, out: dict) -> None:
     """Raise ModelError at the first path, year and region whose domestic share of demand or
     whose output, consumption, investment or government consumption is not a positive
     finite number (checked once for the whole run: a bad year's NaNs only propagate)."""
-    regions, years = spec.regions, spec.years
     first = None
-    for name in ("dom", "Y", "C", "I", "G"):
+    for name in ADMISSIBLE:
         v = out[name]
         bad = ~np.isfinite(v) | (v <= 0)
         if bad.any():
@@ -724,10 +787,28 @@ def _admissible(spec: PathSpec, out: dict) -> None:
     if first is None:
         return
     name, p, t, i, x = first
-    where = f"path {spec.names[p]}, region {regions[i]}, year {years[t]}"
-    if name == "dom":
-        raise ModelError(f"{where}: the domestic share of demand is not positive")
     prev = out["NFA_prev"][p, t, i] / out["Y"][p, max(t - 1, 0), i]
+    raise _inadmissible(spec, name, p, t, i, x, prev)
+
+
+def _admissible_year(spec: PathSpec, rec: dict, t: int, Y_last: np.ndarray) -> None:
+    """:func:`_admissible` for year t alone, from its record (arrays (P, n)) and last
+    year's output ``Y_last``: the same error at the first year that has one."""
+    for name in ADMISSIBLE:
+        v = rec[name]
+        bad = ~np.isfinite(v) | (v <= 0)
+        if bad.any():
+            p, i = map(int, np.argwhere(bad)[0])
+            prev = rec["NFA_prev"][p, i] / (Y_last if t else rec["Y"])[p, i]
+            raise _inadmissible(spec, name, p, t, i, v[p, i], prev)
+
+
+def _inadmissible(spec: PathSpec, name, p, t, i, x, prev) -> ModelError:
+    """The error for ``name`` = x not admissible on path row p, year index t, region i;
+    ``prev``: net foreign assets at the start of the year / last year's GDP."""
+    where = f"path {spec.names[p]}, region {spec.regions[i]}, year {spec.years[t]}"
+    if name == "dom":
+        return ModelError(f"{where}: the domestic share of demand is not positive")
     why = ""
     if prev < -1.5:
         why = (
@@ -735,4 +816,4 @@ def _admissible(spec: PathSpec, out: dict) -> None:
             "on net foreign assets above growth the debt spirals; lower the return on net "
             "foreign assets, raise growth or shorten the horizon)"
         )
-    raise ModelError(f"{where}: {name} = {x:.6g} is not a positive finite number{why}")
+    return ModelError(f"{where}: {name} = {x:.6g} is not a positive finite number{why}")

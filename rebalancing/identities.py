@@ -9,12 +9,24 @@ times world GDP of that path and year.
 
 from __future__ import annotations
 
+import dataclasses
+from types import SimpleNamespace
+
 import numpy as np
 
 from .errors import IdentityError
 from .numerics import max_last, sum_axis, sum_last
 
-__all__ = ["IdentityError", "TOLERANCE", "RESIDUALS", "residuals", "max_residual", "check"]
+__all__ = [
+    "IdentityError",
+    "TOLERANCE",
+    "RESIDUALS",
+    "residuals",
+    "year_residuals",
+    "max_residual",
+    "check",
+    "check_residuals",
+]
 
 #: Largest admissible residual, as a share of world GDP (docs/model.md section 2).
 TOLERANCE = 1e-9
@@ -22,11 +34,13 @@ TOLERANCE = 1e-9
 
 def exports(s) -> np.ndarray:
     """X_j = sum_i M_ij: every import is someone's export (the matrix is booked once)."""
-    return sum_axis(s.trade, -2)
+    X = getattr(s, "X", None)  # summed once for all identities (:func:`residuals`)
+    return sum_axis(s.trade, -2) if X is None else X
 
 
 def imports(s) -> np.ndarray:
-    return sum_last(s.trade)
+    M = getattr(s, "M", None)
+    return sum_last(s.trade) if M is None else M
 
 
 def national_income(s) -> np.ndarray:
@@ -158,8 +172,22 @@ RESIDUALS = {
 }
 
 
+def _with_trade_sums(s):
+    """``s`` with its exports ``X`` and imports ``M`` summed once: five identities read them
+    (the same sums, so the same residuals)."""
+    if getattr(s, "X", None) is not None:
+        return s
+    fields = (
+        vars(s)
+        if isinstance(s, SimpleNamespace)
+        else {f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
+    )
+    return SimpleNamespace(**fields, X=sum_axis(s.trade, -2), M=sum_last(s.trade))
+
+
 def residuals(s) -> dict[str, np.ndarray]:
     """Every residual as a share of world GDP, shape (P, T) (max over regions)."""
+    s = _with_trade_sums(s)
     wgdp = s.Y.sum(-1)
     out = {}
     for name, f in RESIDUALS.items():
@@ -167,6 +195,26 @@ def residuals(s) -> dict[str, np.ndarray]:
         if r.ndim == 3:
             r = max_last(r)
         out[name] = r / wgdp
+    return out
+
+
+def year_residuals(rec: dict, alpha, theta, tau, nfa_last) -> dict[str, np.ndarray]:
+    """Every residual of one year of a run as a share of world GDP, shape (P,): the same
+    functions as :func:`residuals`, applied to the engine's record of the year (arrays
+    (P, n), (P, n, n) for trade, (P, n, K) for positions; ``tau`` (P, n, n) the year's
+    tariffs) as a run of one year. The continuity of net foreign assets, which links two
+    years, is checked against last year's end stock ``nfa_last`` (P, n) (None in the first
+    year, whose opening stock is the calibration's).
+
+    A run that records only some variables (:func:`rebalancing.engine.run` with ``keep``)
+    checks every identity this way year by year, while the year's arrays are at hand."""
+    s = SimpleNamespace(
+        **{k: v[:, None] for k, v in rec.items()}, alpha=alpha, theta=theta, tau=tau[:, None]
+    )
+    out = {k: v[:, 0] for k, v in residuals(s).items()}
+    if nfa_last is not None:
+        wgdp = rec["Y"].sum(-1)
+        out["nfa_continuity"] = max_last(np.abs(rec["NFA_prev"] - nfa_last)) / wgdp
     return out
 
 
@@ -180,7 +228,12 @@ def max_residual(s) -> tuple[float, str]:
 def check(s, names=None, years=None) -> dict[str, np.ndarray]:
     """Raise :class:`IdentityError` if any identity fails; return the residuals (as
     :func:`residuals`, so that callers need not compute them twice)."""
-    res = residuals(s)
+    return check_residuals(residuals(s), names, years)
+
+
+def check_residuals(res: dict, names=None, years=None) -> dict[str, np.ndarray]:
+    """Raise :class:`IdentityError` if any residual (shares of world GDP, (P, T) each, as
+    :func:`residuals` returns them) is above ``TOLERANCE`` or not finite; return them."""
     for name, r in res.items():
         bad = ~np.isfinite(r) | (r > TOLERANCE)
         if bad.any():

@@ -88,6 +88,11 @@ class PathSpec:
     recovery: np.ndarray
     spillover: np.ndarray
     cn_investment_collapse: np.ndarray
+    # Where the rows repeat a few tariff schedules (one scenario's paths for many draws,
+    # :func:`spec_rows`): row p's tariffs are ``tau_distinct[tau_of_row[p]]`` ((U, T, n, n)
+    # and (P,)), and the engine derives what depends on the tariffs alone once a schedule.
+    tau_distinct: np.ndarray | None = None
+    tau_of_row: np.ndarray | None = None
 
 
 def _floor_scale(cal: Calibration) -> float:
@@ -311,8 +316,23 @@ def spec_rows(spec: PathSpec, rows) -> PathSpec:
     """The path rows ``rows`` of ``spec`` (indices, repeats allowed): e.g. one scenario's
     paths repeated for many draws."""
     rows = np.asarray(rows)
-    kw = {f: getattr(spec, f)[rows] for f in ROW_FIELDS}
+    kw = {f: take_rows(getattr(spec, f), rows) for f in ROW_FIELDS}
+    if spec.tau_of_row is None:
+        kw.update(tau_distinct=spec.tau, tau_of_row=rows)
+    else:
+        kw.update(tau_of_row=spec.tau_of_row[rows])
     return replace(spec, names=tuple(spec.names[i] for i in rows), **kw)
+
+
+def take_rows(a: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Rows ``rows`` of ``a`` (P, ...); an array by path row and year (P, T, ...) is stored
+    year-major, as a (P, T, ...) view of a contiguous (T, P, ...) array: the engine reads
+    it a year at a time, and a year's slice ``a[:, t]`` is then one contiguous block (a
+    row-major slice is P pieces T years apart, which NumPy runs several times slower)."""
+    if a.ndim < 3:
+        return a[rows]
+    # np.take, not a[:, rows]: fancy indexing lays the indexed axis outermost in memory.
+    return np.swapaxes(np.take(np.swapaxes(a, 0, 1), rows, axis=1), 0, 1)
 
 
 def stack_specs(specs: list[PathSpec]) -> PathSpec:
@@ -331,5 +351,7 @@ def stack_specs(specs: list[PathSpec]) -> PathSpec:
         names=tuple(n for sp in specs for n in sp.names),
         has_currency_rule=any(sp.has_currency_rule for sp in specs),
         has_bloc_rule=any(sp.has_bloc_rule for sp in specs),
+        tau_distinct=None,
+        tau_of_row=None,
         **kw,
     )

@@ -94,6 +94,66 @@ def all_variables(regions) -> list[str]:
     return list(VARIABLES) + [f"{k}_{r}" for r in regions for k in ("exports_to", "tariff_on")]
 
 
+#: The raw arrays of a :class:`~rebalancing.engine.Solution` each reported variable is
+#: derived from (beyond ``tau``, which a solution always has): what a run must keep to
+#: report only some variables (:func:`solution_fields`).
+_RAW = {
+    "gdp": "Y",
+    "potential_gdp": "Ypot",
+    "consumption": "C",
+    "investment": "I",
+    "government": "G",
+    "exports": "trade",
+    "imports": "trade",
+    "net_exports": "trade",
+    "net_income": "NI",
+    "national_income": "Y NI",
+    "net_taxes": "T",
+    "tariff_revenue": "trade",
+    "national_saving": "Y NI C G",
+    "private_saving": "Y NI T C",
+    "public_saving": "T G",
+    "current_account": "trade NI",
+    "net_foreign_assets": "NFA",
+    "real_exchange_rate": "logp",
+    "real_gdp": "Y",
+    "real_consumption": "C w",
+    "inflation": "pi",
+    "policy_rate": "i",
+    "real_interest_rate": "r",
+    "consumer_price_level": "w",
+    "nfa_valuation": "VAL",
+    "gross_assets": "A_pos",
+    "gross_liabilities": "L_pos",
+    "niip_pct_gdp": "NFA Y",
+    "crisis_absorption_cut": "cut",
+    "financing_shortfall": "shortfall",
+    "current_account_pct_gdp": "trade NI Y",
+    "consumption_pct_gdp": "C Y",
+    "investment_pct_gdp": "I Y",
+    "saving_pct_gdp": "Y NI C G",
+    "nfa_pct_gdp": "NFA Y",
+    "net_exports_pct_gdp": "trade Y",
+    "private_balance_pct_gdp": "Y NI T C I",
+    "public_balance_pct_gdp": "T G Y",
+    "foreign_balance_pct_gdp": "trade NI Y",
+    "output_gap_pct": "Y Ypot",
+    "gdp_vs_baseline_pct": "Y",
+}
+
+
+def solution_fields(variables) -> set[str]:
+    """The raw solution arrays :func:`derive_variables` reads to derive ``variables``
+    (``exports_to_R`` reads the trade matrix, ``tariff_on_R`` only the tariffs)."""
+    out = set()
+    for v in variables:
+        if v.startswith("exports_to_"):
+            out.add("trade")
+        elif not v.startswith("tariff_on_"):
+            out.update(_RAW[v].split())
+    return out
+
+
 def derive_variables(
     s: Solution, regions, base_rows: np.ndarray, crisis_region: int, only=None
 ) -> dict[str, np.ndarray]:

@@ -40,7 +40,7 @@ from .batch import run_batch
 from .blocks import crisis
 from .calibration import BASE_YEAR
 from .paths import PATHS
-from .results import VARIABLES, Results, _calibrated
+from .results import VARIABLES, Results, _calibrated, solution_fields
 from .scenario import LEVERS, Scenario
 
 #: Quantiles of the fans: the median, the 50% band (25-75) and the 90% band (5-95).
@@ -416,7 +416,9 @@ def fan(
 
     The draws run ``chunk`` at a time (memory is bounded by the chunk and the series kept),
     on ``workers`` threads (default: the machine's cores, at most 2; NumPy releases the
-    interpreter lock in its array loops).
+    interpreter lock in its array loops). Each chunk records only the raw arrays its series
+    and the crisis probability are derived from; the engine checks every draw's accounts
+    year by year as it solves them (:func:`rebalancing.engine.run` with ``keep``).
     """
     t0 = time.perf_counter()
     scn = scenario or Scenario()
@@ -425,6 +427,9 @@ def fan(
     values, timing = draw_parameters(scn, N, seed)
     hazard_timing = scn.disorderly.timing == "hazard" and scn.disorderly.side == "US"
     need = sorted({v for _, var in series for v in series_needs(var)})
+    # The raw arrays the series and the crisis probability are derived from: only these
+    # are recorded for each draw (the engine checks every draw's accounts as it goes).
+    keep = solution_fields(need) | {"Y", "NFA"}
     req = tuple(p for p in PATHS if p in paths)
     run_paths = tuple(p for p in PATHS if p in req or p == "baseline")
     regions = _calibrated(scn)[0].regions
@@ -446,6 +451,7 @@ def fan(
             req,
             drift="base",
             crisis_quantile=timing[sl] if hazard_timing else None,
+            keep=keep,
         )
         v = b.variables(need)
         for s in series:

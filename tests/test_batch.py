@@ -86,3 +86,44 @@ def test_bad_values_are_refused_naming_the_lever(values, match):
 def test_structural_levers_are_the_ones_listed():
     assert all(not batchable(lid) for lid in STRUCTURAL)
     assert batchable("global.policy_start") and batchable("baseline.follow_projection")
+
+
+def test_keep_records_few_arrays_checks_every_identity_and_changes_nothing():
+    """A batch that keeps only some raw arrays (the Monte Carlo's way) gives the same
+    variables and the same identity residuals, checked year by year in the engine."""
+    from rebalancing.results import all_variables, solution_fields
+
+    values = {"global.growth_CN": [1.0, 4.0], "global.tariff_elasticity": [0.8, 3.0]}
+    full = run_batch(Scenario(), values, drift="base")
+    want = ["current_account_pct_gdp", "saving_pct_gdp", "gdp_vs_baseline_pct", "exports_to_CN"]
+    kept = run_batch(Scenario(), values, drift="base", keep=solution_fields(want))
+    assert kept.solution.A_pos is None and kept.solution.residuals is not None
+    a, b = full.variables(want), kept.variables(want)
+    for name in want:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    assert set(kept.residuals) == set(full.residuals) == set(identities.RESIDUALS)
+    for name, r in full.residuals.items():
+        np.testing.assert_allclose(kept.residuals[name], r, rtol=0, atol=1e-15, err_msg=name)
+    assert kept.max_residual < identities.TOLERANCE
+    # Every variable's declared raw arrays are enough to derive it.
+    regions = full.regions
+    for name in all_variables(regions):
+        only = run_batch(Scenario(), values, drift="base", keep=solution_fields([name]))
+        np.testing.assert_array_equal(
+            only.variables([name])[name], full.variables([name])[name], err_msg=name
+        )
+
+
+def test_keep_checks_admissibility_year_by_year():
+    """The same ModelError as a full run's, from the year-by-year check."""
+    from test_identities import SPIRAL
+
+    from rebalancing import ModelError
+
+    scn = Scenario().with_values(SPIRAL)
+    with pytest.raises(ModelError) as full:
+        run_batch(scn, {"global.risk_premium": [0.0]}, ("baseline",))
+    with pytest.raises(ModelError) as kept:
+        run_batch(scn, {"global.risk_premium": [0.0]}, ("baseline",), keep={"Y"})
+    assert str(kept.value) == str(full.value)
+    assert "debt spirals" in str(kept.value)

@@ -21,3 +21,27 @@ def test_nan_propagates_through_the_maximum():
     x = np.zeros((1000, 4))
     x[3, 2] = np.nan
     assert np.isnan(max_last(x)[3]) and not np.isnan(max_last(x)[4])
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_small_solves_equal_lapacks_to_rounding_on_the_goods_market_matrices(n):
+    """``I - B diag(k)`` (B column-stochastic, |k| < 1): diagonally dominant by columns, so
+    elimination without row exchanges is as accurate as LAPACK's with partial pivoting."""
+    from rebalancing.numerics import solve_small
+
+    rng = np.random.default_rng(n)
+    B = rng.random((3000, n, n))
+    B /= B.sum(-2, keepdims=True)
+    k = rng.uniform(-0.5, 0.99, (3000, n))
+    M = np.eye(n) - B * k[:, None, :]
+    b = rng.standard_normal((3000, n)) * 1e4
+    np.testing.assert_allclose(solve_small(M, b), np.linalg.solve(M, b[..., None])[..., 0], 1e-12)
+
+
+def test_small_solve_refuses_a_singular_matrix():
+    from rebalancing.numerics import solve_small
+
+    M = np.tile(np.eye(4), (300, 1, 1))
+    M[7, 2, 2] = 0.0
+    with pytest.raises(np.linalg.LinAlgError):
+        solve_small(M, np.ones((300, 4)))

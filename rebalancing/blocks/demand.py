@@ -27,7 +27,7 @@ import numpy as np
 
 from ..constants import C_RATE, I_RATE, MAX_BLOC_SHIFT
 from ..errors import ModelError
-from ..numerics import sum_last
+from ..numerics import SOLVE_ROWS, eliminate, sum_last
 
 
 @lru_cache(maxsize=8)
@@ -60,12 +60,31 @@ def solve(B, rt, alpha, theta, Ypot, D_auto, r0, rstar, i1, f1):
     k = (alpha * (1 - theta) - cr * i1 - f1) / scale
     D = (D_auto - cr * (r0 - rstar) * Ypot + (cr * i1 + f1) * Ypot) / scale
     try:
-        Y = np.linalg.solve(eye - B * k[..., None, :], (B @ D[..., None]))[..., 0]
+        if B.ndim == 3 and len(B) >= SOLVE_ROWS:  # a large batch (Monte Carlo, sweeps)
+            Y = _solve_rows_last(B, k, D)
+        else:
+            Y = np.linalg.solve(eye - B * k[..., None, :], (B @ D[..., None]))[..., 0]
     except np.linalg.LinAlgError:
         raise ModelError(
             "the year's linear system is singular (trade shares out of their admissible range)"
         ) from None
     return Y, k * Y + D
+
+
+def _solve_rows_last(B, k, D):
+    """``(I - B diag(k)) Y = B D`` for a large batch (P, n): the system formed and solved
+    with the rows last, (n, n, P), where every operation loops over the P rows
+    (:func:`~rebalancing.numerics.solve_small`)."""
+    n = B.shape[-1]
+    Bt = np.moveaxis(B, 0, -1).copy()  # (n, n, P)
+    kt, Dt = k.T, D.T  # (n, P)
+    rhs = Bt[:, 0] * Dt[0]
+    for j in range(1, n):
+        rhs += Bt[:, j] * Dt[j]
+    M = Bt * -kt  # M_ij = -B_ij k_j
+    for i in range(n):
+        M[i, i] += 1.0
+    return np.ascontiguousarray(eliminate(M, rhs).T)
 
 
 def internal_rebalancing(shift_prev, ca_ratio_prev, speed, band, rules_on):

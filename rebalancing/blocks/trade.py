@@ -50,36 +50,51 @@ def trade_shares(
 
     mu_t is the trend share (:func:`trend_trade` over trend absorption Apot). ``eps``,
     ``diversion`` and ``rerouting`` are floats or (P,) arrays, ``size`` (T, n) or
-    (P, T, n): one value per path row when many scenarios run as one batch. The sums over
-    "other" partners are loops over the n regions of (P, T, n) arrays, not n x n x n
-    tensors.
+    (P, T, n): one value per path row when many scenarios run as one batch.
+
+    The algebra runs on arrays with the regions first, (n, n, P, T), so that every
+    operation loops over the rows and years, not over four regions at a time: NumPy runs
+    an operation on (P, T, 4, 4) arrays that broadcasts a region vector as inner loops of
+    four elements, several times slower on a batch of thousands of rows. A sum over the
+    "other" partners is the whole row's (or column's) sum less the one left out (it differs
+    from the term-by-term sum by rounding; where there are no others it is exactly 0).
     """
     n = len(Y0)
+    tau = _regions_first(tau, 2)  # (n, n, P, T)
+    lead = tau.ndim - 2
+    S = _regions_first(np.asarray(size, float), 1)  # (n, T) or (n, P, T)
+    S = S.reshape((n,) + (1,) * (lead + 1 - S.ndim) + S.shape[1:])  # (n, 1, T) for (n, T)
+
+    def const(a):  # an (n, n) or (n,) constant against (n, n, P, T) or (n, P, T)
+        return np.reshape(a, np.shape(a) + (1,) * lead)
+
     eps, diversion, rerouting = (
-        x if np.ndim(x) == 0 else np.reshape(x, (-1, 1, 1, 1)) for x in (eps, diversion, rerouting)
+        x if np.ndim(x) == 0 else np.reshape(x, (-1,) + (1,) * (lead - 1))
+        for x in (eps, diversion, rerouting)
     )
-    flows = trend_trade(trade0, Y0, size)  # (T, n, n)
-    Apot = A0 * size  # (T, n)
-    mu_t = flows / Apot[..., None]
-    F = ((1 + tau) / (1 + tau0)) ** (-eps)
-    L = mu_t * (1 - F)  # (P, T, n, n)
-    # Importer side: Q_ij = L_ij / (i's trend imports from suppliers other than j).
-    Q = np.zeros(L.shape)
-    for j in range(n):
-        others = _sum_except(mu_t, j, -1)  # (..., n): sum_{k != j} mu_t_ik
-        Q[..., j] = np.divide(L[..., j], others, out=np.zeros(Q[..., j].shape), where=others > 0)
-    R = np.empty(L.shape)
-    for k in range(n):
-        R[..., k] = mu_t[..., k] * _sum_except(Q, k, -1)
-    R = rerouting * R
-    # Exporter side: G_ij = L_ij Apot_i / (j's base-year exports to markets other than i, j).
-    G = L * Apot[..., None] * _exports_elsewhere_inverse(trade0)
-    V = np.zeros(L.shape)
-    for k in range(n):
-        into_k = trade0[k] * (np.arange(n) != k)  # (n,) j's base-year exports to k, j != k
-        V[..., k, :] = _sum_except(G, k, -2) * into_k / Apot[..., k, None]
-    V = diversion * V
-    return (mu_t * F + R + V) * share_factor
+    # Trend flows (:func:`trend_trade`) and shares mu_t = flows / Apot_i.
+    world = np.tensordot(Y0, S, axes=1) / Y0.sum()
+    Apot = const(A0) * S  # (n, P, T)
+    mu_t = const(trade0) * S[:, None] * S[None, :] / world / Apot[:, None]
+    F = ((1 + tau) / (1 + const(tau0))) ** (-eps)
+    L = mu_t * (1 - F)
+    # Importer side: Q_ij = L_ij / (i's trend imports from suppliers other than j), 0 where
+    # there are none.
+    others = mu_t.sum(1)[:, None] - mu_t
+    Q = np.divide(L, others, out=np.zeros(L.shape), where=others > 0)
+    R = rerouting * (mu_t * (Q.sum(1)[:, None] - Q))
+    # Exporter side: G_ij = L_ij Apot_i / (j's base-year exports to markets other than i, j);
+    # V_kj = diversion sum_{i != k} G_ij trade0_kj / Apot_k (j != k).
+    G = L * Apot[:, None] * const(_exports_elsewhere_inverse(trade0))
+    into = const(trade0 * (1 - np.eye(n)))  # trade0_kj, 0 on the diagonal
+    V = diversion * ((G.sum(0)[None] - G) * into / Apot[:, None])
+    mu0 = (mu_t * F + R + V) * _regions_first(share_factor, 2)
+    return np.ascontiguousarray(np.moveaxis(mu0, (0, 1), (-2, -1)))
+
+
+def _regions_first(x: np.ndarray, k: int) -> np.ndarray:
+    """``x`` with its last k axes (the regions) first, as a contiguous copy."""
+    return np.ascontiguousarray(np.moveaxis(x, tuple(range(-k, 0)), tuple(range(k))))
 
 
 def _exports_elsewhere_inverse(trade0: np.ndarray) -> np.ndarray:
@@ -94,16 +109,6 @@ def _exports_elsewhere_inverse(trade0: np.ndarray) -> np.ndarray:
             tot = trade0[mask, j].sum()
             if i != j and tot > 0:
                 out[i, j] = 1.0 / tot
-    return out
-
-
-def _sum_except(x: np.ndarray, k: int, axis: int) -> np.ndarray:
-    """Sum of ``x`` over ``axis`` leaving out entry k (in index order)."""
-    x = np.moveaxis(x, axis, -1)
-    terms = [x[..., m] for m in range(x.shape[-1]) if m != k]
-    out = terms[0].copy()
-    for t in terms[1:]:
-        out += t
     return out
 
 
