@@ -690,9 +690,7 @@ def test_a_lever_move_redraws_the_body_downloads_and_share_link_only():
     assert any(b.key.startswith("dl_csv_") for b in at.sidebar.get("download_button"))
     at.run()  # a full run draws the sidebar again, with the moved value
     assert at.slider(key=lid).value == 140.0
-    assert at.segmented_control(key="lever_group").format_func("unilateral").endswith(
-        "(1 changed)"
-    )
+    assert at.segmented_control(key="lever_group").format_func("unilateral").endswith("(1 changed)")
 
 
 def test_a_widget_of_the_body_redraws_the_whole_page():
