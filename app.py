@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import re
 import urllib.parse
 from pathlib import Path
 
@@ -581,26 +582,46 @@ def chart(fig, key: str, present: bool) -> None:
     if present:
         return
     ss = st.session_state
-    # The scenario drawn: on a refusal the page shows the last settings that solved.
+    # This run's charts of the view, for the downloads (one chart, the pack, the slides).
     scn_json = ss.get("_last_good_json") or ss.get("_scenario_json")
-    scn = scenario_of(scn_json)
-    link = share_link(share_params(scn))
-    cit = export.citation(scn, link)
-    # This run's charts of the view, for the chart pack and the slides in downloads().
     if ss.get("_view_figs", (None,))[0] != (ss["view"], scn_json):
         ss["_view_figs"] = ((ss["view"], scn_json), {})
     ss["_view_figs"][1][key] = fig
-    # One flex row (4 elements): st.columns(3) made 7, a tenth of a rerun's elements.
-    row = st.container(horizontal=True, key=f"dl_row_{key}")
+
+
+def chart_title(fig) -> str:
+    """A chart's title as plain text (without its subtitle and markup)."""
+    text = re.sub(r"<br>\s*<sup>.*", "", fig.layout.title.text or "", flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()
+
+
+def chart_downloads(figs: dict, view: str, scn: rb.Scenario, link: str) -> None:
+    """One chart of the view as PNG, SVG or HTML, each with the citation. One picker and
+    three buttons in the sidebar: three buttons under each chart were 28 of a rerun's ~70
+    elements and a fifth of its server time under 20 sessions (each deferred download is
+    registered with Streamlit's media file manager on every run)."""
+    ss = st.session_state
+    keys = list(figs)
+    if ss.get("dl_chart_pick") not in keys:
+        ss["dl_chart_pick"] = keys[0]
+    key = st.selectbox(
+        "One chart (PNG, SVG or HTML, with the citation)",
+        keys,
+        format_func=lambda k: chart_title(figs[k]) or k,
+        key="dl_chart_pick",
+    )
+    fig = figs[key]
+    cit = export.citation(scn, link)
     static_ok = export.chromium_path() is not None
-    tag = digest(scn_json, key, present, link, fig.layout.title.text)
+    tag = digest(scn, key, link, fig.layout.title.text)
+    row = st.container(horizontal=True, key="dl_chart_row")
     for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml"), ("html", "text/html")):
         if fmt != "html" and not static_ok:
             continue
         row.download_button(
             fmt.upper(),
             data=functools.partial(export.export_figure, fig, fmt, cit),
-            file_name=export.export_name(key, ss["view"], digest=cit.digest, ext=fmt),
+            file_name=export.export_name(key, view, digest=cit.digest, ext=fmt),
             mime=mime,
             key=f"dl_{key}_{fmt}_{tag}",
             on_click="ignore",
@@ -1175,12 +1196,13 @@ def downloads() -> None:
         key=f"dl_scenario_toml_{tag}",
         on_click="ignore",
     )
-    # The charts this run drew (chart() collects them), as one zip and as slides.
+    # The charts the view drew (chart() collects them): one at a time, as one zip, as slides.
     view, scn_json = ss["view"], rb.dumps_scenario(res.scenario)
-    marker, figs = ss.pop("_view_figs", (None, {}))
+    marker, figs = ss.get("_view_figs", (None, {}))
     if not figs or marker != (view, ss.get("_last_good_json") or ss.get("_scenario_json")):
         return
     link = share_link(share_params(res.scenario))
+    chart_downloads(figs, view, res.scenario, link)
     pack_tag = digest(scn_json, view, link, [(k, f.layout.title.text) for k, f in figs.items()])
     st.download_button(
         "Chart pack (ZIP)",

@@ -269,6 +269,25 @@ def test_chart_export(page: Page, app_url, tmp_path, fmt, magic):
     assert data.lstrip().startswith(magic) and len(data) > 5_000
 
 
+def test_another_chart_is_picked_in_the_sidebar_and_downloaded(page: Page, app_url, tmp_path):
+    """One chart at a time: the sidebar's picker names the view's charts by title; the
+    buttons then download the chart picked."""
+    page.goto(app_url)
+    ready(page, 7)
+    box = page.get_by_role("combobox", name=re.compile("^One chart"))
+    box.click()
+    box.fill("bilateral")  # the picker filters its options as one types
+    page.get_by_role("option").filter(has_text="US-China bilateral balance").click()
+    expect(page.locator('[class*="st-key-dl_chart_bilateral_png_"] button')).to_be_visible(
+        timeout=30_000
+    )
+    with page.expect_download(timeout=60_000) as d:
+        page.locator('[class*="st-key-dl_chart_bilateral_png_"] button').click()
+    assert d.value.suggested_filename.startswith("rebalancing_compare_chart_bilateral_")
+    d.value.save_as(tmp_path / "b.png")
+    assert (tmp_path / "b.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
 def test_chart_pack_and_slides_of_the_view(page: Page, app_url, tmp_path):
     open_and_nudge_response(page, app_url)
     page.get_by_role("radio", name="World mirror", exact=True).click()
