@@ -26,7 +26,7 @@ import numpy as np
 from .calibration import BASE_YEAR, Calibration
 from .constants import CA_ANCHORS
 from .engine import Params, Solution, run
-from .paths import PathSpec, spec_rows
+from .paths import PathSpec, spec_rows, spec_years
 
 #: Finite-difference step of a knot (fraction of potential output), the tolerance on the CA
 #: ratios (behaviour, not identities, which hold exactly regardless) and the Newton budget.
@@ -122,7 +122,7 @@ def steer(
     drift = np.zeros((R, T, n, 2))
     ks = [(i, y, v) for i, y, v in knots(cal) if y <= years[-1]]
     k = len(ks)
-    if n < 4:
+    if n < 4 or k == 0:  # two countries: not steered; no anchor inside the horizon
         return Steering(drift, np.zeros(R), np.zeros((R, k)))
     if finish is not None and R != 1:
         raise ValueError("finish: one scenario at a time")
@@ -135,6 +135,10 @@ def steer(
         CA = sol.trade.sum(-2) - sol.trade.sum(-1) + sol.NI
         return (CA / sol.Y)[:, t_idx, r_idx]
 
+    # Trial runs stop at the last anchor year: the years after it cannot change it (the
+    # model is recursive), and the search reads nothing else (a third of the years, 2040).
+    T_a = int(t_idx.max()) + 1
+    head, prm_head = spec_years(spec, T_a), prm.first_years(T_a)
     z = np.zeros((R, k)) if z0 is None else np.broadcast_to(z0, (R, k)).copy()
     best_miss, best_z = np.full(R, np.inf), np.zeros((R, k))
     active = np.ones(R, dtype=bool)
@@ -151,8 +155,8 @@ def steer(
         a = np.flatnonzero(active)
         rows = np.repeat(a, k + 1)
         Z = (z[a][:, None, :] + trial).reshape(-1, k)  # (len(a) (k + 1), k)
-        shares = shift_paths(cal, years, Z)
-        sol = run(cal, prm.take(rows), _batched(spec, rows), drift=None, qbar_extra=shares)
+        shares = shift_paths(cal, years[:T_a], Z)
+        sol = run(cal, prm_head.take(rows), _batched(head, rows), drift=None, qbar_extra=shares)
         got = at_anchors(sol).reshape(len(a), k + 1, k)
         resid = got[:, 0] - want
         miss = np.abs(resid).max(-1)

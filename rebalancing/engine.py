@@ -95,6 +95,10 @@ class Params:
     def _by_row(self, f: str, ndim: int) -> bool:
         return np.ndim(getattr(self, f)) == ndim
 
+    def first_years(self, T: int) -> Params:
+        """The parameters of the first ``T`` years (``growth`` is the one array by year)."""
+        return replace(self, growth=self.growth[..., :T, :])
+
     def take(self, rows) -> Params:
         """The parameters of path rows ``rows`` (indices; shared parameters stay shared)."""
         if self.rows is None:

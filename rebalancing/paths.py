@@ -324,6 +324,15 @@ def spec_rows(spec: PathSpec, rows) -> PathSpec:
     return replace(spec, names=tuple(spec.names[i] for i in rows), **kw)
 
 
+def spec_years(spec: PathSpec, T: int) -> PathSpec:
+    """The first ``T`` years of ``spec``. The model is recursive (a year depends on the
+    years before it, never after), so a run of these gives those years' values exactly."""
+    kw = {f: getattr(spec, f)[:, :T] for f in TIME_FIELDS}
+    if spec.tau_distinct is not None:
+        kw["tau_distinct"] = spec.tau_distinct[:, :T]
+    return replace(spec, years=spec.years[:T], **kw)
+
+
 def take_rows(a: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Rows ``rows`` of ``a`` (P, ...); an array by path row and year (P, T, ...) is stored
     year-major, as a (P, T, ...) view of a contiguous (T, P, ...) array: the engine reads

@@ -80,3 +80,20 @@ def test_anchors_hit_across_each_levers_range(lid):
                 if year <= res.years[-1]:
                     got = res.value("baseline", region, "current_account_pct_gdp", year)
                     assert got == pytest.approx(want, abs=1e-8), (lid, v, region, year)
+
+
+def test_a_run_of_the_first_years_is_the_full_runs_first_years():
+    """The search's trial runs stop at the last anchor year (paths.spec_years,
+    Params.first_years): the model is recursive, so those years are the full run's, to the
+    bit, on every path."""
+    from rebalancing.engine import run
+    from rebalancing.paths import build_paths, spec_years
+
+    scn = Scenario().with_values({"global.monetary_response": 0.6, "orderly.kappa": 1.0})
+    cal, prm = results._calibrated(scn)
+    spec = build_paths(scn, cal, results.PATHS)
+    full = run(cal, prm, spec)
+    T = 7
+    head = run(cal, prm.first_years(T), spec_years(spec, T))
+    for name in ("Y", "NI", "trade"):
+        np.testing.assert_array_equal(getattr(head, name), getattr(full, name)[:, :T])
