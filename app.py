@@ -614,7 +614,8 @@ def chart_downloads(figs: dict, view: str, scn: rb.Scenario, link: str) -> None:
     cit = export.citation(scn, link)
     static_ok = export.chromium_path() is not None
     tag = digest(scn, key, link, fig.layout.title.text)
-    row = st.container(horizontal=True, key="dl_chart_row")
+    # One row in the sidebar's 240 px: small gaps and no icons (with icons HTML wrapped).
+    row = st.container(horizontal=True, gap="small", key="dl_chart_row")
     for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml"), ("html", "text/html")):
         if fmt != "html" and not static_ok:
             continue
@@ -625,7 +626,6 @@ def chart_downloads(figs: dict, view: str, scn: rb.Scenario, link: str) -> None:
             mime=mime,
             key=f"dl_{key}_{fmt}_{tag}",
             on_click="ignore",
-            icon=":material/download:",
         )
     if not static_ok:
         st.caption(export.INSTALL_HINT)
@@ -1052,11 +1052,14 @@ def goal_path_result(found, label: str, unit: str, style, present: bool) -> None
         f"{r.evaluations} model runs, {r.seconds:.2f} s. Starting settings: "
         + ("the current ones." if found[0] == ss["_scenario_json"] else "changed since.")
     )
+    # Short headers (the lever is named in the sentence above and in the help): on a phone
+    # the lever's full name as a header pushed the other columns off screen.
+    value_col, got_col, gap_col = f"Lever ({lev.unit})", f"Achieved ({unit})", f"Gap ({unit})"
     table = pd.DataFrame(
         {
-            f"{lev.label} ({lev.unit})": r.values,
-            f"Achieved ({unit})": r.achieved,
-            "Gap": r.gaps,
+            value_col: r.values,
+            got_col: r.achieved,
+            gap_col: r.gaps,
             "Hit": ["yes" if h else "no (closest)" for h in r.hits],
         },
         index=pd.Index(r.years, name="year"),
@@ -1065,9 +1068,9 @@ def goal_path_result(found, label: str, unit: str, style, present: bool) -> None
         table,
         key="goal_path_table",
         column_config={
-            f"{lev.label} ({lev.unit})": st.column_config.NumberColumn(format="%.4g"),
-            f"Achieved ({unit})": st.column_config.NumberColumn(format="%.4f"),
-            "Gap": st.column_config.NumberColumn(format="%.1e"),
+            value_col: st.column_config.NumberColumn(format="%.3f", help=lev.label),
+            got_col: st.column_config.NumberColumn(format="%.3f"),
+            gap_col: st.column_config.NumberColumn(format="%.3g"),
         },
     )
     chart(charts.goal_path(r, label.rsplit(",", 1)[0], style), "chart_goal_path", present)
