@@ -1379,6 +1379,30 @@ def view_part() -> None:
     sync_url()
 
 
+def ensure_container_stack() -> None:
+    """Before a top-level fragment: if this run's stack of containers is empty, reset it to
+    the main container, as a run starts with.
+
+    Seen once in three runs of 20 sessions opening at once on freshly started processes
+    behind nginx (Streamlit 1.67): six sessions' first runs raised ``IndexError: tuple index
+    out of range`` where ``st.fragment`` reads the innermost container
+    (``streamlit/runtime/fragment.py``), so the stack was empty. The likely cause is
+    Streamlit creating the stack's context variable lazily without a lock, so two
+    sessions starting together can each create one and a ``with st.sidebar`` block then
+    exits into the other (not reproduced on demand). Streamlit internals, guarded: with
+    another Streamlit this does nothing."""
+    try:
+        from streamlit.delta_generator_singletons import (
+            context_dg_stack,
+            get_default_dg_stack_value,
+        )
+
+        if not context_dg_stack.get():
+            context_dg_stack.set(get_default_dg_stack_value())
+    except Exception:  # noqa: BLE001 -- internals of another version: nothing to repair
+        return
+
+
 def main() -> None:
     st.set_page_config(
         page_title="Rebalancing: how the US-China imbalance could unwind",
@@ -1423,6 +1447,7 @@ def main() -> None:
     remember(shown, part=set(LEVERS) | set(UI_KEYS) - VIEW_KEYS)
     ss["_full_run"] = True  # read by the fragments: a full run, not a fragment rerun
     ss["_redraw"] = set()
+    ensure_container_stack()
     summary_part()
     if not present:
         # Here, not in a fragment: a click on it asks for a full run, which its callback
@@ -1437,6 +1462,7 @@ def main() -> None:
             on_change=redraw,
             args=("view_part", "downloads"),
         )
+    ensure_container_stack()
     view_part()
     if not present and ss.get("_drawn"):
         with st.sidebar:

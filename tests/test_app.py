@@ -702,3 +702,31 @@ def test_a_widget_of_the_body_redraws_the_whole_page():
     no_exceptions(at)
     assert len(at.sidebar.slider) > 0  # the whole page was drawn
     assert "fan=true" in "\n".join(c.value for c in at.code)
+
+
+def test_an_empty_container_stack_is_reset_before_the_fragments():
+    """app.ensure_container_stack: the race it guards against leaves a ``with st.sidebar``
+    block exiting into an empty stack of containers; the next fragment then raised
+    IndexError. Simulated here: the first exit of a container in a run empties the stack."""
+    from streamlit.delta_generator import DeltaGenerator
+    from streamlit.delta_generator_singletons import context_dg_stack
+
+    at = new_app()
+    orig_exit = DeltaGenerator.__exit__
+    emptied = []
+
+    def exit_into_nothing(self, *exc):
+        result = orig_exit(self, *exc)
+        if not emptied:
+            emptied.append(True)
+            context_dg_stack.set(())
+        return result
+
+    DeltaGenerator.__exit__ = exit_into_nothing
+    try:
+        at.run()
+    finally:
+        DeltaGenerator.__exit__ = orig_exit
+    assert emptied
+    no_exceptions(at)
+    assert table(at, "headline_2030") is not None
