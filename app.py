@@ -1183,22 +1183,16 @@ def downloads() -> None:
         key=f"dl_meta_{tag}",
         on_click="ignore",
     )
-    st.download_button(
-        "Scenario (JSON)",
-        data=rb.dumps_scenario(scn, "json", ss.get("_pinned")),
-        file_name=scn_name("scenario", ext="json"),
-        mime="application/json",
-        key=f"dl_scenario_json_{tag}",
-        on_click="ignore",
-    )
-    st.download_button(
-        "Scenario (TOML)",
-        data=rb.dumps_scenario(scn, "toml", ss.get("_pinned")),
-        file_name=scn_name("scenario", ext="toml"),
-        mime="application/toml",
-        key=f"dl_scenario_toml_{tag}",
-        on_click="ignore",
-    )
+    for fmt, mime in (("json", "application/json"), ("toml", "application/toml")):
+        st.download_button(
+            f"Scenario ({fmt.upper()})",
+            # deferred, as the others: written on a click, not on every lever move
+            data=functools.partial(rb.dumps_scenario, scn, fmt, ss.get("_pinned")),
+            file_name=scn_name("scenario", ext=fmt),
+            mime=mime,
+            key=f"dl_scenario_{fmt}_{tag}",
+            on_click="ignore",
+        )
     # The charts the view drew (chart() collects them): one at a time, as one zip, as slides.
     view, scn_json = ss["view"], rb.dumps_scenario(res.scenario)
     marker, figs = ss.get("_view_figs", (None, {}))
@@ -1284,9 +1278,9 @@ TABLE_CSS = (
 )
 
 
-def redrawn(key: str) -> bool:
-    """At the top of fragment ``key``: whether to go on. A full run and a redraw asked for by
-    a callback (``redraw``) go on; otherwise a widget of the fragment itself moved (the
+def redrawn(key: str) -> None:
+    """At the top of fragment ``key``: a full run and a redraw asked for by a callback
+    (``redraw``) go on; otherwise a widget of the fragment itself moved (the
     goal-seek's, the sensitivity's, an Apply button that sets a lever, the Monte Carlo
     toggle): by default only the fragment would rerun, but the sidebar, the downloads and
     the share link may follow it, so the whole page is redrawn instead (``st.rerun``)."""
@@ -1294,7 +1288,7 @@ def redrawn(key: str) -> bool:
     asked = ss.get("_redraw", set())
     if ss.get("_full_run") or key in asked:
         ss["_redraw"] = asked - {key}
-        return True
+        return
     st.rerun()
 
 

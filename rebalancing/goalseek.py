@@ -49,6 +49,7 @@ import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
 from .batch import batchable, run_batch
+from .calibration import BASE_YEAR
 from .paths import PATHS
 from .results import simulate
 from .scenario import (
@@ -223,6 +224,16 @@ def _range(instrument: str, lo, hi) -> tuple[float, float]:
     return lo, hi
 
 
+def _target_series(
+    base: Scenario, instrument: str, xs: np.ndarray, path: str, tgt: Target
+) -> np.ndarray:
+    """The target's series on ``path`` (rows, T), ``base`` with ``instrument`` at each
+    value of ``xs``: one batched run."""
+    b = run_batch(base, {instrument: xs}, (path,))
+    v = b.variables(series_needs(tgt.variable))
+    return series_values(v, b.regions, tgt.region, tgt.variable)[:, b.run_paths.index(path)]
+
+
 def goal_seek(
     scenario: Scenario | None,
     target: Target | str,
@@ -246,16 +257,14 @@ def goal_seek(
     # value for every year).
     scn = scn.with_paths({instrument: None}) if scn.path_of(instrument) else scn
     x0 = float(scn.get(instrument))
-    t0 = tgt.year - 2024
+    t0 = tgt.year - BASE_YEAR
     count = [0]
 
     def series(xs) -> np.ndarray:
         """The target series (rows, T) at the lever values xs."""
         xs = np.atleast_1d(np.asarray(xs, float))
         count[0] += len(xs)
-        b = run_batch(scn, {instrument: xs}, (path,))
-        v = b.variables(series_needs(tgt.variable))
-        return series_values(v, b.regions, tgt.region, tgt.variable)[:, b.run_paths.index(path)]
+        return _target_series(scn, instrument, xs, path, tgt)
 
     start = series([x0])[0]
     above = tgt.value >= start[t0]  # for "from a year on": which side the path must keep
@@ -460,20 +469,17 @@ def goal_seek_path(
     old = scn.path_of(instrument)
     fixed = {y: old.get(y, x0) for y in range(FIRST_PATH_YEAR, tgt.year)}
     count = [0]
-    need = series_needs(tgt.variable)
 
     def series(base: Scenario, xs) -> np.ndarray:
         """The target series (rows, T) of ``base`` with the scalar lever at xs."""
         xs = np.atleast_1d(np.asarray(xs, float))
         count[0] += len(xs)
-        b = run_batch(base, {instrument: xs}, (path,))
-        v = b.variables(need)
-        return series_values(v, b.regions, tgt.region, tgt.variable)[:, b.run_paths.index(path)]
+        return _target_series(base, instrument, xs, path, tgt)
 
     values, methods = [], []
     prev = x0 if not fixed else fixed[max(fixed)]
     for year in years:
-        t = year - 2024
+        t = year - BASE_YEAR
         base = scn.with_paths({instrument: dict(fixed)}).with_values({instrument: prev})
         x, method = _solve_year(
             lambda xs, base=base, t=t: series(base, xs)[:, t] - tgt.value, lo, hi, grid, prev
@@ -489,10 +495,10 @@ def goal_seek_path(
     res = simulate(final, (path,))
     start = simulate(scn, (path,))
     count[0] += 2
-    t0 = tgt.year - 2024
+    t0 = tgt.year - BASE_YEAR
 
     def achieved(r) -> tuple[float, ...]:
-        v = {name: r.variables[name][None] for name in need}
+        v = {name: r.variables[name][None] for name in series_needs(tgt.variable)}
         s = series_values(v, r.regions, tgt.region, tgt.variable)[0, r.run_paths.index(path)]
         return tuple(float(a) for a in s[t0:])
 

@@ -485,18 +485,13 @@ def _reference_knots(two_country: bool, horizon: int, data: str) -> np.ndarray:
     return steer(cal, prm, build_paths(ref, cal, ("baseline",))).z[0]
 
 
-def _steering_inputs(scn: Scenario, data: str):
-    cal, prm = _calibrated(scn)
-    z0 = _reference_knots(scn.global_.two_country, scn.global_.horizon, data)
-    return cal, prm, z0
-
-
 def _status_quo_drift(scn: Scenario, data: str) -> tuple[np.ndarray, float]:
     """The status quo's drift (T, n, 2) and its miss, cached by the levers that shape it (the
     global settings and the status-quo group) and the data; :mod:`rebalancing.drift`."""
     hit = _DRIFTS.get((scn, data))
     if hit is None:
-        cal, prm, z0 = _steering_inputs(scn, data)
+        cal, prm = _calibrated(scn)
+        z0 = _reference_knots(scn.global_.two_country, scn.global_.horizon, data)
         s = steer(cal, prm, build_paths(scn, cal, ("baseline",)), z0)
         hit = (s.drift[0], float(s.miss[0]))
         _DRIFTS.put((scn, data), hit)
@@ -622,7 +617,7 @@ def simulate(
         drift_key = (steering_scenario(scn), key)
         hit = _DRIFTS.get(drift_key)
         if hit is None:  # search, finishing with this run (drift.steer)
-            _, _, z0 = _steering_inputs(drift_key[0], key)
+            z0 = _reference_knots(g.two_country, g.horizon, key)
             base = build_paths(drift_key[0], cal, ("baseline",))
             s = steer(cal, prm, base, z0, finish=spec)
             hit, sol = (s.drift[0], float(s.miss[0])), s.finished
