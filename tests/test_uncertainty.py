@@ -87,6 +87,43 @@ def test_fan_is_reproducible_and_every_draw_balances(small_fan):
     )
 
 
+def test_worker_processes_give_the_same_fan_to_the_bit():
+    """Chunks solved in worker processes are the same computation as here: the fan does not
+    depend on the number of workers (the chunks, not the workers, set the batches)."""
+    from rebalancing import uncertainty
+
+    scn = Scenario().with_values({"disorderly.timing": "hazard"})
+    here = fan(scn, 250, 3, chunk=60, workers=1)
+    two = fan(scn, 250, 3, chunk=60, workers=2)
+    assert uncertainty._POOL is not None  # the chunks went to a worker process too
+    for key, q in here.bands_.items():
+        np.testing.assert_array_equal(q, two.bands_[key])
+    np.testing.assert_array_equal(here.crisis.deficit, two.crisis.deficit)
+    np.testing.assert_array_equal(here.crisis.surplus_range, two.crisis.surplus_range)
+    np.testing.assert_array_equal(here.crisis_years, two.crisis_years)
+    assert here.max_residual == two.max_residual
+
+
+def test_a_chunk_a_worker_cannot_solve_is_solved_here(monkeypatch):
+    """A worker that fails (a lost process, data that changed) costs time, not the fan: its
+    chunk is solved in the calling process."""
+    from concurrent.futures import Future
+
+    from rebalancing import uncertainty
+
+    class Failing:
+        def submit(self, *args):
+            f = Future()
+            f.set_exception(RuntimeError("worker lost"))
+            return f
+
+    here = fan(Scenario(), 200, 2, chunk=50, workers=1)
+    monkeypatch.setattr(uncertainty, "_pool", lambda size: Failing())
+    failed = fan(Scenario(), 200, 2, chunk=50, workers=2)
+    for key, q in here.bands_.items():
+        np.testing.assert_array_equal(q, failed.bands_[key])
+
+
 def test_median_of_the_fan_is_near_the_central_path(small_fan):
     """The draws are centred on the scenario: the median path stays close to the single
     run (it need not equal it: the model is not linear in the parameters)."""
