@@ -27,14 +27,17 @@ the base rate h0 (it has no domestic-credit block: see docs/uncertainty.md).
 
 from __future__ import annotations
 
-import multiprocessing
+import atexit
 import os
+import pickle
+import queue
+import subprocess
+import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -434,49 +437,111 @@ def solve_chunk(scn: Scenario, values: dict, timing, paths, series) -> dict:
 # --- worker processes ------------------------------------------------------------------------
 #
 # The chunks of a large fan run in parallel: this process solves chunks itself and hands
-# others, one at a time each, to a persistent pool of ``workers - 1`` processes (threads
-# would share the interpreter lock, which the engine's many small NumPy calls take and
-# release thousands of times a chunk). The pool starts its processes from a "forkserver"
-# (never by forking this process, which may be a multi-threaded server) that has imported
-# this module once. A worker receives the scenario as its scenario-file text (parsed and
-# validated there as any scenario file) and the chunk's drawn values; it returns arrays.
-# Which process solves a chunk does not change its result: every chunk is the same
-# computation on the same inputs, so the fan does not depend on the number of workers.
+# others, one at a time each, to ``workers - 1`` persistent worker processes (threads would
+# share the interpreter lock, which the engine's many small NumPy calls take and release
+# thousands of times a chunk). A worker is a fresh interpreter running
+# :mod:`rebalancing._worker` (not a fork of this process, which may be a multi-threaded
+# server, and not multiprocessing's start methods, which import the caller's main module
+# in the worker: a dashboard's script). It receives the scenario as its scenario-file text
+# (parsed and validated there as any scenario file) and the chunk's drawn values, and
+# returns arrays. Which process solves a chunk does not change its result: every chunk is
+# the same computation on the same inputs, so the fan does not depend on the workers.
+
+
+class _ChunkError(Exception):
+    """A worker met an error solving a chunk (the caller solves it and raises there)."""
+
+
+class _Worker:
+    """One worker process and its two pipes."""
+
+    def __init__(self):
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parents[1])  # where this package is found
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (root, env.get("PYTHONPATH"))))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "rebalancing._worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+
+    def solve(self, args: tuple) -> dict:
+        pickle.dump(args, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        self.proc.stdin.flush()
+        status, out = pickle.load(self.proc.stdout)
+        if status != "ok":
+            raise _ChunkError(out)
+        return out
+
+    def close(self) -> None:
+        """End the process: its input closed, it returns."""
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+
+
+class _Workers:
+    """``size`` worker processes shared by every fan of this process; one chunk at a time
+    each (a fan borrows an idle one)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.idle: queue.Queue[_Worker] = queue.Queue()
+        self.all = [_Worker() for _ in range(size)]  # started now; they import meanwhile
+        for w in self.all:
+            self.idle.put(w)
+
+    def borrow(self, wanted) -> _Worker | None:
+        """An idle worker, waiting while ``wanted()``; None once it is not."""
+        while wanted():
+            try:
+                return self.idle.get(timeout=0.02)
+            except queue.Empty:
+                continue
+        return None
+
+    def close(self) -> None:
+        for w in self.all:
+            w.close()
+
 
 _POOL_LOCK = threading.Lock()
-_POOL: ProcessPoolExecutor | None = None
-_POOL_SIZE = 0
+_POOL: _Workers | None = None
 
 
-def _pool(size: int) -> ProcessPoolExecutor | None:
-    """The shared pool of ``size`` worker processes (started on first use; None where
+def _pool(size: int) -> _Workers | None:
+    """The shared worker processes, ``size`` of them (started on first use; None where
     processes cannot be started)."""
-    global _POOL, _POOL_SIZE
+    global _POOL
     with _POOL_LOCK:
-        if _POOL is not None and _POOL_SIZE != size:
-            _POOL.shutdown(wait=False, cancel_futures=True)
+        if _POOL is not None and _POOL.size != size:
+            _POOL.close()
             _POOL = None
         if _POOL is None:
             try:
-                methods = multiprocessing.get_all_start_methods()
-                ctx = multiprocessing.get_context(
-                    "forkserver" if "forkserver" in methods else "spawn"
-                )
-                if ctx.get_start_method() == "forkserver":
-                    ctx.set_forkserver_preload([__name__])
-                _POOL, _POOL_SIZE = ProcessPoolExecutor(size, mp_context=ctx), size
-            except (OSError, ValueError, NotImplementedError):
+                _POOL = _Workers(size)
+            except OSError:
                 return None
         return _POOL
 
 
-def _drop_pool(pool: ProcessPoolExecutor) -> None:
-    """Forget a broken pool (the next fan starts a new one)."""
+def _drop_pool(pool: _Workers) -> None:
+    """Forget workers of which one was lost (the next fan starts new ones)."""
     global _POOL
     with _POOL_LOCK:
         if _POOL is pool:
             _POOL = None
-    pool.shutdown(wait=False, cancel_futures=True)
+    pool.close()
+
+
+@atexit.register
+def _close_pool() -> None:
+    if _POOL is not None:
+        _POOL.close()
 
 
 @lru_cache(maxsize=8)
@@ -507,12 +572,24 @@ def _map_chunks(scn: Scenario, n: int, task, store, workers: int) -> None:
     solve (an error, a lost process) is solved here, so an error is raised as this process
     would raise it; of several, the first chunk's, as a loop over the chunks would."""
     lock = threading.Lock()
-    order = iter(range(n))
     errors: dict[int, BaseException] = {}
+    stored = set()
+    first = [0]  # the next chunk to claim
+
+    def left() -> bool:
+        return not errors and first[0] < n
 
     def claim() -> int | None:
         with lock:
-            return None if errors else next(order, None)
+            if not left():
+                return None
+            first[0] += 1
+            return first[0] - 1
+
+    def keep(c: int, out: dict) -> None:
+        with lock:
+            store(c, out)
+            stored.add(c)
 
     def here(c: int) -> None:
         try:
@@ -521,8 +598,7 @@ def _map_chunks(scn: Scenario, n: int, task, store, workers: int) -> None:
             with lock:
                 errors[c] = e
             return
-        with lock:
-            store(c, out)
+        keep(c, out)
 
     pool = _pool(workers - 1) if workers > 1 and n > 1 else None
     text = dumps_scenario(scn) if pool else None
@@ -533,19 +609,23 @@ def _map_chunks(scn: Scenario, n: int, task, store, workers: int) -> None:
         data = (os.environ.get("REBALANCING_DATA_DIR"), data_key())
 
         def feed() -> None:
-            nonlocal pool
-            while (c := claim()) is not None:
+            while (w := pool.borrow(left)) is not None:
+                c = claim()
+                if c is None:
+                    pool.idle.put(w)
+                    return
                 try:
-                    out = pool.submit(_solve_chunk_in_worker, text, data, *task(c)).result()
-                except BrokenProcessPool:
+                    out = w.solve((text, data, *task(c)))
+                except _ChunkError:
+                    pool.idle.put(w)
+                    here(c)
+                    continue
+                except Exception:  # the worker is lost (ended, unreadable answer)
                     _drop_pool(pool)
                     here(c)
                     return
-                except Exception:
-                    here(c)
-                    continue
-                with lock:
-                    store(c, out)
+                pool.idle.put(w)
+                keep(c, out)
 
         remote = [threading.Thread(target=feed, daemon=True) for _ in range(workers - 1)]
         for th in remote:
@@ -556,6 +636,8 @@ def _map_chunks(scn: Scenario, n: int, task, store, workers: int) -> None:
         th.join()
     if errors:
         raise errors[min(errors)]
+    if len(stored) != n:  # not expected: every claimed chunk is stored or raises
+        raise RuntimeError(f"Monte Carlo: {n - len(stored)} of {n} chunks not solved")
 
 
 def fan(
