@@ -656,11 +656,10 @@ def fan(
     cache it on those.
 
     The draws run ``chunk`` at a time (memory is bounded by the chunk and the series kept),
-    in this process and ``workers - 1`` worker processes (default ``workers``: the machine's
-    cores, at most 2; :func:`_map_chunks`). The chunks, not the workers, set the batches, so
-    the fan is the same to the bit with any number of workers. A script that calls it with
-    more than one worker must guard its top level with ``if __name__ == "__main__":``, as
-    Python's worker processes require. Each chunk records only the raw arrays its series
+    in this process and ``workers - 1`` persistent worker processes (default ``workers``:
+    the machine's cores, at most 2; :func:`_map_chunks`), started on the first fan of more
+    than one chunk. The chunks, not the workers, set the batches, so the fan is the same to
+    the bit with any number of workers. Each chunk records only the raw arrays its series
     and the crisis probability are derived from; the engine checks every draw's accounts
     year by year as it solves them (:func:`rebalancing.engine.run` with ``keep``).
     """
