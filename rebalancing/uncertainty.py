@@ -27,10 +27,17 @@ the base rate h0 (it has no domestic-credit block: see docs/uncertainty.md).
 
 from __future__ import annotations
 
+import atexit
 import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -39,9 +46,10 @@ from scipy.special import ndtr, ndtri
 from .batch import run_batch
 from .blocks import crisis
 from .calibration import BASE_YEAR
+from .data import data_key
 from .paths import PATHS
-from .results import VARIABLES, Results, _calibrated, solution_fields
-from .scenario import LEVERS, Scenario
+from .results import VARIABLES, Results, solution_fields
+from .scenario import LEVERS, Scenario, dumps_scenario, parse_scenario
 
 #: Quantiles of the fans: the median, the 50% band (25-75) and the 90% band (5-95).
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -399,6 +407,239 @@ def _quantiles_sorted(x: np.ndarray) -> np.ndarray:
     return np.stack(out)
 
 
+def solve_chunk(scn: Scenario, values: dict, timing, paths, series) -> dict:
+    """One chunk of a fan's draws (``values``: {lever: (m,)}, ``timing``: (m,) crisis-timing
+    quantiles or None) as one batch of the engine (:func:`rebalancing.batch.run_batch`,
+    every draw's accounts checked year by year): what the fan keeps of them, ``series``
+    {(region, variable): (paths, T, m)}, the status quo's ``nfa`` and ``gdp`` {US, CN: (m, T)},
+    ``crisis_years`` (m,) and the chunk's ``max_residual``."""
+    need = sorted({v for _, var in series for v in series_needs(var)})
+    # The raw arrays the series and the crisis probability are derived from: only these
+    # are recorded for each draw (the engine checks every draw's accounts as it goes).
+    keep = solution_fields(need) | {"Y", "NFA"}
+    b = run_batch(scn, values, paths, drift="base", crisis_quantile=timing, keep=keep)
+    v = b.variables(need)
+    idx = [b.run_paths.index(p) for p in paths]
+    b0, T = b.run_paths.index("baseline"), len(b.years)
+
+    def status_quo(x, r):
+        return x.reshape(b.R, b.P, T, -1)[:, b0, :, b.regions.index(r)]
+
+    return {
+        "series": {s: np.moveaxis(series_values(v, b.regions, *s)[:, idx], 0, -1) for s in series},
+        "nfa": {r: status_quo(b.solution.NFA, r) for r in ("US", "CN")},
+        "gdp": {r: status_quo(b.solution.Y, r) for r in ("US", "CN")},
+        "crisis_years": b.crisis_years(),
+        "max_residual": b.max_residual,
+    }
+
+
+# --- worker processes ------------------------------------------------------------------------
+#
+# The chunks of a large fan run in parallel: this process solves chunks itself and hands
+# others, one at a time each, to ``workers - 1`` persistent worker processes (threads would
+# share the interpreter lock, which the engine's many small NumPy calls take and release
+# thousands of times a chunk). A worker is a fresh interpreter running
+# :mod:`rebalancing._worker` (not a fork of this process, which may be a multi-threaded
+# server, and not multiprocessing's start methods, which import the caller's main module
+# in the worker: a dashboard's script). It receives the scenario as its scenario-file text
+# (parsed and validated there as any scenario file) and the chunk's drawn values, and
+# returns arrays. Which process solves a chunk does not change its result: every chunk is
+# the same computation on the same inputs, so the fan does not depend on the workers.
+
+
+class _ChunkError(Exception):
+    """A worker met an error solving a chunk (the caller solves it and raises there)."""
+
+
+class _Worker:
+    """One worker process and its two pipes."""
+
+    def __init__(self):
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parents[1])  # where this package is found
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (root, env.get("PYTHONPATH"))))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "rebalancing._worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+
+    def solve(self, args: tuple) -> dict:
+        pickle.dump(args, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        self.proc.stdin.flush()
+        status, out = pickle.load(self.proc.stdout)
+        if status != "ok":
+            raise _ChunkError(out)
+        return out
+
+    def close(self) -> None:
+        """End the process: its input closed, it returns."""
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+
+
+class _Workers:
+    """``size`` worker processes shared by every fan of this process; one chunk at a time
+    each (a fan borrows an idle one)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.idle: queue.Queue[_Worker] = queue.Queue()
+        self.all = [_Worker() for _ in range(size)]  # started now; they import meanwhile
+        for w in self.all:
+            self.idle.put(w)
+
+    def borrow(self, wanted) -> _Worker | None:
+        """An idle worker, waiting while ``wanted()``; None once it is not."""
+        while wanted():
+            try:
+                return self.idle.get(timeout=0.02)
+            except queue.Empty:
+                continue
+        return None
+
+    def close(self) -> None:
+        for w in self.all:
+            w.close()
+
+
+_POOL_LOCK = threading.Lock()
+_POOL: _Workers | None = None
+
+
+def _pool(size: int) -> _Workers | None:
+    """The shared worker processes, ``size`` of them (started on first use; None where
+    processes cannot be started)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is not None and _POOL.size != size:
+            _POOL.close()
+            _POOL = None
+        if _POOL is None:
+            try:
+                _POOL = _Workers(size)
+            except OSError:
+                return None
+        return _POOL
+
+
+def _drop_pool(pool: _Workers) -> None:
+    """Forget workers of which one was lost (the next fan starts new ones)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is pool:
+            _POOL = None
+    pool.close()
+
+
+@atexit.register
+def _close_pool() -> None:
+    if _POOL is not None:
+        _POOL.close()
+
+
+@lru_cache(maxsize=8)
+def _scenario_from_text(text: str) -> Scenario:
+    return parse_scenario(text, "scenario.json")
+
+
+def _solve_chunk_in_worker(text: str, data: tuple[str | None, str], *args) -> dict:
+    """:func:`solve_chunk` in a worker process: the scenario from its file text, the data
+    from the folder the caller uses (``data``: ``$REBALANCING_DATA_DIR`` or None, and the
+    data's key, checked)."""
+    folder, key = data
+    if folder is None:
+        os.environ.pop("REBALANCING_DATA_DIR", None)
+    else:
+        os.environ["REBALANCING_DATA_DIR"] = folder
+    if data_key() != key:
+        raise RuntimeError("the data changed")  # the caller solves the chunk itself
+    out = solve_chunk(_scenario_from_text(text), *args)
+    out["series"] = {k: np.ascontiguousarray(v) for k, v in out["series"].items()}
+    return out
+
+
+def _map_chunks(scn: Scenario, n: int, task, store, workers: int) -> None:
+    """Solve chunks 0..n-1 (:func:`solve_chunk` of ``task(c)``) and ``store(c, result)``
+    each: in this process, and with ``workers > 1`` in ``workers - 1`` worker processes as
+    well, each taking the next chunk when it is done with one. A chunk a worker cannot
+    solve (an error, a lost process) is solved here, so an error is raised as this process
+    would raise it; of several, the first chunk's, as a loop over the chunks would."""
+    lock = threading.Lock()
+    errors: dict[int, BaseException] = {}
+    stored = set()
+    first = [0]  # the next chunk to claim
+
+    def left() -> bool:
+        return not errors and first[0] < n
+
+    def claim() -> int | None:
+        with lock:
+            if not left():
+                return None
+            first[0] += 1
+            return first[0] - 1
+
+    def keep(c: int, out: dict) -> None:
+        with lock:
+            store(c, out)
+            stored.add(c)
+
+    def here(c: int) -> None:
+        try:
+            out = solve_chunk(scn, *task(c))
+        except Exception as e:  # raised below, the first chunk's first
+            with lock:
+                errors[c] = e
+            return
+        keep(c, out)
+
+    pool = _pool(workers - 1) if workers > 1 and n > 1 else None
+    text = dumps_scenario(scn) if pool else None
+    if text is not None and _scenario_from_text(text) != scn:
+        pool = None  # not one a file can hold: solved here
+    remote = []
+    if pool is not None:
+        data = (os.environ.get("REBALANCING_DATA_DIR"), data_key())
+
+        def feed() -> None:
+            while (w := pool.borrow(left)) is not None:
+                c = claim()
+                if c is None:
+                    pool.idle.put(w)
+                    return
+                try:
+                    out = w.solve((text, data, *task(c)))
+                except _ChunkError:
+                    pool.idle.put(w)
+                    here(c)
+                    continue
+                except Exception:  # the worker is lost (ended, unreadable answer)
+                    _drop_pool(pool)
+                    here(c)
+                    return
+                pool.idle.put(w)
+                keep(c, out)
+
+        remote = [threading.Thread(target=feed, daemon=True) for _ in range(workers - 1)]
+        for th in remote:
+            th.start()
+    while (c := claim()) is not None:
+        here(c)
+    for th in remote:
+        th.join()
+    if errors:
+        raise errors[min(errors)]
+    if len(stored) != n:  # not expected: every claimed chunk is stored or raises
+        raise RuntimeError(f"Monte Carlo: {n - len(stored)} of {n} chunks not solved")
+
+
 def fan(
     scenario: Scenario | None = None,
     draws: int | None = None,
@@ -415,8 +656,10 @@ def fan(
     cache it on those.
 
     The draws run ``chunk`` at a time (memory is bounded by the chunk and the series kept),
-    on ``workers`` threads (default: the machine's cores, at most 2; NumPy releases the
-    interpreter lock in its array loops). Each chunk records only the raw arrays its series
+    in this process and ``workers - 1`` persistent worker processes (default ``workers``:
+    the machine's cores, at most 2; :func:`_map_chunks`), started on the first fan of more
+    than one chunk. The chunks, not the workers, set the batches, so the fan is the same to
+    the bit with any number of workers. Each chunk records only the raw arrays its series
     and the crisis probability are derived from; the engine checks every draw's accounts
     year by year as it solves them (:func:`rebalancing.engine.run` with ``keep``).
     """
@@ -426,51 +669,32 @@ def fan(
     seed = int(scn.global_.seed if seed is None else seed)
     values, timing = draw_parameters(scn, N, seed)
     hazard_timing = scn.disorderly.timing == "hazard" and scn.disorderly.side == "US"
-    need = sorted({v for _, var in series for v in series_needs(var)})
-    # The raw arrays the series and the crisis probability are derived from: only these
-    # are recorded for each draw (the engine checks every draw's accounts as it goes).
-    keep = solution_fields(need) | {"Y", "NFA"}
     req = tuple(p for p in PATHS if p in paths)
-    run_paths = tuple(p for p in PATHS if p in req or p == "baseline")
-    regions = _calibrated(scn)[0].regions
     years = np.arange(BASE_YEAR, scn.global_.horizon + 1)
     T = len(years)
     buf = {s: np.empty((len(req), T, N)) for s in series}
     nfa = {r: np.empty((N, T)) for r in ("US", "CN")}
     gdp = {r: np.empty((N, T)) for r in ("US", "CN")}
     crisis_years = np.zeros(N, dtype=int)
-    resid = np.zeros(max(1, -(-N // chunk)))
-    idx = [run_paths.index(p) for p in req]
-    b0 = run_paths.index("baseline")
+    chunks = [slice(c, min(N, c + chunk)) for c in range(0, N, chunk)]
+    resid = np.zeros(len(chunks))
 
-    def one(c: int) -> None:
-        sl = slice(c * chunk, min(N, (c + 1) * chunk))
-        b = run_batch(
-            scn,
-            {k: v[sl] for k, v in values.items()},
-            req,
-            drift="base",
-            crisis_quantile=timing[sl] if hazard_timing else None,
-            keep=keep,
-        )
-        v = b.variables(need)
+    def task(c: int) -> tuple:
+        sl = chunks[c]
+        q = timing[sl] if hazard_timing else None
+        return {k: v[sl] for k, v in values.items()}, q, req, tuple(series)
+
+    def store(c: int, out: dict) -> None:
+        sl = chunks[c]
         for s in series:
-            buf[s][:, :, sl] = np.moveaxis(series_values(v, regions, *s)[:, idx], 0, -1)
+            buf[s][:, :, sl] = out["series"][s]
         for r in ("US", "CN"):
-            k = regions.index(r)
-            nfa[r][sl] = b.solution.NFA.reshape(b.R, b.P, T, -1)[:, b0, :, k]
-            gdp[r][sl] = b.solution.Y.reshape(b.R, b.P, T, -1)[:, b0, :, k]
-        crisis_years[sl] = b.crisis_years()
-        resid[c] = b.max_residual
+            nfa[r][sl], gdp[r][sl] = out["nfa"][r], out["gdp"][r]
+        crisis_years[sl] = out["crisis_years"]
+        resid[c] = out["max_residual"]
 
-    chunks = range(len(resid))
     workers = workers or min(2, os.cpu_count() or 1)
-    if workers > 1 and len(chunks) > 1:
-        with ThreadPoolExecutor(workers) as ex:
-            list(ex.map(one, chunks))
-    else:
-        for c in chunks:
-            one(c)
+    _map_chunks(scn, len(chunks), task, store, workers)
 
     bands = {s: _quantiles_sorted(buf[s]) for s in series}
     start = scn.global_.policy_start

@@ -87,6 +87,72 @@ def test_fan_is_reproducible_and_every_draw_balances(small_fan):
     )
 
 
+def test_worker_processes_give_the_same_fan_to_the_bit():
+    """A chunk solved in a worker process is the same computation as here, to the bit, and
+    so the fan does not depend on the number of workers (the chunks set the batches)."""
+    import os
+
+    from rebalancing import uncertainty
+    from rebalancing.data import data_key
+    from rebalancing.scenario import dumps_scenario
+
+    scn = Scenario().with_values({"disorderly.timing": "hazard"})
+    values, timing = draw_parameters(scn, 60, 3)
+    here = uncertainty.solve_chunk(scn, values, timing, PATHS, FAN_SERIES)
+    pool = uncertainty._pool(1)
+    worker = pool.borrow(lambda: True)
+    try:
+        data = (os.environ.get("REBALANCING_DATA_DIR"), data_key())
+        there = worker.solve((dumps_scenario(scn), data, values, timing, PATHS, FAN_SERIES))
+    finally:
+        pool.idle.put(worker)
+    for key, a in here["series"].items():
+        np.testing.assert_array_equal(a, there["series"][key])
+    for r in ("US", "CN"):
+        np.testing.assert_array_equal(here["nfa"][r], there["nfa"][r])
+        np.testing.assert_array_equal(here["gdp"][r], there["gdp"][r])
+    np.testing.assert_array_equal(here["crisis_years"], there["crisis_years"])
+    assert here["max_residual"] == there["max_residual"]
+
+    one, two = (fan(scn, 250, 3, chunk=60, workers=w) for w in (1, 2))
+    for key, q in one.bands_.items():
+        np.testing.assert_array_equal(q, two.bands_[key])
+    np.testing.assert_array_equal(one.crisis.deficit, two.crisis.deficit)
+    np.testing.assert_array_equal(one.crisis.surplus_range, two.crisis.surplus_range)
+    np.testing.assert_array_equal(one.crisis_years, two.crisis_years)
+    assert one.max_residual == two.max_residual
+
+
+@pytest.mark.parametrize("failure", ["chunk error", "worker lost"])
+def test_a_chunk_a_worker_cannot_solve_is_solved_here(monkeypatch, failure):
+    """A worker that fails (an error in its chunk, a lost process) costs time, not the fan:
+    the chunk is solved in the calling process."""
+    import queue
+
+    from rebalancing import uncertainty
+
+    class Failing:
+        def solve(self, args):
+            if failure == "chunk error":
+                raise uncertainty._ChunkError("RuntimeError: the data changed")
+            raise BrokenPipeError("worker lost")
+
+    class Pool:
+        size, idle = 1, queue.Queue()
+
+        def borrow(self, wanted):
+            return Failing() if wanted() else None
+
+        def close(self):
+            pass
+
+    here = fan(Scenario(), 200, 2, chunk=50, workers=1)
+    monkeypatch.setattr(uncertainty, "_pool", lambda size: Pool())
+    failed = fan(Scenario(), 200, 2, chunk=50, workers=2)
+    for key, q in here.bands_.items():
+        np.testing.assert_array_equal(q, failed.bands_[key])
+
+
 def test_median_of_the_fan_is_near_the_central_path(small_fan):
     """The draws are centred on the scenario: the median path stays close to the single
     run (it need not equal it: the model is not linear in the parameters)."""
