@@ -307,7 +307,12 @@ def year_inputs(
     """Year t's slices of the path arrays and of what :func:`run` derives from them in
     advance (``etr``, ``w_tariff``: (P, T, n)); ``mu0`` (P, n, n): year t's trade shares."""
     P, n = len(spec.names), spec.tau.shape[-1]
-    d = np.zeros((P, n, 2)) if drift is None else np.broadcast_to(drift[..., t, :, :], (P, n, 2))
+    if drift is None:
+        d = np.zeros((P, n, 2))
+    else:
+        d = drift[..., t, :, :]
+        if d.shape != (P, n, 2):
+            d = np.broadcast_to(d, (P, n, 2))
     return YearInputs(
         year=int(spec.years[t]),
         t=t,
@@ -380,7 +385,7 @@ def _market(prm, B, rt, alpha_w, Ypot, D_auto, i0, i1, pi_e):
     (and fiscal policy leaning against the gap where the rate is at its lower bound): each
     round is an exact solve, at most n + 1 rounds; a round re-solves only the path rows whose
     rate was newly held at a bound (the others' systems are unchanged)."""
-    f1 = np.zeros_like(i0)
+    f1 = np.zeros(i0.shape)
     rows = None  # all
     for _ in range(B.shape[-1] + 1):
         if rows is None:
@@ -702,6 +707,8 @@ def run(
         w_tariff = take_rows(
             prices.tariff_wedge(spec.tau_distinct, prm.tau0, prm.mubar), spec.tau_of_row
         )
+    if drift is not None and drift.ndim == 3:  # one drift for every path: broadcast once
+        drift = np.broadcast_to(drift, (P,) + drift.shape)
     s = initial_state(cal, prm, P)
     out = None
     alpha_w = CONSUMPTION_ADJUSTMENT * prm.alpha

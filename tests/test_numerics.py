@@ -45,3 +45,18 @@ def test_small_solve_refuses_a_singular_matrix():
     M[7, 2, 2] = 0.0
     with pytest.raises(np.linalg.LinAlgError):
         solve_small(M, np.ones((300, 4)))
+
+
+def test_clip_is_numpys_to_the_bit():
+    """``numerics.clip`` (the ufunc np.clip calls) keeps np.clip's signed zeros and NaN."""
+    from rebalancing.numerics import clip
+
+    x = np.array([-0.0, 0.0, -2.0, 2.0, 0.5, -0.5, np.nan, np.inf, -np.inf])
+    bounds = [(-0.0, 0.0), (0.0, 0.0), (0.0, 1.0), (-1.0, 1.0), (np.nan, 1.0), (-1.0, np.nan)]
+    for lo, hi in bounds:
+        a, b = clip(x, lo, hi), np.clip(x, lo, hi)
+        np.testing.assert_array_equal(a, b)
+        assert (np.signbit(a) == np.signbit(b)).all()
+    band = np.array([0.0, 0.5, 1.0])[:, None] * np.ones((3, 4))
+    y = np.random.default_rng(1).standard_normal((3, 4))
+    np.testing.assert_array_equal(clip(y, -band, band), np.clip(y, -band, band))
