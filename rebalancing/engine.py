@@ -588,7 +588,7 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
     else:
         e_ratio = exchange.dollar_values(logp) / exchange.dollar_values(s.logp)
         A_pos, L_pos, VAL = stocks.revalue(s.A_pos, s.L_pos, e_ratio)
-        A_pos, L_pos = stocks.finance(A_pos, L_pos, CA)
+        A_pos, L_pos = stocks.finance_into(A_pos, L_pos, CA)  # revalue made them
         NFA = s.nfa + CA + VAL
 
     new = State(

@@ -39,6 +39,18 @@ def sum_last(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def sum_last_diff(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``sum_last(x - y)`` (x, y of one shape) without the difference array: the same
+    differences added in the same order, one (..., )-slice at a time."""
+    n = x.shape[-1]
+    if n == 0 or n > 7 or x.size < SMALL:
+        return _add_reduce(x - y, -1)
+    out = x[..., 0] - y[..., 0]
+    for k in range(1, n):
+        out += x[..., k] - y[..., k]
+    return out
+
+
 def sum_axis(x: np.ndarray, axis: int) -> np.ndarray:
     """``x.sum(axis)`` by :func:`sum_last` over that axis."""
     if x.size < SMALL:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rebalancing.numerics import max_last, sum_axis, sum_last
+from rebalancing.numerics import max_last, sum_axis, sum_last, sum_last_diff
 
 
 # Shapes below and above SMALL: NumPy's own reduction and the array additions.
@@ -15,6 +15,7 @@ def test_sums_and_maxima_equal_numpys_bit_for_bit(shape):
         np.testing.assert_array_equal(sum_last(a), a.sum(-1))
         np.testing.assert_array_equal(sum_axis(a, -2), a.sum(-2))
         np.testing.assert_array_equal(max_last(a), a.max(-1))
+        np.testing.assert_array_equal(sum_last_diff(a, 2 * a), (a - 2 * a).sum(-1))
 
 
 def test_nan_propagates_through_the_maximum():

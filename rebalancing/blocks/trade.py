@@ -72,23 +72,43 @@ def trade_shares(
         x if np.ndim(x) == 0 else np.reshape(x, (-1,) + (1,) * (lead - 1))
         for x in (eps, diversion, rerouting)
     )
-    # Trend flows (:func:`trend_trade`) and shares mu_t = flows / Apot_i.
+    # Trend flows (:func:`trend_trade`) and shares mu_t = flows / Apot_i. Below, each
+    # (n, n, P, T) product is formed once and the rest of its expression applied in place
+    # (out=): the same operations in the same order (a * b == b * a exactly), without a
+    # temporary of the batch's size per operation.
     world = np.tensordot(Y0, S, axes=1) / Y0.sum()
     Apot = const(A0) * S  # (n, P, T)
-    mu_t = const(trade0) * S[:, None] * S[None, :] / world / Apot[:, None]
-    F = ((1 + tau) / (1 + const(tau0))) ** (-eps)
-    L = mu_t * (1 - F)
+    mu_t = const(trade0) * S[:, None]
+    mu_t *= S[None, :]
+    mu_t /= world
+    mu_t /= Apot[:, None]
+    F = 1 + tau
+    F /= 1 + const(tau0)
+    F **= -eps
+    L = 1 - F
+    L *= mu_t
     # Importer side: Q_ij = L_ij / (i's trend imports from suppliers other than j), 0 where
     # there are none.
     others = mu_t.sum(1)[:, None] - mu_t
     Q = np.divide(L, others, out=np.zeros(L.shape), where=others > 0)
-    R = rerouting * (mu_t * (Q.sum(1)[:, None] - Q))
+    R = np.subtract(Q.sum(1)[:, None], Q, out=Q)
+    R *= mu_t
+    R *= rerouting
     # Exporter side: G_ij = L_ij Apot_i / (j's base-year exports to markets other than i, j);
     # V_kj = diversion sum_{i != k} G_ij trade0_kj / Apot_k (j != k).
-    G = L * Apot[:, None] * const(_exports_elsewhere_inverse(trade0))
+    G = L
+    G *= Apot[:, None]
+    G *= const(_exports_elsewhere_inverse(trade0))
     into = const(trade0 * (1 - np.eye(n)))  # trade0_kj, 0 on the diagonal
-    V = diversion * ((G.sum(0)[None] - G) * into / Apot[:, None])
-    mu0 = (mu_t * F + R + V) * _regions_first(share_factor, 2)
+    V = np.subtract(G.sum(0)[None], G, out=G)
+    V *= into
+    V /= Apot[:, None]
+    V *= diversion
+    mu0 = F  # mu_t F + R + V, times the share factor
+    mu0 *= mu_t
+    mu0 += R
+    mu0 += V
+    mu0 *= _regions_first(share_factor, 2)
     return np.ascontiguousarray(np.moveaxis(mu0, (0, 1), (-2, -1)))
 
 
