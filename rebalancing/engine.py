@@ -526,29 +526,22 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
         carried = cut[bi]
 
         def two(x):
-            return np.concatenate([x[bi], x[bi]])
+            xb = x[bi]
+            return np.concatenate([xb, xb])
+
+        # The pair's inputs other than the cut, the same at every trial: stacked once.
+        B2, rt2, Ypot2, D2, unit2 = two(B), two(rt), two(Ypot), two(D_auto), two(unit)
+        i0_2, i1_2, pi_e2, mu2, NI2 = two(i0), two(i1), two(pi_e), two(mu), two(NI)[:, c]
+        floor2 = np.concatenate([floor, floor])
 
         def excess_pair(a, b):
             """CA - floor Y of the crisis country at two extra cuts, one batched solve."""
             cuts = np.concatenate([carried + a, carried + b])
             Y_, A_, _, _, _ = _market(
-                prm,
-                two(B),
-                two(rt),
-                alpha_w,
-                two(Ypot),
-                two(D_auto) + cuts[:, None] * two(unit),
-                two(i0),
-                two(i1),
-                two(pi_e),
+                prm, B2, rt2, alpha_w, Ypot2, D2 + cuts[:, None] * unit2, i0_2, i1_2, pi_e2
             )
-            M_ = two(mu) * A_[..., None]
-            g = (
-                sum_last(M_[:, :, c])
-                - sum_last(M_[:, c, :])
-                + two(NI)[:, c]
-                - np.concatenate([floor, floor]) * Y_[:, c]
-            )
+            M_ = mu2 * A_[..., None]
+            g = sum_last(M_[:, :, c]) - sum_last(M_[:, c, :]) + NI2 - floor2 * Y_[:, c]
             return g[: len(bi)], g[len(bi) :]
 
         extra, left = crisis.find_cut(
