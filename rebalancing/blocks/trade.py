@@ -10,6 +10,8 @@ importer buys a share ``rerouting`` from its other suppliers and the exporter se
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ..numerics import sum_last
@@ -119,8 +121,15 @@ def _regions_first(x: np.ndarray, k: int) -> np.ndarray:
 
 def _exports_elsewhere_inverse(trade0: np.ndarray) -> np.ndarray:
     """(n, n): 1 / (j's base-year exports to markets other than i and j), 0 where i = j or
-    there are none."""
-    n = len(trade0)
+    there are none (read-only; cached by the flows' values: the loops cost ~60 us, paid by
+    every run's trade shares, and every year's on large batches)."""
+    trade0 = np.ascontiguousarray(trade0, dtype=float)
+    return _exports_elsewhere_inverse_of(trade0.tobytes(), len(trade0))
+
+
+@lru_cache(maxsize=8)
+def _exports_elsewhere_inverse_of(flows: bytes, n: int) -> np.ndarray:
+    trade0 = np.frombuffer(flows).reshape(n, n)
     out = np.zeros((n, n))
     for i in range(n):
         for j in range(n):
@@ -129,6 +138,7 @@ def _exports_elsewhere_inverse(trade0: np.ndarray) -> np.ndarray:
             tot = trade0[mask, j].sum()
             if i != j and tot > 0:
                 out[i, j] = 1.0 / tot
+    out.flags.writeable = False
     return out
 
 
