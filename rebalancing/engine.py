@@ -307,7 +307,12 @@ def year_inputs(
     """Year t's slices of the path arrays and of what :func:`run` derives from them in
     advance (``etr``, ``w_tariff``: (P, T, n)); ``mu0`` (P, n, n): year t's trade shares."""
     P, n = len(spec.names), spec.tau.shape[-1]
-    d = np.zeros((P, n, 2)) if drift is None else np.broadcast_to(drift[..., t, :, :], (P, n, 2))
+    if drift is None:
+        d = np.zeros((P, n, 2))
+    else:
+        d = drift[..., t, :, :]
+        if d.shape != (P, n, 2):
+            d = np.broadcast_to(d, (P, n, 2))
     return YearInputs(
         year=int(spec.years[t]),
         t=t,
@@ -380,7 +385,7 @@ def _market(prm, B, rt, alpha_w, Ypot, D_auto, i0, i1, pi_e):
     (and fiscal policy leaning against the gap where the rate is at its lower bound): each
     round is an exact solve, at most n + 1 rounds; a round re-solves only the path rows whose
     rate was newly held at a bound (the others' systems are unchanged)."""
-    f1 = np.zeros_like(i0)
+    f1 = np.zeros(i0.shape)
     rows = None  # all
     for _ in range(B.shape[-1] + 1):
         if rows is None:
@@ -521,29 +526,22 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
         carried = cut[bi]
 
         def two(x):
-            return np.concatenate([x[bi], x[bi]])
+            xb = x[bi]
+            return np.concatenate([xb, xb])
+
+        # The pair's inputs other than the cut, the same at every trial: stacked once.
+        B2, rt2, Ypot2, D2, unit2 = two(B), two(rt), two(Ypot), two(D_auto), two(unit)
+        i0_2, i1_2, pi_e2, mu2, NI2 = two(i0), two(i1), two(pi_e), two(mu), two(NI)[:, c]
+        floor2 = np.concatenate([floor, floor])
 
         def excess_pair(a, b):
             """CA - floor Y of the crisis country at two extra cuts, one batched solve."""
             cuts = np.concatenate([carried + a, carried + b])
             Y_, A_, _, _, _ = _market(
-                prm,
-                two(B),
-                two(rt),
-                alpha_w,
-                two(Ypot),
-                two(D_auto) + cuts[:, None] * two(unit),
-                two(i0),
-                two(i1),
-                two(pi_e),
+                prm, B2, rt2, alpha_w, Ypot2, D2 + cuts[:, None] * unit2, i0_2, i1_2, pi_e2
             )
-            M_ = two(mu) * A_[..., None]
-            g = (
-                sum_last(M_[:, :, c])
-                - sum_last(M_[:, c, :])
-                + two(NI)[:, c]
-                - np.concatenate([floor, floor]) * Y_[:, c]
-            )
+            M_ = mu2 * A_[..., None]
+            g = sum_last(M_[:, :, c]) - sum_last(M_[:, c, :]) + NI2 - floor2 * Y_[:, c]
             return g[: len(bi)], g[len(bi) :]
 
         extra, left = crisis.find_cut(
@@ -583,7 +581,7 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
     else:
         e_ratio = exchange.dollar_values(logp) / exchange.dollar_values(s.logp)
         A_pos, L_pos, VAL = stocks.revalue(s.A_pos, s.L_pos, e_ratio)
-        A_pos, L_pos = stocks.finance(A_pos, L_pos, CA)
+        A_pos, L_pos = stocks.finance_into(A_pos, L_pos, CA)  # revalue made them
         NFA = s.nfa + CA + VAL
 
     new = State(
@@ -702,6 +700,8 @@ def run(
         w_tariff = take_rows(
             prices.tariff_wedge(spec.tau_distinct, prm.tau0, prm.mubar), spec.tau_of_row
         )
+    if drift is not None and drift.ndim == 3:  # one drift for every path: broadcast once
+        drift = np.broadcast_to(drift, (P,) + drift.shape)
     s = initial_state(cal, prm, P)
     out = None
     alpha_w = CONSUMPTION_ADJUSTMENT * prm.alpha

@@ -13,6 +13,15 @@ import numpy as np
 
 _add_reduce = np.add.reduce
 
+# clip(x, lo, hi): the ufunc that np.clip ends in, called directly: the same operation, so
+# the same bits (signed zeros and NaN included, where np.minimum(np.maximum(...)) differs in
+# the sign of a zero at a zero bound), without np.clip's wrapper, ~1.5 us of a ~2 us call
+# on the year loop's (P, n) arrays (tests/test_numerics.py).
+try:
+    from numpy._core.umath import clip
+except ImportError:  # a NumPy without that module: its public function
+    clip = np.clip
+
 #: Arrays smaller than this are reduced by NumPy itself (its call costs less than n adds).
 SMALL = 2048
 
@@ -27,6 +36,18 @@ def sum_last(x: np.ndarray) -> np.ndarray:
     out = x[..., 0].copy()
     for k in range(1, n):
         out += x[..., k]
+    return out
+
+
+def sum_last_diff(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``sum_last(x - y)`` (x, y of one shape) without the difference array: the same
+    differences added in the same order, one (..., )-slice at a time."""
+    n = x.shape[-1]
+    if n == 0 or n > 7 or x.size < SMALL:
+        return _add_reduce(x - y, -1)
+    out = x[..., 0] - y[..., 0]
+    for k in range(1, n):
+        out += x[..., k] - y[..., k]
     return out
 
 

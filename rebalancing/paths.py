@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from .calibration import BASE_YEAR, Calibration
+from .numerics import clip
 from .scenario import Scenario
 
 PATHS = ("baseline", "orderly", "disorderly", "unilateral", "subglobal")
@@ -38,7 +39,7 @@ PATH_HELP = {
 
 def ramp(years: np.ndarray, start: int, n_years: int) -> np.ndarray:
     """0 before ``start``, rising linearly to 1 after ``n_years`` years (1 at start+n-1)."""
-    return np.clip((years - start + 1) / n_years, 0.0, 1.0)
+    return clip((years - start + 1) / n_years, 0.0, 1.0)
 
 
 @dataclass

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rebalancing.numerics import max_last, sum_axis, sum_last
+from rebalancing.numerics import max_last, sum_axis, sum_last, sum_last_diff
 
 
 # Shapes below and above SMALL: NumPy's own reduction and the array additions.
@@ -15,6 +15,7 @@ def test_sums_and_maxima_equal_numpys_bit_for_bit(shape):
         np.testing.assert_array_equal(sum_last(a), a.sum(-1))
         np.testing.assert_array_equal(sum_axis(a, -2), a.sum(-2))
         np.testing.assert_array_equal(max_last(a), a.max(-1))
+        np.testing.assert_array_equal(sum_last_diff(a, 2 * a), (a - 2 * a).sum(-1))
 
 
 def test_nan_propagates_through_the_maximum():
@@ -45,3 +46,18 @@ def test_small_solve_refuses_a_singular_matrix():
     M[7, 2, 2] = 0.0
     with pytest.raises(np.linalg.LinAlgError):
         solve_small(M, np.ones((300, 4)))
+
+
+def test_clip_is_numpys_to_the_bit():
+    """``numerics.clip`` (the ufunc np.clip calls) keeps np.clip's signed zeros and NaN."""
+    from rebalancing.numerics import clip
+
+    x = np.array([-0.0, 0.0, -2.0, 2.0, 0.5, -0.5, np.nan, np.inf, -np.inf])
+    bounds = [(-0.0, 0.0), (0.0, 0.0), (0.0, 1.0), (-1.0, 1.0), (np.nan, 1.0), (-1.0, np.nan)]
+    for lo, hi in bounds:
+        a, b = clip(x, lo, hi), np.clip(x, lo, hi)
+        np.testing.assert_array_equal(a, b)
+        assert (np.signbit(a) == np.signbit(b)).all()
+    band = np.array([0.0, 0.5, 1.0])[:, None] * np.ones((3, 4))
+    y = np.random.default_rng(1).standard_normal((3, 4))
+    np.testing.assert_array_equal(clip(y, -band, band), np.clip(y, -band, band))

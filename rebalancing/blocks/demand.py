@@ -27,7 +27,7 @@ import numpy as np
 
 from ..constants import C_RATE, I_RATE, MAX_BLOC_SHIFT
 from ..errors import ModelError
-from ..numerics import SOLVE_ROWS, eliminate, sum_last
+from ..numerics import SOLVE_ROWS, clip, eliminate, sum_last
 
 
 @lru_cache(maxsize=8)
@@ -93,8 +93,8 @@ def internal_rebalancing(shift_prev, ca_ratio_prev, speed, band, rules_on):
     ``rules_on``: a bool, or a (P,) mask of the path rows where the rule acts this year."""
     if rules_on is False or rules_on is np.False_:
         return shift_prev
-    excess = ca_ratio_prev - np.clip(ca_ratio_prev, -band, band)
-    new = np.clip(shift_prev + speed * excess, -MAX_BLOC_SHIFT, MAX_BLOC_SHIFT)
+    excess = ca_ratio_prev - clip(ca_ratio_prev, -band, band)
+    new = clip(shift_prev + speed * excess, -MAX_BLOC_SHIFT, MAX_BLOC_SHIFT)
     if rules_on is True or rules_on is np.True_:
         return new
     return np.where(np.reshape(rules_on, (-1, 1)), new, shift_prev)

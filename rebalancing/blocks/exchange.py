@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..constants import MAX_LOG_RER, RATE_GAP_MEMORY, RER_REVERSION, RP_THRESHOLD
-from ..numerics import sum_last
+from ..numerics import clip, sum_last
 
 
 def risk_premium(nfa_prev, y_prev, slope: float, crisis_rp) -> np.ndarray:
@@ -37,7 +37,7 @@ def risk_premium(nfa_prev, y_prev, slope: float, crisis_rp) -> np.ndarray:
 
 def ca_beyond_band(ca_ratio, band) -> np.ndarray:
     """CA/GDP beyond +/- band (0 inside); ``band`` (P, n) or scalar."""
-    return ca_ratio - np.clip(ca_ratio, -band, band)
+    return ca_ratio - clip(ca_ratio, -band, band)
 
 
 def policy_equilibrium(qbar, ca_ratio_prev, kappa, band, rules_on) -> np.ndarray:
@@ -45,7 +45,7 @@ def policy_equilibrium(qbar, ca_ratio_prev, kappa, band, rules_on) -> np.ndarray
     ``rules_on``: a bool, or a (P,) mask of the path rows where the rule acts this year."""
     if rules_on is False or rules_on is np.False_:
         return qbar
-    new = np.clip(qbar + kappa * ca_beyond_band(ca_ratio_prev, band), -MAX_LOG_RER, MAX_LOG_RER)
+    new = clip(qbar + kappa * ca_beyond_band(ca_ratio_prev, band), -MAX_LOG_RER, MAX_LOG_RER)
     if rules_on is True or rules_on is np.True_:
         return new
     return np.where(np.reshape(rules_on, (-1, 1)), new, qbar)
@@ -59,7 +59,7 @@ def demean(x, weights) -> np.ndarray:
 def real_exchange_rates(qbar, rgap_prev, rp, weights) -> np.ndarray:
     """log p (P, n): equilibrium + UIP term, relative to the world, bounded to [1/3, 3]."""
     x = demean(qbar + (rgap_prev - rp) / RER_REVERSION, weights)
-    return np.clip(x, -MAX_LOG_RER, MAX_LOG_RER)
+    return clip(x, -MAX_LOG_RER, MAX_LOG_RER)
 
 
 def smooth_rate_gap(rgap_prev, rgap) -> np.ndarray:

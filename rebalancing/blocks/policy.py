@@ -42,7 +42,9 @@ def rule(i_prev, rn, pi0, pi_target, strength):
     phi_pi, phi_y = strength * TAYLOR_PHI_PI, strength * TAYLOR_PHI_Y
     i0 = TAYLOR_RHO * i_prev + (1 - TAYLOR_RHO) * (rn + (1 + phi_pi) * pi0 - phi_pi * pi_target)
     i1 = (1 - TAYLOR_RHO) * ((1 + phi_pi) * PC_SLOPE + phi_y)
-    return i0, np.full(np.shape(i0), i1)
+    i1_full = np.empty(np.shape(i0))  # np.full's own two steps, without its wrapper
+    i1_full[...] = i1
+    return i0, i1_full
 
 
 def at_floor(i0, i1) -> np.ndarray:

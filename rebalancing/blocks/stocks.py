@@ -15,20 +15,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..numerics import sum_last
+from ..numerics import sum_last, sum_last_diff
 
 
 def revalue(A, L, e_ratio):
     """Positions (P, n, K) after a currency move ``e_ratio`` (P, K) = e(t) / e(t-1), and the
     valuation change VAL (P, n)."""
-    A2, L2 = A * e_ratio[:, None, :], L * e_ratio[:, None, :]
-    return A2, L2, sum_last(A2 - A) - sum_last(L2 - L)
+    e = e_ratio[:, None, :]
+    A2, L2 = A * e, L * e
+    return A2, L2, sum_last_diff(A2, A) - sum_last_diff(L2, L)
 
 
 def finance(A, L, CA):
     """Book the current account in dollars (currency 0): surpluses buy dollar assets,
     deficits issue dollar liabilities."""
-    A, L = A.copy(), L.copy()
+    return finance_into(A.copy(), L.copy(), CA)
+
+
+def finance_into(A, L, CA):
+    """:func:`finance` booked into ``A`` and ``L`` themselves (positions the caller has just
+    made, such as :func:`revalue`'s); returns them."""
     A[..., 0] += np.maximum(CA, 0.0)
     L[..., 0] += np.maximum(-CA, 0.0)
     return A, L

@@ -10,6 +10,8 @@ importer buys a share ``rerouting`` from its other suppliers and the exporter se
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ..numerics import sum_last
@@ -72,23 +74,43 @@ def trade_shares(
         x if np.ndim(x) == 0 else np.reshape(x, (-1,) + (1,) * (lead - 1))
         for x in (eps, diversion, rerouting)
     )
-    # Trend flows (:func:`trend_trade`) and shares mu_t = flows / Apot_i.
+    # Trend flows (:func:`trend_trade`) and shares mu_t = flows / Apot_i. Below, each
+    # (n, n, P, T) product is formed once and the rest of its expression applied in place
+    # (out=): the same operations in the same order (a * b == b * a exactly), without a
+    # temporary of the batch's size per operation.
     world = np.tensordot(Y0, S, axes=1) / Y0.sum()
     Apot = const(A0) * S  # (n, P, T)
-    mu_t = const(trade0) * S[:, None] * S[None, :] / world / Apot[:, None]
-    F = ((1 + tau) / (1 + const(tau0))) ** (-eps)
-    L = mu_t * (1 - F)
+    mu_t = const(trade0) * S[:, None]
+    mu_t *= S[None, :]
+    mu_t /= world
+    mu_t /= Apot[:, None]
+    F = 1 + tau
+    F /= 1 + const(tau0)
+    F **= -eps
+    L = 1 - F
+    L *= mu_t
     # Importer side: Q_ij = L_ij / (i's trend imports from suppliers other than j), 0 where
     # there are none.
     others = mu_t.sum(1)[:, None] - mu_t
     Q = np.divide(L, others, out=np.zeros(L.shape), where=others > 0)
-    R = rerouting * (mu_t * (Q.sum(1)[:, None] - Q))
+    R = np.subtract(Q.sum(1)[:, None], Q, out=Q)
+    R *= mu_t
+    R *= rerouting
     # Exporter side: G_ij = L_ij Apot_i / (j's base-year exports to markets other than i, j);
     # V_kj = diversion sum_{i != k} G_ij trade0_kj / Apot_k (j != k).
-    G = L * Apot[:, None] * const(_exports_elsewhere_inverse(trade0))
+    G = L
+    G *= Apot[:, None]
+    G *= const(_exports_elsewhere_inverse(trade0))
     into = const(trade0 * (1 - np.eye(n)))  # trade0_kj, 0 on the diagonal
-    V = diversion * ((G.sum(0)[None] - G) * into / Apot[:, None])
-    mu0 = (mu_t * F + R + V) * _regions_first(share_factor, 2)
+    V = np.subtract(G.sum(0)[None], G, out=G)
+    V *= into
+    V /= Apot[:, None]
+    V *= diversion
+    mu0 = F  # mu_t F + R + V, times the share factor
+    mu0 *= mu_t
+    mu0 += R
+    mu0 += V
+    mu0 *= _regions_first(share_factor, 2)
     return np.ascontiguousarray(np.moveaxis(mu0, (0, 1), (-2, -1)))
 
 
@@ -99,8 +121,15 @@ def _regions_first(x: np.ndarray, k: int) -> np.ndarray:
 
 def _exports_elsewhere_inverse(trade0: np.ndarray) -> np.ndarray:
     """(n, n): 1 / (j's base-year exports to markets other than i and j), 0 where i = j or
-    there are none."""
-    n = len(trade0)
+    there are none (read-only; cached by the flows' values: the loops cost ~60 us, paid by
+    every run's trade shares, and every year's on large batches)."""
+    trade0 = np.ascontiguousarray(trade0, dtype=float)
+    return _exports_elsewhere_inverse_of(trade0.tobytes(), len(trade0))
+
+
+@lru_cache(maxsize=8)
+def _exports_elsewhere_inverse_of(flows: bytes, n: int) -> np.ndarray:
+    trade0 = np.frombuffer(flows).reshape(n, n)
     out = np.zeros((n, n))
     for i in range(n):
         for j in range(n):
@@ -109,6 +138,7 @@ def _exports_elsewhere_inverse(trade0: np.ndarray) -> np.ndarray:
             tot = trade0[mask, j].sum()
             if i != j and tot > 0:
                 out[i, j] = 1.0 / tot
+    out.flags.writeable = False
     return out
 
 
@@ -126,4 +156,6 @@ def relative_price_weights(mu0: np.ndarray, logp_eff: np.ndarray, eta) -> np.nda
     """v_ij = mu0_ij (p_j / p_i)^(-eta): expenditure switching by real exchange rates
     (``eta`` a float or (P, 1)), as mu0_ij e_j / e_i with e = p^(-eta)."""
     e = np.exp(-eta * logp_eff)
-    return mu0 * e[:, None, :] * (1.0 / e)[:, :, None]
+    v = mu0 * e[:, None, :]
+    v *= (1.0 / e)[:, :, None]  # in place: one (P, n, n) temporary fewer
+    return v
