@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import gc
 import re
+import threading
 import urllib.parse
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 import rebalancing as rb
-from rebalancing import charts, export
+from rebalancing import charts, export, uncertainty
 from rebalancing.data import data_key
 from rebalancing.errors import markdown_text as md
 from rebalancing.errors import shown
@@ -62,7 +63,17 @@ def freeze_startup_heap() -> int:
     charts.compare_charts(rb.simulate(rb.Scenario()))
     gc.collect()
     gc.freeze()
+    start_model_worker()
     return gc.get_freeze_count()
+
+
+def start_model_worker() -> None:
+    """Start the worker process the lever moves' model runs go to (``run_model``) and warm
+    it with the default scenario (its imports, calibration and status-quo steering: ~0.5 s),
+    in the background: until it answers, runs are made here."""
+    threading.Thread(
+        target=uncertainty.simulate_in_worker, args=(rb.Scenario(),), daemon=True
+    ).start()
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)
@@ -73,7 +84,12 @@ def run_model(scenario_json: str, data: str) -> rb.Results:
     Results object, with the variables its charts and tables derived from it the first time
     (about 5 ms a rerun to derive again; ``st.cache_data`` would hand out a fresh unpickled
     copy). Results are never changed once built. About 0.23 MB each with those variables."""
-    return rb.simulate(rb.parse_scenario(scenario_json, "scenario.json"))
+    scn = rb.parse_scenario(scenario_json, "scenario.json")
+    # In the worker process when it is idle (on the machine's other core, while this
+    # session's thread waits without the interpreter lock that all sessions share); here
+    # otherwise, and here again for a run the worker could not make, so that its error is
+    # raised here as it would be.
+    return uncertainty.simulate_in_worker(scn) or rb.simulate(scn)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -1,12 +1,15 @@
-"""A Monte Carlo worker process (:mod:`rebalancing.uncertainty`): ``python -m
-rebalancing._worker`` reads requests from its standard input and writes each answer to its
-standard output, until its input ends (the calling process closed it or exited).
+"""A worker process for the Monte Carlo's chunks and the dashboard's model runs
+(:mod:`rebalancing.uncertainty`): ``python -m rebalancing._worker`` reads requests from its
+standard input and writes each answer to its standard output, until its input ends (the
+calling process closed it or exited).
 
-A request is one pickled tuple, the arguments of
+A request is one pickled tuple: ``("chunk", *args)``, the arguments of
 :func:`rebalancing.uncertainty._solve_chunk_in_worker` (the scenario as its file text, the
-data folder and key, the chunk's drawn values); the answer one pickled pair, ``("ok",
-arrays)`` or ``("error", message)``. Both ends are the package's own code: a worker reads
-only what the process that started it wrote, and that process only what its worker wrote.
+data folder and key, the chunk's drawn values), or ``("simulate", text, data)``, a
+dashboard's model run (:func:`rebalancing.uncertainty.simulate_in_worker`); the answer one
+pickled pair, ``("ok", arrays or Results)`` or ``("error", message)``. Both ends are the
+package's own code: a worker reads only what the process that started it wrote, and that
+process only what its worker wrote.
 
 A fresh interpreter, not a fork: it imports nothing of the caller (a dashboard's script, a
 notebook), so it is safe to start from a multi-threaded server.
@@ -26,15 +29,17 @@ def main() -> None:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     requests = sys.stdin.buffer
-    from rebalancing.uncertainty import _solve_chunk_in_worker
+    from rebalancing.uncertainty import _simulate_in_worker, _solve_chunk_in_worker
+
+    tasks = {"chunk": _solve_chunk_in_worker, "simulate": _simulate_in_worker}
 
     while True:
         try:
-            args = pickle.load(requests)
+            verb, *args = pickle.load(requests)
         except EOFError:
             return
         try:
-            answer = ("ok", _solve_chunk_in_worker(*args))
+            answer = ("ok", tasks[verb](*args))
         except Exception as e:  # the caller solves the chunk itself and raises there
             answer = ("error", f"{type(e).__name__}: {e}")
         pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)

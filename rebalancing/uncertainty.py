@@ -48,7 +48,7 @@ from .blocks import crisis
 from .calibration import BASE_YEAR
 from .data import data_key
 from .paths import PATHS
-from .results import VARIABLES, Results, solution_fields
+from .results import VARIABLES, Results, simulate, solution_fields
 from .scenario import LEVERS, Scenario, dumps_scenario, parse_scenario
 
 #: Quantiles of the fans: the median, the 50% band (25-75) and the 90% band (5-95).
@@ -549,20 +549,62 @@ def _scenario_from_text(text: str) -> Scenario:
     return parse_scenario(text, "scenario.json")
 
 
-def _solve_chunk_in_worker(text: str, data: tuple[str | None, str], *args) -> dict:
-    """:func:`solve_chunk` in a worker process: the scenario from its file text, the data
-    from the folder the caller uses (``data``: ``$REBALANCING_DATA_DIR`` or None, and the
-    data's key, checked)."""
+def _use_data(data: tuple[str | None, str]) -> None:
+    """In a worker: use the data folder the caller uses (``data``: ``$REBALANCING_DATA_DIR``
+    or None, and the data's key, checked)."""
     folder, key = data
     if folder is None:
         os.environ.pop("REBALANCING_DATA_DIR", None)
     else:
         os.environ["REBALANCING_DATA_DIR"] = folder
     if data_key() != key:
-        raise RuntimeError("the data changed")  # the caller solves the chunk itself
+        raise RuntimeError("the data changed")  # the caller solves it itself
+
+
+def _solve_chunk_in_worker(text: str, data: tuple[str | None, str], *args) -> dict:
+    """:func:`solve_chunk` in a worker process: the scenario from its file text, the data
+    the caller uses (:func:`_use_data`)."""
+    _use_data(data)
     out = solve_chunk(_scenario_from_text(text), *args)
     out["series"] = {k: np.ascontiguousarray(v) for k, v in out["series"].items()}
     return out
+
+
+def _simulate_in_worker(text: str, data: tuple[str | None, str]) -> Results:
+    """:func:`rebalancing.simulate` in a worker process (:func:`simulate_in_worker`)."""
+    _use_data(data)
+    return simulate(_scenario_from_text(text))
+
+
+def simulate_in_worker(scn: Scenario) -> Results | None:
+    """``simulate(scn)`` in the shared worker process when one is idle, else None; None too
+    where the worker could not (an error, a lost process): the caller then runs it itself,
+    raising what a run raises. For a server whose sessions share one interpreter lock
+    (Streamlit): the model's ~4,000 Python calls a run are made in the worker, on another
+    core, while the session's thread waits on a pipe without the lock. The results are the
+    same (the same code on the same scenario, read back from its file text)."""
+    workers = min(2, os.cpu_count() or 1)
+    pool = _pool(workers - 1) if workers > 1 else None
+    if pool is None:
+        return None
+    try:
+        w = pool.idle.get_nowait()  # never wait: running here is as quick
+    except queue.Empty:
+        return None
+    text = dumps_scenario(scn)
+    try:
+        if _scenario_from_text(text) != scn:
+            return None  # not one a file can hold
+        res = w.solve(("simulate", text, (os.environ.get("REBALANCING_DATA_DIR"), data_key())))
+    except _ChunkError:
+        return None
+    except Exception:  # the worker is lost (ended, unreadable answer)
+        _drop_pool(pool)
+        return None
+    finally:
+        if _POOL is pool:
+            pool.idle.put(w)
+    return res
 
 
 def _map_chunks(scn: Scenario, n: int, task, store, workers: int) -> None:
@@ -615,7 +657,7 @@ def _map_chunks(scn: Scenario, n: int, task, store, workers: int) -> None:
                     pool.idle.put(w)
                     return
                 try:
-                    out = w.solve((text, data, *task(c)))
+                    out = w.solve(("chunk", text, data, *task(c)))
                 except _ChunkError:
                     pool.idle.put(w)
                     here(c)

@@ -103,7 +103,8 @@ def test_worker_processes_give_the_same_fan_to_the_bit():
     worker = pool.borrow(lambda: True)
     try:
         data = (os.environ.get("REBALANCING_DATA_DIR"), data_key())
-        there = worker.solve((dumps_scenario(scn), data, values, timing, PATHS, FAN_SERIES))
+        request = ("chunk", dumps_scenario(scn), data, values, timing, PATHS, FAN_SERIES)
+        there = worker.solve(request)
     finally:
         pool.idle.put(worker)
     for key, a in here["series"].items():
@@ -264,3 +265,57 @@ def test_docs_table_is_current():
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "uncertainty.md").read_text()
     assert distribution_markdown() in doc
+
+
+def test_a_model_run_in_the_worker_equals_one_here():
+    """The dashboard's lever moves run the model in the worker process when it is idle: the
+    same results to the bit (every variable and residual)."""
+    from rebalancing import uncertainty
+
+    scn = Scenario().with_values({"global.monetary_response": 1.35, "subglobal.safeguard": 7})
+    there = None
+    for _ in range(3):  # a fan of another test may hold the worker for a moment
+        there = uncertainty.simulate_in_worker(scn)
+        if there is not None:
+            break
+    assert there is not None, "no worker answered"
+    here = simulate(scn)
+    assert there.scenario == here.scenario
+    for key, a in here.variables.items():
+        np.testing.assert_array_equal(a, there.variables[key])
+    for key, a in here.residuals.items():
+        np.testing.assert_array_equal(a, there.residuals[key])
+
+
+@pytest.mark.parametrize("failure", ["busy", "error", "lost"])
+def test_a_model_run_the_worker_cannot_make_is_left_to_the_caller(monkeypatch, failure):
+    """No idle worker, an error in the worker, a lost worker: None (the caller runs it,
+    raising what a run raises); a lost worker's pool is dropped, a busy one kept."""
+    import queue
+
+    from rebalancing import uncertainty
+
+    class Failing:
+        def solve(self, request):
+            assert request[0] == "simulate"
+            if failure == "error":
+                raise uncertainty._ChunkError("ModelError: no admissible solution")
+            raise BrokenPipeError("worker lost")
+
+        def close(self):
+            pass
+
+    class Pool:
+        size, idle, closed = 1, queue.Queue(), False
+
+        def close(self):
+            self.closed = True
+
+    pool = Pool()
+    if failure != "busy":
+        pool.idle.put(Failing())
+    monkeypatch.setattr(uncertainty, "_POOL", pool)
+    monkeypatch.setattr(uncertainty, "_pool", lambda size: pool)
+    assert uncertainty.simulate_in_worker(Scenario()) is None
+    assert pool.closed == (failure == "lost")
+    assert pool.idle.qsize() == (1 if failure == "error" else 0)
