@@ -89,7 +89,7 @@ def run_model(scenario_json: str, data: str) -> rb.Results:
     # session's thread waits without the interpreter lock that all sessions share); here
     # otherwise, and here again for a run the worker could not make, so that its error is
     # raised here as it would be.
-    return uncertainty.simulate_in_worker(scn) or rb.simulate(scn)
+    return uncertainty.simulate_in_worker(scn, data=data) or rb.simulate(scn)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -376,13 +376,12 @@ def release_upload(f) -> None:
         remove(ctx.session_id, f.file_id)
 
 
-def lever_value(lid: str, now: dict | None = None):
+def lever_value(lid: str, now: dict):
     """A lever's value: its widget's, or, for a lever whose widget is not drawn (another
     group's; Streamlit drops that state after a full run), the saved copy (set_lever and
     remember keep it). Callbacks and fragment reruns run without restore_hidden. ``now``:
-    the session state as a dict, read once for many levers (``key in st.session_state``
-    costs ~0.1 ms; ``to_dict()`` ~0.05 ms for all of them)."""
-    now = st.session_state.to_dict() if now is None else now
+    the session state as a dict, read once for all the levers (``key in st.session_state``
+    costs ~0.1 ms a key; ``to_dict()`` ~0.05 ms for all of them)."""
     if lid in now:
         return now[lid]
     return now.get("_saved", {}).get(lid, LEVERS[lid].default)
@@ -393,7 +392,7 @@ def current_scenario() -> rb.Scenario:
     horizon left out: a shorter horizon drops them rather than refusing the setting)."""
     now = st.session_state.to_dict()
     scn = rb.Scenario().with_values({lid: lever_value(lid, now) for lid in LEVERS})
-    paths = st.session_state.get("_lever_paths") or {}
+    paths = now.get("_lever_paths") or {}
     if not paths:
         return scn
     h = scn.global_.horizon

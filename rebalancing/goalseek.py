@@ -234,6 +234,18 @@ def _target_series(
     return series_values(v, b.regions, tgt.region, tgt.variable)[:, b.run_paths.index(path)]
 
 
+def _inputs(
+    scenario: Scenario | None, target: Target | str, instrument: str, path: str | None
+) -> tuple[Scenario, Target, str]:
+    """The start (default: the defaults), the target parsed, the path (default: the
+    instrument's), checked together (:func:`_check`)."""
+    scn = scenario or Scenario()
+    tgt = parse_target(target) if isinstance(target, str) else target
+    path = path or default_path(instrument)
+    _check(scn, tgt, instrument, path)
+    return scn, tgt, path
+
+
 def goal_seek(
     scenario: Scenario | None,
     target: Target | str,
@@ -248,10 +260,7 @@ def goal_seek(
     """The setting of ``instrument`` (a lever id) in [lo, hi] (default: its range) that
     brings ``target`` about on ``path`` (default: the instrument's path), starting from
     ``scenario``; or, if none can, the closest setting. See the module docstring."""
-    scn = scenario or Scenario()
-    tgt = parse_target(target) if isinstance(target, str) else target
-    path = path or default_path(instrument)
-    _check(scn, tgt, instrument, path)
+    scn, tgt, path = _inputs(scenario, target, instrument, path)
     lo, hi = _range(instrument, lo, hi)
     # One value: the instrument's lever path, if it has one, is dropped (the answer is a
     # value for every year).
@@ -447,10 +456,7 @@ def goal_seek_path(
     in range. ``scenario`` (default: the defaults) is the start; an existing path of the
     instrument is kept before the target year and replaced from it on."""
     start_time = time.perf_counter()
-    scn = scenario or Scenario()
-    tgt = parse_target(target) if isinstance(target, str) else target
-    path = path or default_path(instrument)
-    _check(scn, tgt, instrument, path)
+    scn, tgt, path = _inputs(scenario, target, instrument, path)
     check_pathable(instrument, "instrument")
     if not tgt.onwards:
         raise ScenarioError(

@@ -448,8 +448,9 @@ def solve_chunk(scn: Scenario, values: dict, timing, paths, series) -> dict:
 # the same computation on the same inputs, so the fan does not depend on the workers.
 
 
-class _ChunkError(Exception):
-    """A worker met an error solving a chunk (the caller solves it and raises there)."""
+class _WorkerError(Exception):
+    """A worker met an error (in a chunk or a model run): the caller solves it itself and
+    raises there."""
 
 
 class _Worker:
@@ -466,12 +467,15 @@ class _Worker:
             env=env,
         )
 
-    def solve(self, args: tuple) -> dict:
+    def solve(self, args: tuple):
+        # Pickles only between this process and the child it started, over that child's
+        # own pipes: user input never becomes pickle bytes (a scenario goes as its file
+        # text, a str inside our request, and is parsed and validated again there).
         pickle.dump(args, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         self.proc.stdin.flush()
         status, out = pickle.load(self.proc.stdout)
         if status != "ok":
-            raise _ChunkError(out)
+            raise _WorkerError(out)
         return out
 
     def close(self) -> None:
@@ -576,7 +580,7 @@ def _simulate_in_worker(text: str, data: tuple[str | None, str]) -> Results:
     return simulate(_scenario_from_text(text))
 
 
-def simulate_in_worker(scn: Scenario, wait: float = 0.1) -> Results | None:
+def simulate_in_worker(scn: Scenario, wait: float = 0.1, data: str | None = None) -> Results | None:
     """``simulate(scn)`` in the shared worker process if one is idle within ``wait``
     seconds, else None; None too where the worker could not (an error, a lost process):
     the caller then runs it itself, raising what a run raises. For a server whose sessions
@@ -588,7 +592,8 @@ def simulate_in_worker(scn: Scenario, wait: float = 0.1) -> Results | None:
     Waiting for a busy worker rather than running at once: a run takes the worker ~6 ms,
     but the session that sent it holds it until its thread gets the lock back to read the
     answer, several ms more under load; measured under 20 sessions, half the runs found it
-    busy and ran here. Waiting costs no lock time, running here ~6 ms of it."""
+    busy and ran here. Waiting costs no lock time, running here ~6 ms of it. ``data``: the
+    data's key if the caller has it (:func:`rebalancing.data.data_key`, ~0.2 ms)."""
     workers = min(2, os.cpu_count() or 1)
     pool = _pool(workers - 1) if workers > 1 else None
     if pool is None:
@@ -601,8 +606,9 @@ def simulate_in_worker(scn: Scenario, wait: float = 0.1) -> Results | None:
     try:
         if _scenario_from_text(text) != scn:
             return None  # not one a file can hold
-        res = w.solve(("simulate", text, (os.environ.get("REBALANCING_DATA_DIR"), data_key())))
-    except _ChunkError:
+        folder = os.environ.get("REBALANCING_DATA_DIR")
+        res = w.solve(("simulate", text, (folder, data or data_key())))
+    except _WorkerError:
         return None
     except Exception:  # the worker is lost (ended, unreadable answer)
         _drop_pool(pool)
@@ -664,7 +670,7 @@ def _map_chunks(scn: Scenario, n: int, task, store, workers: int) -> None:
                     return
                 try:
                     out = w.solve(("chunk", text, data, *task(c)))
-                except _ChunkError:
+                except _WorkerError:
                     pool.idle.put(w)
                     here(c)
                     continue

@@ -135,7 +135,7 @@ def test_a_chunk_a_worker_cannot_solve_is_solved_here(monkeypatch, failure):
     class Failing:
         def solve(self, args):
             if failure == "chunk error":
-                raise uncertainty._ChunkError("RuntimeError: the data changed")
+                raise uncertainty._WorkerError("RuntimeError: the data changed")
             raise BrokenPipeError("worker lost")
 
     class Pool:
@@ -299,7 +299,7 @@ def test_a_model_run_the_worker_cannot_make_is_left_to_the_caller(monkeypatch, f
         def solve(self, request):
             assert request[0] == "simulate"
             if failure == "error":
-                raise uncertainty._ChunkError("ModelError: no admissible solution")
+                raise uncertainty._WorkerError("ModelError: no admissible solution")
             raise BrokenPipeError("worker lost")
 
         def close(self):
