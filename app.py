@@ -700,6 +700,8 @@ def redraw(*keys: str) -> None:
     follows every widget), not the whole page."""
     ss = st.session_state
     keys = (*keys, "share") if "share" in ss.get("_fragments", set()) else keys
+    if not ss.get(DOWNLOADS_OPEN):  # a closed Download section has nothing to redraw
+        keys = tuple(k for k in keys if k != "downloads")
     if not set(keys) <= ss.get("_fragments", set()):
         return  # not drawn yet in this session (a new one after a restart): the whole page
     ss["_redraw"] = ss.get("_redraw", set()) | set(keys)
@@ -1184,11 +1186,34 @@ def view_validation(res, style, present, pinned=None) -> None:
         )
 
 
+#: The key of the sidebar's Download section (an expander): open or closed.
+DOWNLOADS_OPEN = "dl_open"
+
+
 @st.fragment(key="downloads")
 def downloads() -> None:
     """The sidebar's downloads of what the body drew (``ss["_drawn"]``: the results shown
-    and the current settings); redrawn with the summary and the view."""
+    and the current settings), in a section that draws them only while it is open; then
+    redrawn with the summary and the view (``redraw``), and not at all while closed.
+
+    Why lazy: the twelve buttons and pickers were about 3 ms of a lever move's ~45 ms of
+    server time, paid by every move of every session, for files fetched now and then.
+    Opening the section draws them for what is on screen (a rerun of this part alone)."""
     ss = st.session_state
+    section = st.expander(
+        "Download",
+        key=DOWNLOADS_OPEN,
+        icon=":material/download:",
+        on_change="rerun",
+    )
+    if not section.open:
+        return
+    with section:
+        download_buttons(ss)
+
+
+def download_buttons(ss) -> None:
+    """The buttons of the Download section (:func:`downloads`)."""
     res, scn = ss["_drawn"]
     tag = digest(ss.get("_scenario_json"))
     res_digest = export.scenario_digest(res.scenario)
@@ -1197,7 +1222,6 @@ def downloads() -> None:
         export.export_name,
         digest=res_digest if scn == res.scenario else export.scenario_digest(scn),
     )
-    st.header("Download")
     st.download_button(
         "Results, all paths (CSV)",
         data=functools.partial(export.results_csv, res),

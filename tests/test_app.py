@@ -673,6 +673,8 @@ def test_a_lever_move_redraws_the_body_downloads_and_share_link_only():
     not sent again); the numbers, the files and the link follow. A move that changes the
     count (the first away from the default) redraws the whole page."""
     at = new_app()
+    at.session_state["dl_open"] = True  # the Download section open: its buttons follow too
+    at.run()
     lid = "unilateral.us_tariff_on_cn"
     lever(at, lid).set_value(120.0).run()  # 0 -> 1 changed: the group's label changes
     no_exceptions(at)
@@ -691,6 +693,30 @@ def test_a_lever_move_redraws_the_body_downloads_and_share_link_only():
     at.run()  # a full run draws the sidebar again, with the moved value
     assert at.slider(key=lid).value == 140.0
     assert at.segmented_control(key="lever_group").format_func("unilateral").endswith("(1 changed)")
+
+
+def test_the_download_section_draws_its_buttons_only_while_open():
+    """app.downloads: closed (the default) the section draws no button, and a lever move
+    does not redraw it; opened, it draws the files of what is on screen, named by its
+    settings, and follows the next lever moves; closed again, they go."""
+    at = new_app()
+    lid = "unilateral.us_tariff_on_cn"
+    lever(at, lid).set_value(120.0).run()
+    at.slider(key=lid).set_value(140.0).run()
+    no_exceptions(at)
+    assert len(at.download_button) == 2  # the headline tables' own, under the tables
+    at.session_state["dl_open"] = True
+    at.run()
+    no_exceptions(at)
+    keys = {b.key for b in at.sidebar.get("download_button")}
+    assert {k.rsplit("_", 1)[0] for k in keys} >= {"dl_csv", "dl_meta", "dl_scenario_json"}
+    at.slider(key=lid).set_value(150.0).run()  # a fragment rerun: the buttons follow
+    no_exceptions(at)
+    moved = {b.key for b in at.sidebar.get("download_button")}
+    assert len(moved) == len(keys) and not moved & keys  # keyed by the new settings
+    at.session_state["dl_open"] = False
+    at.run()
+    assert not at.sidebar.get("download_button")
 
 
 def test_a_widget_of_the_body_redraws_the_whole_page():

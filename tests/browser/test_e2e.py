@@ -77,6 +77,15 @@ def shown(page: Page, key: str | None) -> None:
     )
 
 
+def open_downloads(page: Page) -> None:
+    """Open the sidebar's Download section (drawn only while open: app.downloads) and wait
+    for its buttons."""
+    section = page.locator(".st-key-dl_open")
+    section.locator("summary").click()
+    expect(page.locator('[class*="st-key-dl_csv_"] button')).to_be_visible(timeout=60_000)
+    ready(page, 0)
+
+
 def chart_trace(page: Page, key: str, name: str, which: int = 0) -> list[float]:
     """The ``which``-th trace called ``name`` (0 = the US panel of a two-panel chart)."""
     data = page.evaluate(CHART_DATA_JS, key)
@@ -217,6 +226,7 @@ def test_malformed_link_warns_and_keeps_defaults(page: Page, app_url):
 
 def test_downloads_parse_and_upload_round_trip(page: Page, app_url, tmp_path):
     slider = open_and_nudge_response(page, app_url)
+    open_downloads(page)
     with page.expect_download() as d:
         page.locator('[class*="st-key-dl_csv_"] button').click()
     csv_path = tmp_path / "results.csv"
@@ -256,6 +266,7 @@ def test_downloads_parse_and_upload_round_trip(page: Page, app_url, tmp_path):
 def test_chart_export(page: Page, app_url, tmp_path, fmt, magic):
     page.goto(app_url)
     ready(page, 7)
+    open_downloads(page)
     with page.expect_download(timeout=60_000) as d:
         page.locator(f'[class*="st-key-dl_chart_ca_{fmt}_"] button').click()
     path = tmp_path / f"ca.{fmt}"
@@ -274,8 +285,10 @@ def test_another_chart_is_picked_in_the_sidebar_and_downloaded(page: Page, app_u
     buttons then download the chart picked."""
     page.goto(app_url)
     ready(page, 7)
+    open_downloads(page)
     box = page.get_by_role("combobox", name=re.compile("^One chart"))
-    box.click()
+    box.scroll_into_view_if_needed()  # below the section's buttons: a click while the
+    box.click()  # sidebar scrolls lands beside it
     box.fill("bilateral")  # the picker filters its options as one types
     page.get_by_role("option").filter(has_text="US-China bilateral balance").click()
     expect(page.locator('[class*="st-key-dl_chart_bilateral_png_"] button')).to_be_visible(
@@ -294,6 +307,7 @@ def test_chart_pack_and_slides_of_the_view(page: Page, app_url, tmp_path):
     shown(page, "chart_mirror")
     ready(page, 1)
     page.wait_for_function("() => location.search.includes('view=mirror')")
+    open_downloads(page)
     digest = scenario_digest(Scenario().with_values({"global.monetary_response": 1.05}))
     with page.expect_download(timeout=120_000) as d:
         # the button has a help tooltip, whose wrapper is a second button element

@@ -11,7 +11,7 @@ fonts' addresses in the DOM are checked too (Chromium fetches a favicon outside 
 import urllib.parse
 
 from playwright.sync_api import Page, expect
-from test_e2e import VIEWS, ready, shown
+from test_e2e import VIEWS, open_downloads, ready, shown
 
 #: The views without a chart key in test_e2e.VIEWS, and a text each shows once drawn.
 OTHER_VIEWS = {
@@ -87,6 +87,7 @@ def test_the_page_calls_no_other_host(page: Page, app_url):
     # the uncertainty bands and the crisis chart (few draws: the other views are the point)
     page.goto(app_url + "/?fan=true&global.draws=200")
     ready(page, 8)
+    open_downloads(page)
     with page.expect_download(timeout=60_000):
         page.locator('[class*="st-key-dl_csv_"] button').click()
     # presentation mode, opened from a link
