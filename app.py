@@ -68,28 +68,37 @@ def freeze_startup_heap() -> int:
 
 
 def start_model_worker() -> None:
-    """Start the worker process the lever moves' model runs go to (``run_model``) and warm
-    it with the default scenario (its imports, calibration and status-quo steering: ~0.5 s),
-    in the background: until it answers, runs are made here."""
+    """Start the worker process the lever moves' model runs go to (``model_run``) and warm
+    it with the default scenario (its imports, calibration, status-quo steering and charts:
+    ~1 s), in the background: until it answers, runs are made here."""
     threading.Thread(
-        target=uncertainty.simulate_in_worker, args=(rb.Scenario(),), daemon=True
+        target=uncertainty.simulate_and_draw_in_worker, args=(rb.Scenario(),), daemon=True
     ).start()
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)
-def run_model(scenario_json: str, data: str) -> rb.Results:
-    """The model run, cached by the scenario (its JSON text) and the data in use.
+def model_run(scenario_json: str, data: str) -> tuple[rb.Results, dict | None]:
+    """The model run, cached by the scenario (its JSON text) and the data in use: its
+    Results and, where the worker made the run, the compare view's charts at the default
+    style that the worker drew from them (``charts.figure_specs``), else None.
 
     A resource, not data: every session that asks for the same scenario gets the same
     Results object, with the variables its charts and tables derived from it the first time
     (about 5 ms a rerun to derive again; ``st.cache_data`` would hand out a fresh unpickled
-    copy). Results are never changed once built. About 0.23 MB each with those variables."""
+    copy). Results and specs are never changed once built (figures are built anew from the
+    specs each time). About 0.23 MB each with those variables, and ~0.1 MB of specs."""
     scn = rb.parse_scenario(scenario_json, "scenario.json")
     # In the worker process when it is idle (on the machine's other core, while this
     # session's thread waits without the interpreter lock that all sessions share); here
     # otherwise, and here again for a run the worker could not make, so that its error is
     # raised here as it would be.
-    return uncertainty.simulate_in_worker(scn, data=data) or rb.simulate(scn)
+    drawn = uncertainty.simulate_and_draw_in_worker(scn, data=data)
+    return drawn if drawn is not None else (rb.simulate(scn), None)
+
+
+def run_model(scenario_json: str, data: str) -> rb.Results:
+    """The Results of :func:`model_run`."""
+    return model_run(scenario_json, data)[0]
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -671,7 +680,15 @@ def view_compare(res: rb.Results, style, present: bool, pinned=None) -> None:
     if ss.get("fan"):
         with st.spinner("Drawing the uncertain parameters..."):
             fan = fan_of(ss.get("_last_good_json") or ss["_scenario_json"], data_key())
-    figs = charts.compare_charts(res, style, pinned, fan)
+    specs = None
+    if fan is None and pinned is None and style == charts.Style():
+        specs = model_run(ss.get("_last_good_json") or ss["_scenario_json"], data_key())[1]
+    # drawn by the worker with the model run where it could (see model_run), else here
+    figs = (
+        charts.figures_from_specs(specs)
+        if specs
+        else charts.compare_charts(res, style, pinned, fan)
+    )
     # one chart a row: half columns are too narrow for two panels below 1440 px
     for cid, fig in figs.items():
         chart(fig, f"chart_{cid}", present)

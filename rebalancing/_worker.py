@@ -5,9 +5,11 @@ calling process closed it or exited).
 
 A request is one pickled tuple: ``("chunk", *args)``, the arguments of
 :func:`rebalancing.uncertainty._solve_chunk_in_worker` (the scenario as its file text, the
-data folder and key, the chunk's drawn values), or ``("simulate", text, data)``, a
-dashboard's model run (:func:`rebalancing.uncertainty.simulate_in_worker`); the answer one
-pickled pair, ``("ok", arrays or Results)`` or ``("error", message)``. Both ends are the
+data folder and key, the chunk's drawn values), or ``("simulate", text, data, draw)``, a
+dashboard's model run (:func:`rebalancing.uncertainty.simulate_in_worker`; with ``draw``,
+its compare charts too: :func:`rebalancing.uncertainty.simulate_and_draw_in_worker`); the
+answer one pickled pair, ``("ok", arrays, Results or (Results, chart specs))`` or
+``("error", message)``. Both ends are the
 package's own code: a worker reads only what the process that started it wrote, and that
 process only what its worker wrote.
 

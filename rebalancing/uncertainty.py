@@ -574,10 +574,17 @@ def _solve_chunk_in_worker(text: str, data: tuple[str | None, str], *args) -> di
     return out
 
 
-def _simulate_in_worker(text: str, data: tuple[str | None, str]) -> Results:
-    """:func:`rebalancing.simulate` in a worker process (:func:`simulate_in_worker`)."""
+def _simulate_in_worker(text: str, data: tuple[str | None, str], draw: bool = False):
+    """:func:`rebalancing.simulate` in a worker process (:func:`simulate_in_worker`); with
+    ``draw``, also the compare view's charts at the default style as specs
+    (:func:`simulate_and_draw_in_worker`)."""
     _use_data(data)
-    return simulate(_scenario_from_text(text))
+    res = simulate(_scenario_from_text(text))
+    if not draw:
+        return res
+    from . import charts
+
+    return res, charts.figure_specs(charts.compare_charts(res))
 
 
 def simulate_in_worker(scn: Scenario, wait: float = 0.1, data: str | None = None) -> Results | None:
@@ -594,6 +601,24 @@ def simulate_in_worker(scn: Scenario, wait: float = 0.1, data: str | None = None
     answer, several ms more under load; measured under 20 sessions, half the runs found it
     busy and ran here. Waiting costs no lock time, running here ~6 ms of it. ``data``: the
     data's key if the caller has it (:func:`rebalancing.data.data_key`, ~0.2 ms)."""
+    return _ask_worker("simulate", scn, wait, data, False)
+
+
+def simulate_and_draw_in_worker(
+    scn: Scenario, wait: float = 0.1, data: str | None = None
+) -> tuple[Results, dict[str, dict]] | None:
+    """:func:`simulate_in_worker`, and the worker draws the results too: the compare
+    view's charts at the default style (``charts.compare_charts(res)``), as plotly dicts
+    (``charts.figure_specs``; rebuilt with ``charts.figures_from_specs``). For the
+    dashboard, whose lever moves mostly redraw that view: the figures are built and
+    validated on the worker's core, not with the interpreter lock the server's sessions
+    share. None as :func:`simulate_in_worker`."""
+    return _ask_worker("simulate", scn, wait, data, True)
+
+
+def _ask_worker(verb: str, scn: Scenario, wait: float, data: str | None, *args):
+    """The answer of the shared worker to ``(verb, scenario text, data, *args)``, or None
+    (no idle worker within ``wait`` seconds, an error there, a lost process)."""
     workers = min(2, os.cpu_count() or 1)
     pool = _pool(workers - 1) if workers > 1 else None
     if pool is None:
@@ -607,7 +632,7 @@ def simulate_in_worker(scn: Scenario, wait: float = 0.1, data: str | None = None
         if _scenario_from_text(text) != scn:
             return None  # not one a file can hold
         folder = os.environ.get("REBALANCING_DATA_DIR")
-        res = w.solve(("simulate", text, (folder, data or data_key())))
+        return w.solve((verb, text, (folder, data or data_key()), *args))
     except _WorkerError:
         return None
     except Exception:  # the worker is lost (ended, unreadable answer)
@@ -616,7 +641,6 @@ def simulate_in_worker(scn: Scenario, wait: float = 0.1, data: str | None = None
     finally:
         if _POOL is pool:
             pool.idle.put(w)
-    return res
 
 
 def _map_chunks(scn: Scenario, n: int, task, store, workers: int) -> None:

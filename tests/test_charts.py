@@ -351,3 +351,31 @@ def test_event_labels_sit_inside_the_plot_above_the_data(default_results, hist_p
             rows = round((1 - min(b.y for b in labels if b.yref == a.yref)) * (style.height - 80))
             # the top of the data sits below the lowest label row
             assert (max(data) - lo) / (hi - lo) <= 1 - rows / (style.height - 80)
+
+
+def test_figures_rebuilt_from_specs_reach_the_browser_and_files_unchanged(default_results):
+    """charts.figures_from_specs (the compare view drawn by the dashboard's worker): the
+    JSON Streamlit sends for a rebuilt figure, and its HTML file, are those of the figure
+    built here; a change to a rebuilt figure leaves the specs as they were."""
+    import json
+
+    import plotly.io
+    import plotly.tools
+
+    from rebalancing.export import citation, export_figure
+
+    def sent(fig):  # what st.plotly_chart does with a figure (Streamlit 1.67)
+        return plotly.io.to_json(plotly.tools.return_figure_from_figure_or_data(fig, True))
+
+    figs = charts.compare_charts(default_results)
+    specs = charts.figure_specs(figs)
+    before = json.dumps(specs, sort_keys=True)
+    rebuilt = charts.figures_from_specs(specs)
+    assert list(rebuilt) == list(figs)
+    for key, fig in figs.items():
+        assert sent(rebuilt[key]) == sent(fig)
+    cit = citation(default_results.scenario, "http://localhost/?view=compare")
+    assert export_figure(rebuilt["ca"], "html", cit) == export_figure(figs["ca"], "html", cit)
+    rebuilt["ca"].update_layout(title_text="changed")
+    rebuilt["ca"].data[0].y = [0.0]
+    assert json.dumps(specs, sort_keys=True) == before

@@ -1,6 +1,8 @@
 """Monte Carlo fans and crisis probability: reproducible draws, nested bands around the
 median, exact accounts in every draw, and a crisis probability that is the engine's hazard."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -287,8 +289,33 @@ def test_a_model_run_in_the_worker_equals_one_here():
         np.testing.assert_array_equal(a, there.residuals[key])
 
 
+
+def test_the_worker_draws_the_compare_charts_of_its_run():
+    """uncertainty.simulate_and_draw_in_worker: the worker's results and its compare charts
+    (as specs) are those of a run and charts.compare_charts here, so the dashboard draws
+    the same figures from them."""
+    from rebalancing import charts, uncertainty
+
+    scn = Scenario().with_values({"global.monetary_response": 1.4, "orderly.kappa": 0.3})
+    there = None
+    for _ in range(3):  # a fan of another test may hold the worker for a moment
+        there = uncertainty.simulate_and_draw_in_worker(scn, wait=5)
+        if there is not None:
+            break
+    assert there is not None, "no worker answered"
+    res, specs = there
+    here = simulate(scn)
+    for key, a in here.variables.items():
+        np.testing.assert_array_equal(a, res.variables[key])
+    want = charts.figure_specs(charts.compare_charts(here))
+    assert list(specs) == list(want)
+    for key in want:  # the figures' data, layout and text, to the bit
+        assert json.dumps(specs[key], sort_keys=True) == json.dumps(want[key], sort_keys=True)
+
+
+@pytest.mark.parametrize("draw", [False, True])
 @pytest.mark.parametrize("failure", ["busy", "error", "lost"])
-def test_a_model_run_the_worker_cannot_make_is_left_to_the_caller(monkeypatch, failure):
+def test_a_model_run_the_worker_cannot_make_is_left_to_the_caller(monkeypatch, failure, draw):
     """No idle worker, an error in the worker, a lost worker: None (the caller runs it,
     raising what a run raises); a lost worker's pool is dropped, a busy one kept."""
     import queue
@@ -297,7 +324,7 @@ def test_a_model_run_the_worker_cannot_make_is_left_to_the_caller(monkeypatch, f
 
     class Failing:
         def solve(self, request):
-            assert request[0] == "simulate"
+            assert request[0] == "simulate"  # with or without its charts
             if failure == "error":
                 raise uncertainty._WorkerError("ModelError: no admissible solution")
             raise BrokenPipeError("worker lost")
@@ -316,6 +343,7 @@ def test_a_model_run_the_worker_cannot_make_is_left_to_the_caller(monkeypatch, f
         pool.idle.put(Failing())
     monkeypatch.setattr(uncertainty, "_POOL", pool)
     monkeypatch.setattr(uncertainty, "_pool", lambda size: pool)
-    assert uncertainty.simulate_in_worker(Scenario()) is None
+    ask = uncertainty.simulate_and_draw_in_worker if draw else uncertainty.simulate_in_worker
+    assert ask(Scenario()) is None
     assert pool.closed == (failure == "lost")
     assert pool.idle.qsize() == (1 if failure == "error" else 0)
