@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..numerics import sum_last
+from ..numerics import sum_last, tile_last
 
 
 def size_index(growth: np.ndarray) -> np.ndarray:
@@ -156,6 +156,6 @@ def relative_price_weights(mu0: np.ndarray, logp_eff: np.ndarray, eta) -> np.nda
     """v_ij = mu0_ij (p_j / p_i)^(-eta): expenditure switching by real exchange rates
     (``eta`` a float or (P, 1)), as mu0_ij e_j / e_i with e = p^(-eta)."""
     e = np.exp(-eta * logp_eff)
-    v = mu0 * e[:, None, :]
+    v = mu0 * tile_last(e, e.shape[-1])  # mu0_ij e_j
     v *= (1.0 / e)[:, :, None]  # in place: one (P, n, n) temporary fewer
     return v
