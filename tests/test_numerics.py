@@ -7,7 +7,10 @@ from rebalancing.numerics import max_last, sum_axis, sum_last, sum_last_diff
 
 
 # Shapes below and above SMALL: NumPy's own reduction and the array additions.
-@pytest.mark.parametrize("shape", [(5, 4, 4), (600, 4, 4), (200, 17, 4, 4), (3000, 2), (900, 7)])
+@pytest.mark.parametrize(
+    "shape",
+    [(5, 4, 4), (600, 4, 4), (5000, 4, 4), (200, 17, 4, 4), (3000, 2), (900, 7), (99, 7, 7)],
+)
 def test_sums_and_maxima_equal_numpys_bit_for_bit(shape):
     rng = np.random.default_rng(sum(shape))
     x = rng.standard_normal(shape) * 10.0 ** rng.integers(-6, 7, size=shape)
