@@ -45,12 +45,14 @@ def imports(s) -> np.ndarray:
 
 def national_income(s) -> np.ndarray:
     """YN = Y + NI."""
-    return s.Y + s.NI
+    YN = getattr(s, "YN", None)  # computed once for all identities (:func:`residuals`)
+    return s.Y + s.NI if YN is None else YN
 
 
 def saving(s) -> np.ndarray:
     """S = YN - C - G."""
-    return national_income(s) - s.C - s.G
+    S = getattr(s, "S", None)
+    return national_income(s) - s.C - s.G if S is None else S
 
 
 def private_saving(s) -> np.ndarray:
@@ -65,7 +67,8 @@ def public_saving(s) -> np.ndarray:
 
 def current_account(s) -> np.ndarray:
     """CA = X - M + NI."""
-    return exports(s) - imports(s) + s.NI
+    CA = getattr(s, "CA", None)
+    return exports(s) - imports(s) + s.NI if CA is None else CA
 
 
 # --- residuals -----------------------------------------------------------------------------
@@ -172,9 +175,10 @@ RESIDUALS = {
 }
 
 
-def _with_trade_sums(s):
-    """``s`` with its exports ``X`` and imports ``M`` summed once: five identities read them
-    (the same sums, so the same residuals)."""
+def _with_sums(s):
+    """``s`` with the aggregates several identities read computed once: exports ``X`` and
+    imports ``M`` (five identities), national income ``YN`` (four), saving ``S`` and the
+    current account ``CA`` (three each). The same sums, so the same residuals."""
     if getattr(s, "X", None) is not None:
         return s
     fields = (
@@ -182,12 +186,16 @@ def _with_trade_sums(s):
         if isinstance(s, SimpleNamespace)
         else {f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
     )
-    return SimpleNamespace(**fields, X=sum_axis(s.trade, -2), M=sum_last(s.trade))
+    s = SimpleNamespace(**fields, X=sum_axis(s.trade, -2), M=sum_last(s.trade))
+    s.YN = national_income(s)
+    s.S = saving(s)
+    s.CA = current_account(s)
+    return s
 
 
 def residuals(s) -> dict[str, np.ndarray]:
     """Every residual as a share of world GDP, shape (P, T) (max over regions)."""
-    s = _with_trade_sums(s)
+    s = _with_sums(s)
     wgdp = sum_last(s.Y)  # Y.sum(-1) to the bit, without NumPy's per-row loop
     out = {}
     for name, f in RESIDUALS.items():
