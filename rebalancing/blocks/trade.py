@@ -86,7 +86,9 @@ def trade_shares(
     mu_t /= Apot[:, None]
     F = 1 + tau
     F /= 1 + const(tau0)
-    F **= -eps
+    # The power only where a tariff differs from its base-year level: elsewhere F = 1 and
+    # 1^x = 1 exactly (most pairs and years of a batch; the power is the costliest step).
+    np.power(F, -eps, out=F, where=F != 1.0)
     L = 1 - F
     L *= mu_t
     # Importer side: Q_ij = L_ij / (i's trend imports from suppliers other than j), 0 where
