@@ -112,8 +112,11 @@ def trade_shares(
     mu0 *= mu_t
     mu0 += R
     mu0 += V
-    mu0 *= _regions_first(share_factor, 2)
-    return np.ascontiguousarray(np.moveaxis(mu0, (0, 1), (-2, -1)))
+    # The share factor once the regions are last again, as it is given (no copy of it with
+    # the regions first): the same products.
+    mu0 = np.ascontiguousarray(np.moveaxis(mu0, (0, 1), (-2, -1)))
+    mu0 *= share_factor
+    return mu0
 
 
 def _regions_first(x: np.ndarray, k: int) -> np.ndarray:
