@@ -94,9 +94,16 @@ def nfa_stock_flow(s) -> np.ndarray:
     return s.NFA - s.NFA_prev - current_account(s) - s.VAL
 
 
+def net_positions(s) -> np.ndarray:
+    """A_k - L_k: net positions by currency, (..., n, K)."""
+    D = getattr(s, "D_pos", None)
+    return s.A_pos - s.L_pos if D is None else D
+
+
 def nfa_positions(s) -> np.ndarray:
     """NFA - sum_k (A_k - L_k): the net position is the gross positions' balance."""
-    return s.NFA - sum_last_diff(s.A_pos, s.L_pos)
+    D = getattr(s, "D_pos", None)  # sum_last_diff(A, L) is sum_last(A - L) to the bit
+    return s.NFA - (sum_last_diff(s.A_pos, s.L_pos) if D is None else sum_last(D))
 
 
 def nfa_continuity(s) -> np.ndarray:
@@ -138,7 +145,7 @@ def world_valuation(s) -> np.ndarray:
 
 def world_currency_positions(s) -> np.ndarray:
     """max_k |sum_i (A_ik - L_ik)|: every asset in a currency is someone's liability in it."""
-    return max_last(np.abs(sum_axis(s.A_pos - s.L_pos, -2)))
+    return max_last(np.abs(sum_axis(net_positions(s), -2)))
 
 
 # --- behaviour, checked the same way: a mis-booked flow that keeps the accounts consistent
@@ -178,7 +185,8 @@ RESIDUALS = {
 def _with_sums(s):
     """``s`` with the aggregates several identities read computed once: exports ``X`` and
     imports ``M`` (five identities), national income ``YN`` (four), saving ``S`` and the
-    current account ``CA`` (three each). The same sums, so the same residuals."""
+    current account ``CA`` (three each), net positions by currency ``D_pos`` (two). The
+    same sums, so the same residuals."""
     if getattr(s, "X", None) is not None:
         return s
     fields = (
@@ -190,6 +198,7 @@ def _with_sums(s):
     s.YN = national_income(s)
     s.S = saving(s)
     s.CA = current_account(s)
+    s.D_pos = net_positions(s)
     return s
 
 
