@@ -62,7 +62,7 @@ def trade_shares(
     from the term-by-term sum by rounding; where there are no others it is exactly 0).
     """
     n = len(Y0)
-    tau = _regions_first(tau, 2)  # (n, n, P, T)
+    tau = np.moveaxis(tau, (-2, -1), (0, 1))  # (n, n, P, T), a view (F is its copy below)
     lead = tau.ndim - 2
     S = _regions_first(np.asarray(size, float), 1)  # (n, T) or (n, P, T)
     S = S.reshape((n,) + (1,) * (lead + 1 - S.ndim) + S.shape[1:])  # (n, 1, T) for (n, T)
@@ -84,7 +84,7 @@ def trade_shares(
     mu_t *= S[None, :]
     mu_t /= world
     mu_t /= Apot[:, None]
-    F = 1 + tau
+    F = np.add(1, tau, out=np.empty(tau.shape))  # with the regions first, as the rest
     F /= 1 + const(tau0)
     # The power only where a tariff differs from its base-year level: elsewhere F = 1 and
     # 1^x = 1 exactly (most pairs and years of a batch; the power is the costliest step).
@@ -94,7 +94,8 @@ def trade_shares(
     # Importer side: Q_ij = L_ij / (i's trend imports from suppliers other than j), 0 where
     # there are none.
     others = mu_t.sum(1)[:, None] - mu_t
-    Q = np.divide(L, others, out=np.zeros(L.shape), where=others > 0)
+    some = others > 0
+    Q = L / others if some.all() else np.divide(L, others, out=np.zeros(L.shape), where=some)
     R = np.subtract(Q.sum(1)[:, None], Q, out=Q)
     R *= mu_t
     R *= rerouting
