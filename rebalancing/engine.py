@@ -147,10 +147,13 @@ def _columns(prm: Params) -> Params:
 
 
 #: The parameters :func:`step` combines with the year's (P, n) arrays as per-region vectors
-#: (n,) or per-row columns (P, 1), and that no row subset of a year reads (the goods
-#: market's rounds and the crisis search solve row subsets with ``alpha``, ``theta`` and
-#: ``r_neutral``, which stay vectors): expanded to (P, n) for large batches.
+#: (n,) or per-row columns (P, 1): expanded to (P, n) for large batches (the goods market's
+#: rounds and the crisis search take the rows they solve of ``alpha``, ``theta`` and
+#: ``r_neutral``).
 EXPANDED = (
+    "alpha",
+    "theta",
+    "r_neutral",
     "gamma",
     "iota",
     "dom0",
@@ -420,6 +423,10 @@ def _market(prm, B, rt, alpha_w, Ypot, D_auto, i0, i1, pi_e):
     rate was newly held at a bound (the others' systems are unchanged)."""
     f1 = np.zeros(i0.shape)
     rows = None  # all
+
+    def sub(x):  # a parameter's rows: of (P, n) ones, those solved (an (n,) vector: all)
+        return x[rows] if np.ndim(x) == 2 else x
+
     for _ in range(B.shape[-1] + 1):
         if rows is None:
             Y, A = demand.solve(
@@ -429,12 +436,12 @@ def _market(prm, B, rt, alpha_w, Ypot, D_auto, i0, i1, pi_e):
             Y[rows], A[rows] = demand.solve(
                 B[rows],
                 rt[rows],
-                alpha_w,
-                prm.theta,
+                sub(alpha_w),
+                sub(prm.theta),
                 Ypot[rows],
                 D_auto[rows],
                 i0[rows] - pi_e[rows],
-                prm.r_neutral,
+                sub(prm.r_neutral),
                 i1[rows],
                 f1[rows],
             )
@@ -567,11 +574,17 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
         i0_2, i1_2, pi_e2, mu2, NI2 = two(i0), two(i1), two(pi_e), two(mu), two(NI)[:, c]
         floor2 = np.concatenate([floor, floor])
 
+        def two_prm(x):  # a parameter: (P, n) ones as the rows are (an (n,) vector as it is)
+            return two(x) if np.ndim(x) == 2 else x
+
+        alpha_w2 = two_prm(alpha_w)
+        prm2 = replace(prm, theta=two_prm(prm.theta), r_neutral=two_prm(prm.r_neutral))
+
         def excess_pair(a, b):
             """CA - floor Y of the crisis country at two extra cuts, one batched solve."""
             cuts = np.concatenate([carried + a, carried + b])
             Y_, A_, _, _, _ = _market(
-                prm, B2, rt2, alpha_w, Ypot2, D2 + cuts[:, None] * unit2, i0_2, i1_2, pi_e2
+                prm2, B2, rt2, alpha_w2, Ypot2, D2 + cuts[:, None] * unit2, i0_2, i1_2, pi_e2
             )
             M_ = mu2 * A_[..., None]
             g = sum_last(M_[:, :, c]) - sum_last(M_[:, c, :]) + NI2 - floor2 * Y_[:, c]
