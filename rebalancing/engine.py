@@ -55,7 +55,8 @@ class Params:
 
     The lever parameters (``r_nfa`` to ``tariff_cost``) are floats, or arrays (P,) with one
     value per path row when many scenarios run as one batch (:mod:`rebalancing.batch`);
-    then ``growth`` is (P, T, n) and ``q``, ``rp0`` are (P, n).
+    then ``growth`` is (P, T, n) and ``q``, ``rp0`` are (P, n). (Within :func:`run`, a
+    large batch's :func:`step` reads those of :data:`EXPANDED` as (P, n) arrays.)
     """
 
     alpha: np.ndarray  # propensity to consume out of disposable income

@@ -160,7 +160,7 @@ def armington(v: np.ndarray, dom0: np.ndarray) -> np.ndarray:
 
 def relative_price_weights(mu0: np.ndarray, logp_eff: np.ndarray, eta) -> np.ndarray:
     """v_ij = mu0_ij (p_j / p_i)^(-eta): expenditure switching by real exchange rates
-    (``eta`` a float or (P, 1)), as mu0_ij e_j / e_i with e = p^(-eta)."""
+    (``eta`` a float, (P, 1) or (P, n)), as mu0_ij e_j / e_i with e = p^(-eta)."""
     e = np.exp(-eta * logp_eff)
     v = mu0 * tile_last(e, e.shape[-1])  # mu0_ij e_j
     v *= (1.0 / e)[:, :, None]  # in place: one (P, n, n) temporary fewer
