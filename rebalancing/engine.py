@@ -587,8 +587,11 @@ def step(prm: Params, spec: PathSpec, inp: YearInputs, s: State) -> tuple[State,
             Y_, A_, _, _, _ = _market(
                 prm2, B2, rt2, alpha_w2, Ypot2, D2 + cuts[:, None] * unit2, i0_2, i1_2, pi_e2
             )
-            M_ = mu2 * A_[..., None]
-            g = sum_last(M_[:, :, c]) - sum_last(M_[:, c, :]) + NI2 - floor2 * Y_[:, c]
+            # c's exports and imports: of the trade matrix M_ij = mu_ij A_i only column c
+            # and row c (the same products as the whole matrix's).
+            X_c = sum_last(mu2[:, :, c] * A_)
+            M_c = sum_last(mu2[:, c, :] * A_[:, c, None])
+            g = X_c - M_c + NI2 - floor2 * Y_[:, c]
             return g[: len(bi)], g[len(bi) :]
 
         extra, left = crisis.find_cut(
