@@ -42,8 +42,8 @@ def goods_matrix(mu) -> np.ndarray:
 
     For a large batch (P, n, n) B is a view of an (n, n, P) array, the layout
     :func:`solve` works in (:func:`_solve_rows_last`), so the solve does not transpose it
-    again. 1 - m is added to the diagonal alone, not (1 - m) times the identity to all
-    n x n entries (the same sums, in half the time)."""
+    again; there 1 - m is added to the diagonal alone, not (1 - m) times the identity to
+    all n x n entries (the same sums, in half the time)."""
     n = mu.shape[-1]
     if mu.ndim == 3 and len(mu) >= SOLVE_ROWS:
         Bt = np.moveaxis(mu, (2, 1), (0, 1)).copy()  # Bt[i, j, p] = mu[p, j, i]
@@ -51,9 +51,7 @@ def goods_matrix(mu) -> np.ndarray:
         for i in range(n):
             Bt[i, i] += dom[:, i]
         return np.moveaxis(Bt, 2, 0)
-    B = np.swapaxes(mu, -1, -2).copy()
-    B.reshape(B.shape[:-2] + (n * n,))[..., :: n + 1] += 1 - sum_last(mu)
-    return B
+    return np.swapaxes(mu, -1, -2) + (1 - sum_last(mu))[..., None] * _eye(n)
 
 
 def tariff_rate(tau, mu) -> np.ndarray:
