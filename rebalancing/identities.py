@@ -45,12 +45,14 @@ def imports(s) -> np.ndarray:
 
 def national_income(s) -> np.ndarray:
     """YN = Y + NI."""
-    return s.Y + s.NI
+    YN = getattr(s, "YN", None)  # computed once for all identities (:func:`residuals`)
+    return s.Y + s.NI if YN is None else YN
 
 
 def saving(s) -> np.ndarray:
     """S = YN - C - G."""
-    return national_income(s) - s.C - s.G
+    S = getattr(s, "S", None)
+    return national_income(s) - s.C - s.G if S is None else S
 
 
 def private_saving(s) -> np.ndarray:
@@ -65,7 +67,8 @@ def public_saving(s) -> np.ndarray:
 
 def current_account(s) -> np.ndarray:
     """CA = X - M + NI."""
-    return exports(s) - imports(s) + s.NI
+    CA = getattr(s, "CA", None)
+    return exports(s) - imports(s) + s.NI if CA is None else CA
 
 
 # --- residuals -----------------------------------------------------------------------------
@@ -91,9 +94,16 @@ def nfa_stock_flow(s) -> np.ndarray:
     return s.NFA - s.NFA_prev - current_account(s) - s.VAL
 
 
+def net_positions(s) -> np.ndarray:
+    """A_k - L_k: net positions by currency, (..., n, K)."""
+    D = getattr(s, "D_pos", None)
+    return s.A_pos - s.L_pos if D is None else D
+
+
 def nfa_positions(s) -> np.ndarray:
     """NFA - sum_k (A_k - L_k): the net position is the gross positions' balance."""
-    return s.NFA - sum_last_diff(s.A_pos, s.L_pos)
+    D = getattr(s, "D_pos", None)  # sum_last_diff(A, L) is sum_last(A - L) to the bit
+    return s.NFA - (sum_last_diff(s.A_pos, s.L_pos) if D is None else sum_last(D))
 
 
 def nfa_continuity(s) -> np.ndarray:
@@ -135,7 +145,7 @@ def world_valuation(s) -> np.ndarray:
 
 def world_currency_positions(s) -> np.ndarray:
     """max_k |sum_i (A_ik - L_ik)|: every asset in a currency is someone's liability in it."""
-    return max_last(np.abs(sum_axis(s.A_pos - s.L_pos, -2)))
+    return max_last(np.abs(sum_axis(net_positions(s), -2)))
 
 
 # --- behaviour, checked the same way: a mis-booked flow that keeps the accounts consistent
@@ -172,9 +182,11 @@ RESIDUALS = {
 }
 
 
-def _with_trade_sums(s):
-    """``s`` with its exports ``X`` and imports ``M`` summed once: five identities read them
-    (the same sums, so the same residuals)."""
+def _with_sums(s):
+    """``s`` with the aggregates several identities read computed once: exports ``X`` and
+    imports ``M`` (five identities), national income ``YN`` (four), saving ``S`` and the
+    current account ``CA`` (three each), net positions by currency ``D_pos`` (two). The
+    same sums, so the same residuals."""
     if getattr(s, "X", None) is not None:
         return s
     fields = (
@@ -182,12 +194,17 @@ def _with_trade_sums(s):
         if isinstance(s, SimpleNamespace)
         else {f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
     )
-    return SimpleNamespace(**fields, X=sum_axis(s.trade, -2), M=sum_last(s.trade))
+    s = SimpleNamespace(**fields, X=sum_axis(s.trade, -2), M=sum_last(s.trade))
+    s.YN = national_income(s)
+    s.S = saving(s)
+    s.CA = current_account(s)
+    s.D_pos = net_positions(s)
+    return s
 
 
 def residuals(s) -> dict[str, np.ndarray]:
     """Every residual as a share of world GDP, shape (P, T) (max over regions)."""
-    s = _with_trade_sums(s)
+    s = _with_sums(s)
     wgdp = sum_last(s.Y)  # Y.sum(-1) to the bit, without NumPy's per-row loop
     out = {}
     for name, f in RESIDUALS.items():

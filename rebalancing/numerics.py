@@ -31,10 +31,10 @@ def sum_last(x: np.ndarray) -> np.ndarray:
     ...): for fewer than 8 terms NumPy adds in this order too, so the two are the same to
     the bit (checked in tests/test_numerics.py); small arrays go to NumPy directly."""
     n = x.shape[-1]
-    if n == 0 or n > 7 or x.size < SMALL:
+    if n < 2 or n > 7 or x.size < SMALL:
         return _add_reduce(x, -1)
-    out = x[..., 0].copy()
-    for k in range(1, n):
+    out = x[..., 0] + x[..., 1]  # not a copy of x[..., 0] and an add: one pass fewer
+    for k in range(2, n):
         out += x[..., k]
     return out
 
@@ -51,23 +51,58 @@ def sum_last_diff(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Arrays of at most this many bytes (they stay in the processor's cache) are summed over
+#: their second-last axis column by column (:func:`sum_axis`).
+CACHED_BYTES = 1 << 20
+
+
 def sum_axis(x: np.ndarray, axis: int) -> np.ndarray:
-    """``x.sum(axis)`` by :func:`sum_last` over that axis."""
+    """``x.sum(axis)`` by :func:`sum_last` over that axis, or, over the second-last axis of
+    an array that stays in cache, column by column (the same additions in the same order):
+    a year's (5,000, 4, 4) trade matrix in 55 us instead of 95 us, as each addition is one
+    loop over the rows, not one loop of four elements per row. On larger arrays the
+    columns' strided passes cost more than that saves."""
     if x.size < SMALL:
         return _add_reduce(x, axis)
+    if axis in (-2, x.ndim - 2) and 2 <= x.shape[-2] <= 7 and x.nbytes <= CACHED_BYTES:
+        return _sum_columns(x)
     return sum_last(np.moveaxis(x, axis, -1))
+
+
+def _sum_columns(x: np.ndarray) -> np.ndarray:
+    """``x.sum(-2)`` for x (..., n, m), n <= 7: each column's n terms added in order."""
+    n, m = x.shape[-2:]
+    out = np.empty(x.shape[:-2] + (m,))
+    for j in range(m):
+        col = out[..., j]
+        np.add(x[..., 0, j], x[..., 1, j], out=col)
+        for i in range(2, n):
+            col += x[..., i, j]
+    return out
 
 
 def max_last(x: np.ndarray) -> np.ndarray:
     """``x.max(-1)`` as elementwise maxima over a short last axis (NaN propagates, as in
     NumPy's)."""
     n = x.shape[-1]
-    if n == 0 or n > 7 or x.size < SMALL:
+    if n < 2 or n > 7 or x.size < SMALL:
         return x.max(-1)
-    out = x[..., 0].copy()
-    for k in range(1, n):
+    out = np.maximum(x[..., 0], x[..., 1])
+    for k in range(2, n):
         np.maximum(out, x[..., k], out=out)
     return out
+
+
+def tile_last(a: np.ndarray, n: int) -> np.ndarray:
+    """``a[..., None, :]`` broadcast to (..., n, m), as a contiguous array (``np.tile``).
+
+    Why: NumPy runs a product with the broadcast view as one inner loop of m elements per
+    (..., n) index; with this array it is one loop over all elements. On (5,000, 4, 4)
+    batches tiling and multiplying take about 40 us against 110 us, the same products.
+    Small arrays get the broadcast view (tiling would cost more than it saves)."""
+    if a.size * n < SMALL:
+        return a[..., None, :]
+    return np.tile(a, n).reshape(a.shape[:-1] + (n, a.shape[-1]))
 
 
 #: Batches of at least this many systems are solved by :func:`solve_small` (below it,

@@ -182,7 +182,7 @@ def derive_variables(
     if need("public_saving", "public_balance_pct_gdp"):
         Sg = idn.public_saving(s)
     if need("current_account", "current_account_pct_gdp", "foreign_balance_pct_gdp"):
-        CA = idn.current_account(s)
+        CA = X - M + s.NI  # idn.current_account(s), from the sums above (not summed again)
     crisis_col = np.arange(len(regions)) == crisis_region
     table = {
         "gdp": lambda: Y,

@@ -420,6 +420,8 @@ def solve_chunk(scn: Scenario, values: dict, timing, paths, series) -> dict:
     b = run_batch(scn, values, paths, drift="base", crisis_quantile=timing, keep=keep)
     v = b.variables(need)
     idx = [b.run_paths.index(p) for p in paths]
+    if idx == list(range(b.P)):
+        idx = slice(None)  # every path in order: a view, not a copy (the fan copies it)
     b0, T = b.run_paths.index("baseline"), len(b.years)
 
     def status_quo(x, r):

@@ -7,7 +7,10 @@ from rebalancing.numerics import max_last, sum_axis, sum_last, sum_last_diff
 
 
 # Shapes below and above SMALL: NumPy's own reduction and the array additions.
-@pytest.mark.parametrize("shape", [(5, 4, 4), (600, 4, 4), (200, 17, 4, 4), (3000, 2), (900, 7)])
+@pytest.mark.parametrize(
+    "shape",
+    [(5, 4, 4), (600, 4, 4), (5000, 4, 4), (200, 17, 4, 4), (3000, 2), (900, 7), (99, 7, 7)],
+)
 def test_sums_and_maxima_equal_numpys_bit_for_bit(shape):
     rng = np.random.default_rng(sum(shape))
     x = rng.standard_normal(shape) * 10.0 ** rng.integers(-6, 7, size=shape)
@@ -61,3 +64,13 @@ def test_clip_is_numpys_to_the_bit():
     band = np.array([0.0, 0.5, 1.0])[:, None] * np.ones((3, 4))
     y = np.random.default_rng(1).standard_normal((3, 4))
     np.testing.assert_array_equal(clip(y, -band, band), np.clip(y, -band, band))
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (5000, 4), (300, 17, 4)])
+def test_tiled_rows_multiply_as_the_broadcast_view_to_the_bit(shape):
+    from rebalancing.numerics import tile_last
+
+    rng = np.random.default_rng(len(shape))
+    a = rng.standard_normal(shape)
+    x = rng.standard_normal(shape[:-1] + (5, shape[-1]))
+    np.testing.assert_array_equal(x * tile_last(a, 5), x * a[..., None, :])

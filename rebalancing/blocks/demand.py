@@ -38,8 +38,20 @@ def _eye(n: int) -> np.ndarray:
 
 
 def goods_matrix(mu) -> np.ndarray:
-    """B = mu^T + diag(1 - m): column-stochastic map from absorption to output."""
-    return np.swapaxes(mu, -1, -2) + (1 - sum_last(mu))[..., None] * _eye(mu.shape[-1])
+    """B = mu^T + diag(1 - m): column-stochastic map from absorption to output.
+
+    For a large batch (P, n, n) B is a view of an (n, n, P) array, the layout
+    :func:`solve` works in (:func:`_solve_rows_last`), so the solve does not transpose it
+    again; there 1 - m is added to the diagonal alone, not (1 - m) times the identity to
+    all n x n entries (the same sums, in half the time)."""
+    n = mu.shape[-1]
+    if mu.ndim == 3 and len(mu) >= SOLVE_ROWS:
+        Bt = np.moveaxis(mu, (2, 1), (0, 1)).copy()  # Bt[i, j, p] = mu[p, j, i]
+        dom = 1 - sum_last(mu)
+        for i in range(n):
+            Bt[i, i] += dom[:, i]
+        return np.moveaxis(Bt, 2, 0)
+    return np.swapaxes(mu, -1, -2) + (1 - sum_last(mu))[..., None] * _eye(n)
 
 
 def tariff_rate(tau, mu) -> np.ndarray:
@@ -76,7 +88,7 @@ def _solve_rows_last(B, k, D):
     with the rows last, (n, n, P), where every operation loops over the P rows
     (:func:`~rebalancing.numerics.solve_small`)."""
     n = B.shape[-1]
-    Bt = np.moveaxis(B, 0, -1).copy()  # (n, n, P)
+    Bt = np.ascontiguousarray(np.moveaxis(B, 0, -1))  # (n, n, P); goods_matrix's B is so
     kt, Dt = k.T, D.T  # (n, P)
     rhs = Bt[:, 0] * Dt[0]
     for j in range(1, n):

@@ -37,8 +37,8 @@ def learn_neutral(rn_prev, gap_prev, strength: float, i_prev) -> np.ndarray:
 
 
 def rule(i_prev, rn, pi0, pi_target, strength):
-    """(i0, i1) with i = i0 + i1 gap, given pi = pi0 + kappa gap (``strength`` a float or
-    (P, 1), one value per path row)."""
+    """(i0, i1) with i = i0 + i1 gap, given pi = pi0 + kappa gap (``strength`` a float, or
+    one value per path row: (P, 1), or (P, n) repeated over the regions)."""
     phi_pi, phi_y = strength * TAYLOR_PHI_PI, strength * TAYLOR_PHI_Y
     i0 = TAYLOR_RHO * i_prev + (1 - TAYLOR_RHO) * (rn + (1 + phi_pi) * pi0 - phi_pi * pi_target)
     i1 = (1 - TAYLOR_RHO) * ((1 + phi_pi) * PC_SLOPE + phi_y)

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..numerics import sum_last, sum_last_diff
+from ..numerics import sum_last, sum_last_diff, tile_last
 
 
 def revalue(A, L, e_ratio):
     """Positions (P, n, K) after a currency move ``e_ratio`` (P, K) = e(t) / e(t-1), and the
     valuation change VAL (P, n)."""
-    e = e_ratio[:, None, :]
+    e = tile_last(e_ratio, A.shape[-2])  # e[p, i, k] = e_ratio[p, k], tiled once for both
     A2, L2 = A * e, L * e
     return A2, L2, sum_last_diff(A2, A) - sum_last_diff(L2, L)
 

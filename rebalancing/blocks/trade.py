@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..numerics import sum_last
+from ..numerics import sum_last, tile_last
 
 
 def size_index(growth: np.ndarray) -> np.ndarray:
@@ -62,7 +62,7 @@ def trade_shares(
     from the term-by-term sum by rounding; where there are no others it is exactly 0).
     """
     n = len(Y0)
-    tau = _regions_first(tau, 2)  # (n, n, P, T)
+    tau = np.moveaxis(tau, (-2, -1), (0, 1))  # (n, n, P, T), a view (F is its copy below)
     lead = tau.ndim - 2
     S = _regions_first(np.asarray(size, float), 1)  # (n, T) or (n, P, T)
     S = S.reshape((n,) + (1,) * (lead + 1 - S.ndim) + S.shape[1:])  # (n, 1, T) for (n, T)
@@ -84,15 +84,18 @@ def trade_shares(
     mu_t *= S[None, :]
     mu_t /= world
     mu_t /= Apot[:, None]
-    F = 1 + tau
+    F = np.add(1, tau, out=np.empty(tau.shape))  # with the regions first, as the rest
     F /= 1 + const(tau0)
-    F **= -eps
+    # The power only where a tariff differs from its base-year level: elsewhere F = 1 and
+    # 1^x = 1 exactly (most pairs and years of a batch; the power is the costliest step).
+    np.power(F, -eps, out=F, where=F != 1.0)
     L = 1 - F
     L *= mu_t
     # Importer side: Q_ij = L_ij / (i's trend imports from suppliers other than j), 0 where
     # there are none.
     others = mu_t.sum(1)[:, None] - mu_t
-    Q = np.divide(L, others, out=np.zeros(L.shape), where=others > 0)
+    some = others > 0
+    Q = L / others if some.all() else np.divide(L, others, out=np.zeros(L.shape), where=some)
     R = np.subtract(Q.sum(1)[:, None], Q, out=Q)
     R *= mu_t
     R *= rerouting
@@ -110,8 +113,11 @@ def trade_shares(
     mu0 *= mu_t
     mu0 += R
     mu0 += V
-    mu0 *= _regions_first(share_factor, 2)
-    return np.ascontiguousarray(np.moveaxis(mu0, (0, 1), (-2, -1)))
+    # The share factor once the regions are last again, as it is given (no copy of it with
+    # the regions first): the same products.
+    mu0 = np.ascontiguousarray(np.moveaxis(mu0, (0, 1), (-2, -1)))
+    mu0 *= share_factor
+    return mu0
 
 
 def _regions_first(x: np.ndarray, k: int) -> np.ndarray:
@@ -154,8 +160,8 @@ def armington(v: np.ndarray, dom0: np.ndarray) -> np.ndarray:
 
 def relative_price_weights(mu0: np.ndarray, logp_eff: np.ndarray, eta) -> np.ndarray:
     """v_ij = mu0_ij (p_j / p_i)^(-eta): expenditure switching by real exchange rates
-    (``eta`` a float or (P, 1)), as mu0_ij e_j / e_i with e = p^(-eta)."""
+    (``eta`` a float, (P, 1) or (P, n)), as mu0_ij e_j / e_i with e = p^(-eta)."""
     e = np.exp(-eta * logp_eff)
-    v = mu0 * e[:, None, :]
+    v = mu0 * tile_last(e, e.shape[-1])  # mu0_ij e_j
     v *= (1.0 / e)[:, :, None]  # in place: one (P, n, n) temporary fewer
     return v
