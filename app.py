@@ -68,12 +68,16 @@ def freeze_startup_heap() -> int:
 
 
 def start_model_worker() -> None:
-    """Start the worker process the lever moves' model runs go to (``model_run``) and warm
-    it with the default scenario (its imports, calibration, status-quo steering and charts:
-    ~1 s), in the background: until it answers, runs are made here."""
-    threading.Thread(
-        target=uncertainty.simulate_and_draw_in_worker, args=(rb.Scenario(),), daemon=True
-    ).start()
+    """Start the worker processes the lever moves' model runs go to (``model_run``) and warm
+    each with the default scenario (its imports, calibration, status-quo steering and
+    charts: ~1 s), in the background: until they answer, runs are made here."""
+    for _ in range(uncertainty.RUN_WORKERS):  # one warm-up each: each takes an idle one
+        threading.Thread(
+            target=uncertainty.simulate_and_draw_in_worker,
+            args=(rb.Scenario(),),
+            kwargs={"wait": 30},
+            daemon=True,
+        ).start()
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)

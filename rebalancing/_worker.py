@@ -9,9 +9,9 @@ data folder and key, the chunk's drawn values), or ``("simulate", text, data, dr
 dashboard's model run (:func:`rebalancing.uncertainty.simulate_in_worker`; with ``draw``,
 its compare charts too: :func:`rebalancing.uncertainty.simulate_and_draw_in_worker`); the
 answer one pickled pair, ``("ok", arrays, Results or (Results, chart specs))`` or
-``("error", message)``. Both ends are the
-package's own code: a worker reads only what the process that started it wrote, and that
-process only what its worker wrote.
+``("error", message)``, written after its length in bytes (8 bytes, little-endian). Both
+ends are the package's own code: a worker reads only what the process that started it
+wrote, and that process only what its worker wrote.
 
 A fresh interpreter, not a fork: it imports nothing of the caller (a dashboard's script, a
 notebook), so it is safe to start from a multi-threaded server.
@@ -44,7 +44,10 @@ def main() -> None:
             answer = ("ok", tasks[verb](*args))
         except Exception as e:  # the caller solves the chunk itself and raises there
             answer = ("error", f"{type(e).__name__}: {e}")
-        pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
+        # Its length first: the caller reads the answer whole, in one read where it fits
+        # the pipe (uncertainty._Worker.ask).
+        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        answers.write(len(data).to_bytes(8, "little") + data)  # one write: read at once
         answers.flush()
 
 

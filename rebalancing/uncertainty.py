@@ -455,6 +455,51 @@ class _WorkerError(Exception):
     raises there."""
 
 
+#: The size asked for the answer pipe, in bytes: a dashboard's answer (results and chart
+#: specs, ~0.2 MB) fits whole, and a chunk's (~6 MB) goes in a few pieces.
+PIPE_BYTES = 1 << 20
+
+
+def _widen_pipe(fd: int) -> None:
+    """Ask for a pipe of ``PIPE_BYTES`` (Linux; at most its ``pipe-max-size``, 1 MiB by
+    default): the worker then writes a dashboard's answer at once, and the reading thread
+    takes it with one read. With the default 64 kB the worker waits for the reader to empty
+    the pipe several times an answer, and under 20 sessions each time costs the reader a
+    wait for the interpreter lock (measured: most model runs then found the worker still
+    held and ran in the server). Elsewhere nothing is changed."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        return
+
+
+def _read_answer(fd: int) -> bytes:
+    """One answer's pickle from the worker's pipe ``fd``: its length (8 bytes) and then
+    that many bytes, read with as few reads as the pipe allows (each read gives the
+    interpreter lock up and must take it back, which under load means a wait);
+    EOFError if the pipe ends first (the worker is lost)."""
+    buf = bytearray()
+    size = None
+    while size is None or len(buf) < 8 + size:
+        part = os.read(fd, PIPE_BYTES if size is None else 8 + size - len(buf))
+        if not part:
+            raise EOFError("the worker process ended")
+        buf += part
+        if size is None and len(buf) >= 8:
+            size = int.from_bytes(buf[:8], "little")
+    return bytes(buf[8:])
+
+
+def _answer(raw: bytes):
+    """A worker's answer opened: the result, or :class:`_WorkerError` with its message."""
+    status, out = pickle.loads(raw)
+    if status != "ok":
+        raise _WorkerError(out)
+    return out
+
+
 class _Worker:
     """One worker process and its two pipes."""
 
@@ -468,17 +513,20 @@ class _Worker:
             stdout=subprocess.PIPE,
             env=env,
         )
+        _widen_pipe(self.proc.stdout.fileno())
 
-    def solve(self, args: tuple):
+    def ask(self, args: tuple) -> bytes:
+        """Send a request; the answer's pickle, read whole (:func:`_answer` opens it)."""
         # Pickles only between this process and the child it started, over that child's
         # own pipes: user input never becomes pickle bytes (a scenario goes as its file
         # text, a str inside our request, and is parsed and validated again there).
-        pickle.dump(args, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        self.proc.stdin.write(pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
         self.proc.stdin.flush()
-        status, out = pickle.load(self.proc.stdout)
-        if status != "ok":
-            raise _WorkerError(out)
-        return out
+        return _read_answer(self.proc.stdout.fileno())
+
+    def solve(self, args: tuple):
+        """The answer to a request (:meth:`ask`, :func:`_answer`)."""
+        return _answer(self.ask(args))
 
     def close(self) -> None:
         """End the process: its input closed, it returns."""
@@ -520,11 +568,12 @@ _POOL: _Workers | None = None
 
 
 def _pool(size: int) -> _Workers | None:
-    """The shared worker processes, ``size`` of them (started on first use; None where
-    processes cannot be started)."""
+    """The shared worker processes, at least ``size`` of them (started on first use; a
+    smaller pool is replaced by one of ``size``; None where processes cannot be started).
+    A fan uses as many of them as it asks for (:func:`_map_chunks`)."""
     global _POOL
     with _POOL_LOCK:
-        if _POOL is not None and _POOL.size != size:
+        if _POOL is not None and _POOL.size < size:
             _POOL.close()
             _POOL = None
         if _POOL is None:
@@ -590,19 +639,19 @@ def _simulate_in_worker(text: str, data: tuple[str | None, str], draw: bool = Fa
 
 
 def simulate_in_worker(scn: Scenario, wait: float = 0.1, data: str | None = None) -> Results | None:
-    """``simulate(scn)`` in the shared worker process if one is idle within ``wait``
-    seconds, else None; None too where the worker could not (an error, a lost process):
-    the caller then runs it itself, raising what a run raises. For a server whose sessions
-    share one interpreter lock (Streamlit): the model's ~4,000 Python calls a run are made
-    in the worker, on another core, while the session's thread waits on a pipe without the
-    lock. The results are the same (the same code on the same scenario, read back from its
-    file text).
+    """``simulate(scn)`` in one of the shared worker processes (:data:`RUN_WORKERS`) if
+    one is idle within ``wait`` seconds, else None; None too where the worker could not
+    (an error, a lost process): the caller then runs it itself, raising what a run
+    raises. For a server whose sessions share one interpreter lock (Streamlit): the
+    model's ~4,000 Python calls a run are made in the worker, on another core, while the
+    session's thread waits on a pipe without the lock. The results are the same (the
+    same code on the same scenario, read back from its file text).
 
-    Waiting for a busy worker rather than running at once: a run takes the worker ~6 ms,
+    Waiting for a busy worker rather than running at once: a run takes a worker ~6 ms,
     but the session that sent it holds it until its thread gets the lock back to read the
-    answer, several ms more under load; measured under 20 sessions, half the runs found it
-    busy and ran here. Waiting costs no lock time, running here ~6 ms of it. ``data``: the
-    data's key if the caller has it (:func:`rebalancing.data.data_key`, ~0.2 ms)."""
+    answer, several ms more under load. Waiting costs no lock time, running here ~6 ms
+    of it. ``data``: the data's key if the caller has it
+    (:func:`rebalancing.data.data_key`, ~0.2 ms)."""
     return _ask_worker("simulate", scn, wait, data, False)
 
 
@@ -618,11 +667,19 @@ def simulate_and_draw_in_worker(
     return _ask_worker("simulate", scn, wait, data, True)
 
 
+#: Worker processes for the dashboard's model runs (on a machine with more than one core).
+#: Two, not one: a run and its charts take a worker ~30 ms, and the session that sent
+#: them holds it until its thread gets the interpreter lock back (~20 ms more under 20
+#: sessions); with one worker most runs found it held and ran in the server (measured:
+#: 28-43% of the runs reached it, 80% with two). Each costs ~180 MB of memory.
+RUN_WORKERS = 2
+
+
 def _ask_worker(verb: str, scn: Scenario, wait: float, data: str | None, *args):
-    """The answer of the shared worker to ``(verb, scenario text, data, *args)``, or None
-    (no idle worker within ``wait`` seconds, an error there, a lost process)."""
-    workers = min(2, os.cpu_count() or 1)
-    pool = _pool(workers - 1) if workers > 1 else None
+    """The answer of a shared worker to ``(verb, scenario text, data, *args)``, or None
+    (no idle worker within ``wait`` seconds, an error there, a lost process). The worker
+    goes back to the pool as soon as its answer is read, before it is opened."""
+    pool = _pool(RUN_WORKERS) if (os.cpu_count() or 1) > 1 else None
     if pool is None:
         return None
     try:
@@ -634,15 +691,20 @@ def _ask_worker(verb: str, scn: Scenario, wait: float, data: str | None, *args):
         if _scenario_from_text(text) != scn:
             return None  # not one a file can hold
         folder = os.environ.get("REBALANCING_DATA_DIR")
-        return w.solve((verb, text, (folder, data or data_key()), *args))
-    except _WorkerError:
-        return None
+        raw = w.ask((verb, text, (folder, data or data_key()), *args))
     except Exception:  # the worker is lost (ended, unreadable answer)
         _drop_pool(pool)
         return None
     finally:
         if _POOL is pool:
-            pool.idle.put(w)
+            pool.idle.put(w)  # before the answer is opened: the next session may go on
+    try:
+        return _answer(raw)
+    except _WorkerError:
+        return None
+    except Exception:  # an unreadable answer: the worker is not to be trusted further
+        _drop_pool(pool)
+        return None
 
 
 def _map_chunks(scn: Scenario, n: int, task, store, workers: int) -> None:

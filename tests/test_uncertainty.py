@@ -2,6 +2,7 @@
 median, exact accounts in every draw, and a crisis probability that is the engine's hazard."""
 
 import json
+import pickle
 
 import numpy as np
 import pytest
@@ -323,10 +324,10 @@ def test_a_model_run_the_worker_cannot_make_is_left_to_the_caller(monkeypatch, f
     from rebalancing import uncertainty
 
     class Failing:
-        def solve(self, request):
+        def ask(self, request):
             assert request[0] == "simulate"  # with or without its charts
-            if failure == "error":
-                raise uncertainty._WorkerError("ModelError: no admissible solution")
+            if failure == "error":  # the answer the worker writes for an error
+                return pickle.dumps(("error", "ModelError: no admissible solution"))
             raise BrokenPipeError("worker lost")
 
         def close(self):
