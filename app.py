@@ -71,7 +71,7 @@ def start_model_worker() -> None:
     """Start the worker processes the lever moves' model runs go to (``model_run``) and warm
     each with the default scenario (its imports, calibration, status-quo steering and
     charts: ~1 s), in the background: until they answer, runs are made here."""
-    for _ in range(uncertainty.RUN_WORKERS):  # one warm-up each: each takes an idle one
+    for _ in range(uncertainty.run_workers()):  # one warm-up each: each takes an idle one
         threading.Thread(
             target=uncertainty.simulate_and_draw_in_worker,
             args=(rb.Scenario(),),

@@ -639,7 +639,7 @@ def _simulate_in_worker(text: str, data: tuple[str | None, str], draw: bool = Fa
 
 
 def simulate_in_worker(scn: Scenario, wait: float = 0.1, data: str | None = None) -> Results | None:
-    """``simulate(scn)`` in one of the shared worker processes (:data:`RUN_WORKERS`) if
+    """``simulate(scn)`` in one of the shared worker processes (:func:`run_workers`) if
     one is idle within ``wait`` seconds, else None; None too where the worker could not
     (an error, a lost process): the caller then runs it itself, raising what a run
     raises. For a server whose sessions share one interpreter lock (Streamlit): the
@@ -667,19 +667,46 @@ def simulate_and_draw_in_worker(
     return _ask_worker("simulate", scn, wait, data, True)
 
 
-#: Worker processes for the dashboard's model runs (on a machine with more than one core).
-#: Two, not one: a run and its charts take a worker ~30 ms, and the session that sent
-#: them holds it until its thread gets the interpreter lock back (~20 ms more under 20
-#: sessions); with one worker most runs found it held and ran in the server (measured:
-#: 28-43% of the runs reached it, 80% with two). Each costs ~180 MB of memory.
+#: Worker processes for the dashboard's model runs (on a machine with more than one core),
+#: unless ``REBALANCING_RUN_WORKERS`` says otherwise (:func:`run_workers`). Two, not one: a
+#: run and its charts take a worker ~30 ms, and the session that sent them holds it until
+#: its thread gets the interpreter lock back (~20 ms more under 20 sessions); with one
+#: worker most runs found it held and ran in the server (measured: 28-43% of the runs
+#: reached it, 80% with two). Each holds ~120-135 MB (RSS; ~65-80 MB of it its own).
 RUN_WORKERS = 2
+
+#: The environment variable that sets the number of worker processes for model runs.
+RUN_WORKERS_ENV = "REBALANCING_RUN_WORKERS"
+
+
+@lru_cache(maxsize=4)
+def run_workers(value: str | None = None) -> int:
+    """How many worker processes the dashboard's model runs use: ``value`` (by default
+    ``$REBALANCING_RUN_WORKERS``), a whole number 0-8 in ASCII digits, 0 for none (every
+    run in the server: the least memory); unset or empty, :data:`RUN_WORKERS`. Anything
+    else is reported once on standard error, naming the variable, and the default used
+    (a deployment setting read on a lever move, where raising would break the page)."""
+    if value is None:
+        value = os.environ.get(RUN_WORKERS_ENV, "")
+    text = value.strip()
+    if not text:
+        return RUN_WORKERS
+    if text.isascii() and text.isdigit() and int(text) <= 8:
+        return int(text)
+    print(
+        f"{RUN_WORKERS_ENV}: expected a whole number from 0 to 8, got {value[:40]!r}; "
+        f"using {RUN_WORKERS}",
+        file=sys.stderr,
+    )
+    return RUN_WORKERS
 
 
 def _ask_worker(verb: str, scn: Scenario, wait: float, data: str | None, *args):
     """The answer of a shared worker to ``(verb, scenario text, data, *args)``, or None
     (no idle worker within ``wait`` seconds, an error there, a lost process). The worker
     goes back to the pool as soon as its answer is read, before it is opened."""
-    pool = _pool(RUN_WORKERS) if (os.cpu_count() or 1) > 1 else None
+    size = run_workers(os.environ.get(RUN_WORKERS_ENV, ""))
+    pool = _pool(size) if size and (os.cpu_count() or 1) > 1 else None
     if pool is None:
         return None
     try:

@@ -290,7 +290,6 @@ def test_a_model_run_in_the_worker_equals_one_here():
         np.testing.assert_array_equal(a, there.residuals[key])
 
 
-
 def test_the_worker_draws_the_compare_charts_of_its_run():
     """uncertainty.simulate_and_draw_in_worker: the worker's results and its compare charts
     (as specs) are those of a run and charts.compare_charts here, so the dashboard draws
@@ -348,3 +347,36 @@ def test_a_model_run_the_worker_cannot_make_is_left_to_the_caller(monkeypatch, f
     assert ask(Scenario()) is None
     assert pool.closed == (failure == "lost")
     assert pool.idle.qsize() == (1 if failure == "error" else 0)
+
+
+@pytest.mark.parametrize(
+    "value,workers,warned",
+    [
+        ("", 2, False),
+        (" 0 ", 0, False),
+        ("1", 1, False),
+        ("8", 8, False),
+        ("9", 2, True),
+        ("-1", 2, True),
+        ("٢", 2, True),
+        ("two", 2, True),
+        ("1e3", 2, True),
+    ],
+)
+def test_the_number_of_model_run_workers_is_set_by_its_variable(capsys, value, workers, warned):
+    """uncertainty.run_workers: $REBALANCING_RUN_WORKERS, ASCII digits 0-8 (0: every run
+    in the server); anything else is named on standard error and the default used."""
+    from rebalancing import uncertainty
+
+    uncertainty.run_workers.cache_clear()
+    assert uncertainty.run_workers(value) == workers
+    err = capsys.readouterr().err
+    assert ("REBALANCING_RUN_WORKERS: expected a whole number" in err) == warned
+
+
+def test_no_model_run_worker_when_the_variable_says_0(monkeypatch):
+    from rebalancing import uncertainty
+
+    monkeypatch.setenv("REBALANCING_RUN_WORKERS", "0")
+    monkeypatch.setattr(uncertainty, "_pool", lambda size: pytest.fail("a pool was asked for"))
+    assert uncertainty.simulate_in_worker(Scenario()) is None
