@@ -63,11 +63,11 @@ def freeze_startup_heap() -> int:
     charts.compare_charts(rb.simulate(rb.Scenario()))
     gc.collect()
     gc.freeze()
-    start_model_worker()
+    start_model_workers()
     return gc.get_freeze_count()
 
 
-def start_model_worker() -> None:
+def start_model_workers() -> None:
     """Start the worker processes the lever moves' model runs go to (``model_run``) and warm
     each with the default scenario (its imports, calibration, status-quo steering and
     charts: ~1 s), in the background: until they answer, runs are made here."""
@@ -282,7 +282,7 @@ def _sent_value(key: str, proto):
 
 
 #: Widget keys besides the levers whose values must survive while their widget is hidden.
-UI_KEYS = ("view", "present", "fan", "lever_group", "path", "year", "years")
+UI_KEYS = ("view", "present", "fan", "lever_group", "path", "year", "years", "dl_open")
 
 
 def set_lever(lid: str, value) -> None:
@@ -607,6 +607,13 @@ def scenario_of(scn_json: str) -> rb.Scenario:
     return rb.parse_scenario(scn_json, "scenario.json")
 
 
+def drawn_json() -> str | None:
+    """The scenario file text of the results on screen: the last settings that solved
+    (``summary_part`` keeps them on screen when the current ones do not)."""
+    ss = st.session_state
+    return ss.get("_last_good_json") or ss.get("_scenario_json")
+
+
 def chart(fig, key: str, present: bool) -> None:
     st.plotly_chart(
         fig,
@@ -621,7 +628,7 @@ def chart(fig, key: str, present: bool) -> None:
         return
     ss = st.session_state
     # This run's charts of the view, for the downloads (one chart, the pack, the slides).
-    scn_json = ss.get("_last_good_json") or ss.get("_scenario_json")
+    scn_json = drawn_json()
     if ss.get("_view_figs", (None,))[0] != (ss["view"], scn_json):
         ss["_view_figs"] = ((ss["view"], scn_json), {})
     ss["_view_figs"][1][key] = fig
@@ -683,10 +690,10 @@ def view_compare(res: rb.Results, style, present: bool, pinned=None) -> None:
     fan = None
     if ss.get("fan"):
         with st.spinner("Drawing the uncertain parameters..."):
-            fan = fan_of(ss.get("_last_good_json") or ss["_scenario_json"], data_key())
+            fan = fan_of(drawn_json(), data_key())
     specs = None
     if fan is None and pinned is None and style == charts.Style():
-        specs = model_run(ss.get("_last_good_json") or ss["_scenario_json"], data_key())[1]
+        specs = model_run(drawn_json(), data_key())[1]
     # drawn by the worker with the model run where it could (see model_run), else here
     figs = (
         charts.figures_from_specs(specs)
@@ -1217,9 +1224,10 @@ def downloads() -> None:
     and the current settings), in a section that draws them only while it is open; then
     redrawn with the summary and the view (``redraw``), and not at all while closed.
 
-    Why lazy: the twelve buttons and pickers were about 3 ms of a lever move's ~45 ms of
-    server time, paid by every move of every session, for files fetched now and then.
-    Opening the section draws them for what is on screen (a rerun of this part alone)."""
+    Why lazy: the twelve buttons and pickers were about 3-4 ms of a lever move's ~40 ms
+    of server time (one session), paid by every move of every session, for files fetched
+    now and then. Opening the section draws them for what is on screen (a rerun of this
+    part alone)."""
     ss = st.session_state
     section = st.expander(
         "Download",
@@ -1274,7 +1282,7 @@ def download_buttons(ss) -> None:
     view = ss["view"]
     scn_json = ss.get("_last_good_json") or rb.dumps_scenario(res.scenario)
     marker, figs = ss.get("_view_figs", (None, {}))
-    if not figs or marker != (view, ss.get("_last_good_json") or ss.get("_scenario_json")):
+    if not figs or marker != (view, drawn_json()):
         return
     link = share_link(share_params(res.scenario))
     titles = {k: chart_title(f) or k for k, f in figs.items()}
@@ -1504,7 +1512,7 @@ def main() -> None:
         sidebar_controls(current_scenario())
     shown = {"present"} if present else {"present", "view"}
     if not present:
-        shown |= {"lever_group"} | {
+        shown |= {"lever_group", DOWNLOADS_OPEN} | {
             lid for lid, lev in LEVERS.items() if lev.group == ss["lever_group"]
         }
     msg = ss.pop("_upload_msg", None)

@@ -8,7 +8,7 @@ A request is one pickled tuple: ``("chunk", *args)``, the arguments of
 data folder and key, the chunk's drawn values), or ``("simulate", text, data, draw)``, a
 dashboard's model run (:func:`rebalancing.uncertainty.simulate_in_worker`; with ``draw``,
 its compare charts too: :func:`rebalancing.uncertainty.simulate_and_draw_in_worker`); the
-answer one pickled pair, ``("ok", arrays, Results or (Results, chart specs))`` or
+answer one pickled pair, ``("ok", arrays or Results or (Results, chart specs))`` or
 ``("error", message)``, written after its length in bytes (8 bytes, little-endian). Both
 ends are the package's own code: a worker reads only what the process that started it
 wrote, and that process only what its worker wrote.

@@ -1208,10 +1208,12 @@ def figures_from_specs(specs: dict[str, dict]) -> dict[str, go.Figure]:
 
     Why: the dashboard's server draws the compare view from specs built in its worker
     process with the model run (``uncertainty.simulate_and_draw_in_worker``). Building
-    these seven figures with validation costs about 10 ms of the server's interpreter
-    time and handing them to ``st.plotly_chart`` another 11 ms; from specs, about 5 and 5
-    ms (Streamlit's ``to_dict`` copy then has no arrays left to encode). The JSON the
-    browser gets is the same (tests/test_charts.py)."""
+    the view's figures (seven with four regions) with validation costs about 10 ms of the
+    server's interpreter time and handing them to ``st.plotly_chart`` another 11 ms; from
+    specs, about 5 and 5 ms (Streamlit's ``to_dict`` copy then has no arrays left to
+    encode). The JSON the browser gets is the same, and so are the files made from them
+    (tests/test_charts.py; their trace values stay plotly's typed arrays, which
+    ``export`` decodes)."""
     return {k: go.Figure(spec, _validate=False) for k, spec in specs.items()}
 
 

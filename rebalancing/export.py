@@ -478,6 +478,23 @@ def html_page(figs: dict, *, title: str, cit: Citation | None = None) -> str:
     )
 
 
+def _array(values):
+    """A trace's values as an array: as given, or decoded where they are plotly's typed-array
+    form ``{"dtype": ..., "bdata": base64, "shape": "r, c"}``, which a figure rebuilt from
+    its dict keeps (``charts.figures_from_specs``)."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(values, dict) and "bdata" in values:
+        out = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
+        shape = values.get("shape")
+        if shape:
+            out = out.reshape([int(k) for k in str(shape).split(",")])
+        return out
+    return values
+
+
 def chart_data_frame(fig, chart: str) -> pd.DataFrame:
     """The numbers behind a chart, tidy: ``chart, panel, series, x, y, unit`` (``panel``
     is the panel title of a side-by-side chart, else empty; a filled band is split into
@@ -515,8 +532,8 @@ def chart_data_frame(fig, chart: str) -> pd.DataFrame:
 
     rows = []
     for t in fig.data:
-        x = np.asarray(t.x) if t.x is not None else np.arange(len(t.y))
-        y = np.asarray(t.y, dtype=float)
+        y = np.asarray(_array(t.y), dtype=float)
+        x = np.asarray(_array(t.x)) if t.x is not None else np.arange(len(y))
         parts = [(t.name or "", x, y)]
         if getattr(t, "fill", None) == "toself" and len(x) % 2 == 0:
             n = len(x) // 2

@@ -34,24 +34,24 @@ TOLERANCE = 1e-9
 
 def exports(s) -> np.ndarray:
     """X_j = sum_i M_ij: every import is someone's export (the matrix is booked once)."""
-    X = getattr(s, "X", None)  # summed once for all identities (:func:`residuals`)
+    X = getattr(s, "_X", None)  # summed once for all identities (:func:`residuals`)
     return sum_axis(s.trade, -2) if X is None else X
 
 
 def imports(s) -> np.ndarray:
-    M = getattr(s, "M", None)
+    M = getattr(s, "_M", None)
     return sum_last(s.trade) if M is None else M
 
 
 def national_income(s) -> np.ndarray:
     """YN = Y + NI."""
-    YN = getattr(s, "YN", None)  # computed once for all identities (:func:`residuals`)
+    YN = getattr(s, "_YN", None)  # computed once for all identities (:func:`residuals`)
     return s.Y + s.NI if YN is None else YN
 
 
 def saving(s) -> np.ndarray:
     """S = YN - C - G."""
-    S = getattr(s, "S", None)
+    S = getattr(s, "_S", None)
     return national_income(s) - s.C - s.G if S is None else S
 
 
@@ -67,7 +67,7 @@ def public_saving(s) -> np.ndarray:
 
 def current_account(s) -> np.ndarray:
     """CA = X - M + NI."""
-    CA = getattr(s, "CA", None)
+    CA = getattr(s, "_CA", None)
     return exports(s) - imports(s) + s.NI if CA is None else CA
 
 
@@ -96,13 +96,13 @@ def nfa_stock_flow(s) -> np.ndarray:
 
 def net_positions(s) -> np.ndarray:
     """A_k - L_k: net positions by currency, (..., n, K)."""
-    D = getattr(s, "D_pos", None)
+    D = getattr(s, "_D_pos", None)
     return s.A_pos - s.L_pos if D is None else D
 
 
 def nfa_positions(s) -> np.ndarray:
     """NFA - sum_k (A_k - L_k): the net position is the gross positions' balance."""
-    D = getattr(s, "D_pos", None)  # sum_last_diff(A, L) is sum_last(A - L) to the bit
+    D = getattr(s, "_D_pos", None)  # sum_last_diff(A, L) is sum_last(A - L) to the bit
     return s.NFA - (sum_last_diff(s.A_pos, s.L_pos) if D is None else sum_last(D))
 
 
@@ -183,22 +183,23 @@ RESIDUALS = {
 
 
 def _with_sums(s):
-    """``s`` with the aggregates several identities read computed once: exports ``X`` and
-    imports ``M`` (five identities), national income ``YN`` (four), saving ``S`` and the
-    current account ``CA`` (three each), net positions by currency ``D_pos`` (two). The
-    same sums, so the same residuals."""
-    if getattr(s, "X", None) is not None:
+    """``s`` with the aggregates several identities read computed once: exports ``_X`` and
+    imports ``_M`` (five identities), national income ``_YN`` (four), saving ``_S`` and the
+    current account ``_CA`` (three each), net positions by currency ``_D_pos`` (two). The
+    same sums, so the same residuals. Private names: a field of a solution never stands
+    in for the sum an identity checks it against."""
+    if getattr(s, "_X", None) is not None:
         return s
     fields = (
         vars(s)
         if isinstance(s, SimpleNamespace)
         else {f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
     )
-    s = SimpleNamespace(**fields, X=sum_axis(s.trade, -2), M=sum_last(s.trade))
-    s.YN = national_income(s)
-    s.S = saving(s)
-    s.CA = current_account(s)
-    s.D_pos = net_positions(s)
+    s = SimpleNamespace(**fields, _X=sum_axis(s.trade, -2), _M=sum_last(s.trade))
+    s._YN = national_income(s)
+    s._S = saving(s)
+    s._CA = current_account(s)
+    s._D_pos = net_positions(s)
     return s
 
 

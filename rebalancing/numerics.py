@@ -64,7 +64,13 @@ def sum_axis(x: np.ndarray, axis: int) -> np.ndarray:
     columns' strided passes cost more than that saves."""
     if x.size < SMALL:
         return _add_reduce(x, axis)
-    if axis in (-2, x.ndim - 2) and 2 <= x.shape[-2] <= 7 and x.nbytes <= CACHED_BYTES:
+    if (
+        x.ndim >= 2
+        and axis % x.ndim == x.ndim - 2
+        and 2 <= x.shape[-2] <= 7
+        and x.dtype == np.float64  # the columns' sums are float64 (x.sum keeps x's type)
+        and x.nbytes <= CACHED_BYTES
+    ):
         return _sum_columns(x)
     return sum_last(np.moveaxis(x, axis, -1))
 

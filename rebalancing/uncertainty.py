@@ -475,24 +475,40 @@ def _widen_pipe(fd: int) -> None:
         return
 
 
-def _read_answer(fd: int) -> bytes:
+#: The largest answer a worker can give, in bytes: a length beyond it is a broken pipe's.
+MAX_ANSWER_BYTES = 1 << 30
+
+
+def _read_answer(fd: int) -> bytearray:
     """One answer's pickle from the worker's pipe ``fd``: its length (8 bytes) and then
-    that many bytes, read with as few reads as the pipe allows (each read gives the
-    interpreter lock up and must take it back, which under load means a wait);
-    EOFError if the pipe ends first (the worker is lost)."""
-    buf = bytearray()
-    size = None
-    while size is None or len(buf) < 8 + size:
-        part = os.read(fd, PIPE_BYTES if size is None else 8 + size - len(buf))
-        if not part:
+    that many bytes, with as few reads as the pipe allows (each read gives the interpreter
+    lock up and must take it back, which under load means a wait): a dashboard's answer in
+    one. EOFError if the pipe ends first (the worker is lost), or if the length is not one
+    an answer can have or more bytes come than it said (the pipe is out of step)."""
+    first = os.read(fd, PIPE_BYTES)
+    while 0 < len(first) < 8:
+        more = os.read(fd, 8 - len(first))
+        if not more:
+            break
+        first += more
+    if len(first) < 8:
+        raise EOFError("the worker process ended")
+    size = int.from_bytes(first[:8], "little")
+    if size > MAX_ANSWER_BYTES or len(first) > 8 + size:
+        raise EOFError(f"the worker's answer is out of step (length {size})")
+    out = bytearray(size)
+    got = len(first) - 8
+    out[:got] = first[8:]
+    view = memoryview(out)
+    while got < size:
+        n = os.readv(fd, [view[got : got + PIPE_BYTES]])
+        if not n:
             raise EOFError("the worker process ended")
-        buf += part
-        if size is None and len(buf) >= 8:
-            size = int.from_bytes(buf[:8], "little")
-    return bytes(buf[8:])
+        got += n
+    return out
 
 
-def _answer(raw: bytes):
+def _answer(raw: bytearray):
     """A worker's answer opened: the result, or :class:`_WorkerError` with its message."""
     status, out = pickle.loads(raw)
     if status != "ok":
@@ -515,7 +531,7 @@ class _Worker:
         )
         _widen_pipe(self.proc.stdout.fileno())
 
-    def ask(self, args: tuple) -> bytes:
+    def ask(self, args: tuple) -> bytearray:
         """Send a request; the answer's pickle, read whole (:func:`_answer` opens it)."""
         # Pickles only between this process and the child it started, over that child's
         # own pipes: user input never becomes pickle bytes (a scenario goes as its file
@@ -539,8 +555,8 @@ class _Worker:
 
 
 class _Workers:
-    """``size`` worker processes shared by every fan of this process; one chunk at a time
-    each (a fan borrows an idle one)."""
+    """``size`` worker processes shared by every fan and every dashboard model run of this
+    process; one request at a time each (a caller borrows an idle one)."""
 
     def __init__(self, size: int):
         self.size = size
@@ -585,7 +601,7 @@ def _pool(size: int) -> _Workers | None:
 
 
 def _drop_pool(pool: _Workers) -> None:
-    """Forget workers of which one was lost (the next fan starts new ones)."""
+    """Forget workers of which one was lost (the next fan or model run starts new ones)."""
     global _POOL
     with _POOL_LOCK:
         if _POOL is pool:
@@ -672,22 +688,26 @@ def simulate_and_draw_in_worker(
 #: run and its charts take a worker ~30 ms, and the session that sent them holds it until
 #: its thread gets the interpreter lock back (~20 ms more under 20 sessions); with one
 #: worker most runs found it held and ran in the server (measured: 28-43% of the runs
-#: reached it, 80% with two). Each holds ~120-135 MB (RSS; ~65-80 MB of it its own).
+#: reached it, 80% with two). Each adds ~165-180 MB of RSS under 20 sessions
+#: (docs/deploy.md).
 RUN_WORKERS = 2
 
 #: The environment variable that sets the number of worker processes for model runs.
 RUN_WORKERS_ENV = "REBALANCING_RUN_WORKERS"
 
 
-@lru_cache(maxsize=4)
 def run_workers(value: str | None = None) -> int:
     """How many worker processes the dashboard's model runs use: ``value`` (by default
-    ``$REBALANCING_RUN_WORKERS``), a whole number 0-8 in ASCII digits, 0 for none (every
-    run in the server: the least memory); unset or empty, :data:`RUN_WORKERS`. Anything
-    else is reported once on standard error, naming the variable, and the default used
-    (a deployment setting read on a lever move, where raising would break the page)."""
-    if value is None:
-        value = os.environ.get(RUN_WORKERS_ENV, "")
+    ``$REBALANCING_RUN_WORKERS``, read at each call), a whole number 0-8 in ASCII digits,
+    0 for none (every run in the server: the least memory); unset or empty,
+    :data:`RUN_WORKERS`. Anything else is reported on standard error, naming the variable,
+    once per value, and the default used (a deployment setting read on a lever move,
+    where raising would break the page)."""
+    return _run_workers(os.environ.get(RUN_WORKERS_ENV, "") if value is None else value)
+
+
+@lru_cache(maxsize=8)
+def _run_workers(value: str) -> int:
     text = value.strip()
     if not text:
         return RUN_WORKERS
@@ -705,7 +725,7 @@ def _ask_worker(verb: str, scn: Scenario, wait: float, data: str | None, *args):
     """The answer of a shared worker to ``(verb, scenario text, data, *args)``, or None
     (no idle worker within ``wait`` seconds, an error there, a lost process). The worker
     goes back to the pool as soon as its answer is read, before it is opened."""
-    size = run_workers(os.environ.get(RUN_WORKERS_ENV, ""))
+    size = run_workers()
     pool = _pool(size) if size and (os.cpu_count() or 1) > 1 else None
     if pool is None:
         return None
@@ -713,18 +733,25 @@ def _ask_worker(verb: str, scn: Scenario, wait: float, data: str | None, *args):
         w = pool.idle.get(timeout=wait)
     except queue.Empty:
         return None
-    text = dumps_scenario(scn)
     try:
-        if _scenario_from_text(text) != scn:
-            return None  # not one a file can hold
-        folder = os.environ.get("REBALANCING_DATA_DIR")
-        raw = w.ask((verb, text, (folder, data or data_key()), *args))
-    except Exception:  # the worker is lost (ended, unreadable answer)
+        text = dumps_scenario(scn)
+        request = (verb, text, (os.environ.get("REBALANCING_DATA_DIR"), data or data_key()))
+        ready = _scenario_from_text(text) == scn  # else not one a file can hold: run here
+    except Exception:  # not the worker's: the caller's own run raises it
+        ready = False
+    if not ready:
+        pool.idle.put(w)
+        return None
+    try:
+        raw = w.ask((*request, *args))
+    except Exception:  # the worker is lost (ended, out of step)
         _drop_pool(pool)
         return None
-    finally:
-        if _POOL is pool:
-            pool.idle.put(w)  # before the answer is opened: the next session may go on
+    except BaseException:  # cut short: what is left in its pipe is unknown, so not reused
+        _drop_pool(pool)
+        raise
+    if _POOL is pool:
+        pool.idle.put(w)  # before the answer is opened: the next session may go on
     try:
         return _answer(raw)
     except _WorkerError:

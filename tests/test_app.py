@@ -698,7 +698,8 @@ def test_a_lever_move_redraws_the_body_downloads_and_share_link_only():
 def test_the_download_section_draws_its_buttons_only_while_open():
     """app.downloads: closed (the default) the section draws no button, and a lever move
     does not redraw it; opened, it draws the files of what is on screen, named by its
-    settings, and follows the next lever moves; closed again, they go."""
+    settings, and follows the next lever moves; it stays open through presentation mode;
+    closed again, they go."""
     at = new_app()
     lid = "unilateral.us_tariff_on_cn"
     lever(at, lid).set_value(120.0).run()
@@ -714,6 +715,12 @@ def test_the_download_section_draws_its_buttons_only_while_open():
     no_exceptions(at)
     moved = {b.key for b in at.sidebar.get("download_button")}
     assert len(moved) == len(keys) and not moved & keys  # keyed by the new settings
+    at.run()  # a full run: the header's toggle is in AppTest's tree again
+    at.toggle(key="present").set_value(True).run()  # hidden in presentation mode...
+    assert not at.sidebar.get("download_button")
+    at.toggle(key="present").set_value(False).run()  # ...and open again after it
+    no_exceptions(at)
+    assert at.sidebar.get("download_button")
     at.session_state["dl_open"] = False
     at.run()
     assert not at.sidebar.get("download_button")

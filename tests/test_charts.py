@@ -355,14 +355,15 @@ def test_event_labels_sit_inside_the_plot_above_the_data(default_results, hist_p
 
 def test_figures_rebuilt_from_specs_reach_the_browser_and_files_unchanged(default_results):
     """charts.figures_from_specs (the compare view drawn by the dashboard's worker): the
-    JSON Streamlit sends for a rebuilt figure, and its HTML file, are those of the figure
-    built here; a change to a rebuilt figure leaves the specs as they were."""
+    JSON Streamlit sends for a rebuilt figure, its HTML file and its data CSV (the chart
+    pack's) are those of the figure built here; a change to a rebuilt figure leaves the
+    specs as they were."""
     import json
 
     import plotly.io
     import plotly.tools
 
-    from rebalancing.export import citation, export_figure
+    from rebalancing.export import chart_data_csv, citation, export_figure
 
     def sent(fig):  # what st.plotly_chart does with a figure (Streamlit 1.67)
         return plotly.io.to_json(plotly.tools.return_figure_from_figure_or_data(fig, True))
@@ -376,6 +377,9 @@ def test_figures_rebuilt_from_specs_reach_the_browser_and_files_unchanged(defaul
         assert sent(rebuilt[key]) == sent(fig)
     cit = citation(default_results.scenario, "http://localhost/?view=compare")
     assert export_figure(rebuilt["ca"], "html", cit) == export_figure(figs["ca"], "html", cit)
+    assert isinstance(rebuilt["ca"].data[0].y, dict)  # kept as plotly's typed array
+    for key, fig in figs.items():  # the chart pack's CSVs (typed arrays decoded)
+        assert chart_data_csv(rebuilt[key], key) == chart_data_csv(fig, key)
     rebuilt["ca"].update_layout(title_text="changed")
     rebuilt["ca"].data[0].y = [0.0]
     assert json.dumps(specs, sort_keys=True) == before

@@ -21,6 +21,26 @@ def test_sums_and_maxima_equal_numpys_bit_for_bit(shape):
         np.testing.assert_array_equal(sum_last_diff(a, 2 * a), (a - 2 * a).sum(-1))
 
 
+@pytest.mark.parametrize(
+    "shape,axis,dtype",
+    [
+        ((5000,), -1, float),
+        ((5000,), 0, float),
+        ((600, 4, 4), 1, float),
+        ((600, 4, 4), -2, np.float32),
+        ((600, 4, 4), -2, np.int64),
+        ((600, 4, 4), 0, float),
+    ],
+)
+def test_sum_axis_is_numpys_sum_for_any_axis_and_type(shape, axis, dtype):
+    """numerics.sum_axis: NumPy's sum, its values and its type, for 1-D arrays and for
+    every axis (the column-by-column path only where it is NumPy's too)."""
+    a = (np.random.default_rng(1).random(shape) * 100).astype(dtype)
+    got, want = sum_axis(a, axis), a.sum(axis)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+
+
 def test_nan_propagates_through_the_maximum():
     x = np.zeros((1000, 4))
     x[3, 2] = np.nan

@@ -368,7 +368,7 @@ def test_the_number_of_model_run_workers_is_set_by_its_variable(capsys, value, w
     in the server); anything else is named on standard error and the default used."""
     from rebalancing import uncertainty
 
-    uncertainty.run_workers.cache_clear()
+    uncertainty._run_workers.cache_clear()
     assert uncertainty.run_workers(value) == workers
     err = capsys.readouterr().err
     assert ("REBALANCING_RUN_WORKERS: expected a whole number" in err) == warned
@@ -380,3 +380,44 @@ def test_no_model_run_worker_when_the_variable_says_0(monkeypatch):
     monkeypatch.setenv("REBALANCING_RUN_WORKERS", "0")
     monkeypatch.setattr(uncertainty, "_pool", lambda size: pytest.fail("a pool was asked for"))
     assert uncertainty.simulate_in_worker(Scenario()) is None
+
+
+def test_a_worker_answer_is_read_whole_and_checked():
+    """uncertainty._read_answer over a real pipe: the length, then the pickle, however the
+    writes are split; EOFError when the pipe ends early, when the length is not one an
+    answer can have, or when more bytes come than it said."""
+    import os
+    import threading
+
+    from rebalancing import uncertainty
+
+    answer = pickle.dumps(("ok", np.arange(300_000.0)))  # ~2.4 MB: more than one pipe
+    framed = len(answer).to_bytes(8, "little") + answer
+
+    def read(pieces):
+        r, w = os.pipe()
+
+        def write():
+            for p in pieces:
+                os.write(w, p)
+            os.close(w)
+
+        th = threading.Thread(target=write)
+        th.start()
+        try:
+            return uncertainty._read_answer(r)
+        finally:
+            th.join()
+            os.close(r)
+
+    for pieces in ([framed], [framed[:3], framed[3:11], framed[11:]]):
+        status, out = pickle.loads(read(pieces))
+        assert status == "ok" and np.array_equal(out, np.arange(300_000.0))
+    for bad in (
+        [framed[:5]],  # ends inside the length
+        [framed[:-1]],  # ends inside the answer
+        [(2**40).to_bytes(8, "little")],  # a length no answer has
+        [(3).to_bytes(8, "little") + b"abcd"],  # more bytes than it said
+    ):
+        with pytest.raises(EOFError):
+            read(bad)
