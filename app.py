@@ -691,15 +691,12 @@ def view_compare(res: rb.Results, style, present: bool, pinned=None) -> None:
     if ss.get("fan"):
         with st.spinner("Drawing the uncertain parameters..."):
             fan = fan_of(drawn_json(), data_key())
-    specs = None
-    if fan is None and pinned is None and style == charts.Style():
-        specs = model_run(drawn_json(), data_key())[1]
     # drawn by the worker with the model run where it could (see model_run), else here
-    figs = (
-        charts.figures_from_specs(specs)
-        if specs
-        else charts.compare_charts(res, style, pinned, fan)
-    )
+    specs = ss.get("_drawn_specs")
+    if specs and fan is None and pinned is None and style == charts.Style():
+        figs = charts.figures_from_specs(specs)
+    else:
+        figs = charts.compare_charts(res, style, pinned, fan)
     # one chart a row: half columns are too narrow for two panels below 1440 px
     for cid, fig in figs.items():
         chart(fig, f"chart_{cid}", present)
@@ -1385,14 +1382,15 @@ def summary_part() -> None:
     move (``lever_moved``), not with a change of view. Reads all it needs from the session
     state (a fragment rerun reuses the arguments of the last full run, which would be
     stale); leaves the results it drew in ``ss["_drawn"]`` for the view and the
-    downloads."""
+    downloads (and the worker's charts of them in ``ss["_drawn_specs"]``, or None)."""
     redrawn("summary")
     ss = st.session_state
     present = ss["present"]
     scn = current_scenario()
     ss["_scenario_json"] = rb.dumps_scenario(scn)
+    data = data_key()
     try:
-        res = run_model(ss["_scenario_json"], data_key())
+        res, specs = model_run(ss["_scenario_json"], data)
         ss["_last_good_json"] = ss["_scenario_json"]
     except (rb.ModelError, rb.IdentityError, rb.DataError) as e:
         st.error(md(f"No admissible solution for these settings: {e}"))
@@ -1402,8 +1400,9 @@ def summary_part() -> None:
             st.stop()
         # Keep the last settings that solved on screen, so a refusal loses nothing.
         st.caption("Showing the last settings that solved; move a lever back or reset.")
-        res = run_model(last, data_key())
+        res, specs = model_run(last, data)
     ss["_drawn"] = (res, scn)
+    ss["_drawn_specs"] = specs  # the compare view's charts, where the worker drew them
     pinned = pinned_results(ss.get("_pinned"))
     story(res, present)
     for note in res.notes():
