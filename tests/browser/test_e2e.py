@@ -84,6 +84,14 @@ def open_downloads(page: Page) -> None:
     section.locator("summary").click()
     expect(page.locator('[class*="st-key-dl_csv_"] button')).to_be_visible(timeout=60_000)
     ready(page, 0)
+    # The expander opens with a ~0.7 s animation of its height. Scrolling the sidebar while
+    # it runs scrolls the section itself, and the sidebar jumps once it ends: a picker
+    # opened in between closes again (1 run in 4 on CI's machine).
+    page.wait_for_function(
+        "() => document.querySelector('.st-key-dl_open details')"
+        ".getAnimations({subtree: true}).length === 0",
+        timeout=10_000,
+    )
 
 
 def chart_trace(page: Page, key: str, name: str, which: int = 0) -> list[float]:
