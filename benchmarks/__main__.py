@@ -28,13 +28,14 @@ Rows and their floors:
    Target ratio <= 3.
 2. engine, two-country mode: the same with ``global.two_country`` on. Target <= 3.
 3. app rerun after a lever move: ``AppTest.from_file("app.py")``, timed
-   ``at.slider(key="global.monetary_response").set_value(v).run()`` over distinct allowed
-   values (step 0.05), alternating step parity; once all 35 are used,
-   ``st.cache_data.clear()`` and the status-quo drift's lru_cache are cleared so each timed
-   rerun runs the model. Floor:
+   ``at.slider(key="global.monetary_response").set_value(v).run()`` (the lever's callback
+   and the fragment reruns it asks for, as in the browser) over distinct allowed values
+   (step 0.05), alternating step parity, each after an untimed full run (which draws the
+   sidebar again in AppTest's tree); once all 35 are used, Streamlit's caches and the
+   status-quo drift's lru_cache are cleared so each timed rerun runs the model. Floor:
    AppTest of ``benchmarks/floor_app.py``, which draws the same seven compare-view figures
    (``charts.compare_charts``) and the 2030/2035 headline tables from two precomputed
-   Results (pickled in a temp dir), one slider choosing between them. Target <= 1.2.
+   Results (computed once per process), one slider choosing between them. Target <= 1.2.
 4. browser: ``streamlit run`` (loopback, free port) + Playwright/Chromium; focus the monetary-
    response slider, press ArrowRight, time until the trace data of the chart in ``.st-key-chart_ca``
    change; idle (script state notRunning) before each press; always ArrowRight from 1.0 so
@@ -72,10 +73,7 @@ import argparse
 import datetime as dt
 import json
 import os
-import pickle
-import shutil
 import sys
-import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -202,65 +200,47 @@ def main(argv: list[str] | None = None) -> int:
         ),
     )
 
-    tmp = tempfile.mkdtemp(prefix="bench-floor-")
-    try:
-        import rebalancing as rb
+    floor_env = {"PYTHONPATH": str(ROOT)}  # the floor app computes its two Results itself
 
-        from .common import BENCH_LEVER, FLOOR_VALUES, PICKLE_ENV
-
-        pkl = os.path.join(tmp, "floor_results.pkl")
-        with open(pkl, "wb") as f:
-            pickle.dump(
-                tuple(
-                    rb.simulate(rb.Scenario().with_values({BENCH_LEVER: c})) for c in FLOOR_VALUES
-                ),
-                f,
-            )
-        floor_env = {PICKLE_ENV: pkl, "PYTHONPATH": str(ROOT)}
-
-        # 3: AppTest rerun.
-        timed(
+    # 3: AppTest rerun.
+    timed(
+        "app_rerun",
+        lambda: _guard(
             "app_rerun",
-            lambda: _guard(
-                "app_rerun",
-                "app rerun (AppTest)",
-                lambda: apptest.rerun_row(pkl, cfg["rerun_reps"]),
-            ),
-        )
+            "app rerun (AppTest)",
+            lambda: apptest.rerun_row(cfg["rerun_reps"]),
+        ),
+    )
 
-        # 4-6: browser. One Chromium for all three; servers are started per measurement.
-        def browser_rows():
-            with browser.chromium() as b:
-                return browser.browser_rows(
-                    b,
-                    floor_env,
-                    cold_reps=cfg["cold_start_reps"],
-                    memory_reps=cfg["memory_reps"],
-                    presses=cfg["presses"],
-                    keypress_rounds=cfg["keypress_rounds"],
-                )
-
-        timed("browser", lambda: _guard("browser", "browser rows 4-6", browser_rows))
-
-        # 9: load, many sessions on one server process (benchmarks/load.py).
-        def load_rows():
-            rows, data = load.load_rows(
-                cfg["load_sessions"], cfg["load_moves"], cfg["load_browsers"]
+    # 4-6: browser. One Chromium for all three; servers are started per measurement.
+    def browser_rows():
+        with browser.chromium() as b:
+            return browser.browser_rows(
+                b,
+                floor_env,
+                cold_reps=cfg["cold_start_reps"],
+                memory_reps=cfg["memory_reps"],
+                presses=cfg["presses"],
+                keypress_rounds=cfg["keypress_rounds"],
             )
-            log("load:\n" + load.summary(data))
-            return rows
 
-        timed("load", lambda: _guard("load", "load rows 9", load_rows))
+    timed("browser", lambda: _guard("browser", "browser rows 4-6", browser_rows))
 
-        # 10: upload memory (benchmarks/upload.py).
-        timed(
-            "upload",
-            lambda: _guard(
-                "upload", "upload rows 10", lambda: upload.upload_rows(cfg["upload_pause"])[0]
-            ),
-        )
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    # 9: load, many sessions on one server process (benchmarks/load.py).
+    def load_rows():
+        rows, data = load.load_rows(cfg["load_sessions"], cfg["load_moves"], cfg["load_browsers"])
+        log("load:\n" + load.summary(data))
+        return rows
+
+    timed("load", lambda: _guard("load", "load rows 9", load_rows))
+
+    # 10: upload memory (benchmarks/upload.py).
+    timed(
+        "upload",
+        lambda: _guard(
+            "upload", "upload rows 10", lambda: upload.upload_rows(cfg["upload_pause"])[0]
+        ),
+    )
 
     # 7: scaling.
     timed(

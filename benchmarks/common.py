@@ -16,7 +16,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 #: Shared with benchmarks/floor_app.py (which imports them from here).
-PICKLE_ENV = "REBALANCING_BENCH_FLOOR_PICKLE"  # path of the floor app's pickled Results
 #: Set to 1: the floor app freezes its start-up heap as the dashboard does
 #: (``app.freeze_startup_heap``), for the load benchmark's "floor, frozen heap" line.
 FREEZE_ENV = "REBALANCING_BENCH_FLOOR_FREEZE"

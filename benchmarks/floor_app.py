@@ -12,9 +12,8 @@ With ``REBALANCING_BENCH_FLOOR_FREEZE=1`` it first freezes its start-up heap as 
 does (``app.freeze_startup_heap``), so the load benchmark can show how much of the gap that
 tuning alone closes.
 
-The Results come from a pickle named by the environment variable
-``REBALANCING_BENCH_FLOOR_PICKLE`` (a tuple of two Results, written by the benchmark
-process); without it they are computed once per process here (``st.cache_resource``).
+Its two Results are computed once per server process (``st.cache_resource``), on the
+first session's first run, as the dashboard computes its own.
 
     python3 -m streamlit run benchmarks/floor_app.py
 """
@@ -23,7 +22,6 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
 import sys
 from pathlib import Path
 
@@ -38,16 +36,12 @@ from benchmarks.common import (  # noqa: E402
     FLOOR_VALUES,
     FREEZE_ENV,
     LEVER_LABEL,
-    PICKLE_ENV,
 )
 from rebalancing import charts  # noqa: E402
 
 
 @st.cache_resource(show_spinner=False)
-def precomputed(path: str | None):
-    if path and os.path.exists(path):
-        with open(path, "rb") as f:
-            return pickle.load(f)
+def precomputed():
     import rebalancing as rb
 
     return tuple(rb.simulate(rb.Scenario().with_values({BENCH_LEVER: c})) for c in FLOOR_VALUES)
@@ -56,7 +50,7 @@ def precomputed(path: str | None):
 @st.cache_resource(show_spinner=False)
 def freeze_startup_heap() -> int:
     """As the dashboard's (app.py): build the charts once, then gc.freeze() what is alive."""
-    charts.compare_charts(precomputed(os.environ.get(PICKLE_ENV))[0])
+    charts.compare_charts(precomputed()[0])
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()
@@ -69,7 +63,7 @@ with st.sidebar:
     value = st.slider(
         LEVER_LABEL, min_value=0.25, max_value=2.0, value=1.0, step=0.05, key=BENCH_LEVER
     )
-results = precomputed(os.environ.get(PICKLE_ENV))
+results = precomputed()
 res = results[int(round(value / 0.05)) % 2]
 
 figs = charts.compare_charts(res)

@@ -40,17 +40,14 @@ import asyncio
 import contextlib
 import json
 import os
-import pickle
-import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
 from pathlib import Path
 
-from .common import BENCH_LEVER, FLOOR_VALUES, FREEZE_ENV, PICKLE_ENV, ROOT, Row, log, stats
+from .common import BENCH_LEVER, FREEZE_ENV, ROOT, Row, log, stats
 
 SESSIONS = 20
 MOVES = 30
@@ -296,20 +293,9 @@ class Sampler:
             self._t.join(5)
 
 
-def floor_env(tmp: str) -> dict:
-    """The floor app's environment: its two precomputed Results pickled in ``tmp``."""
-    import rebalancing as rb
-
-    pkl = os.path.join(tmp, "floor_results.pkl")
-    if not os.path.exists(pkl):
-        with open(pkl, "wb") as f:
-            pickle.dump(
-                tuple(
-                    rb.simulate(rb.Scenario().with_values({BENCH_LEVER: c})) for c in FLOOR_VALUES
-                ),
-                f,
-            )
-    return {PICKLE_ENV: pkl, "PYTHONPATH": str(ROOT)}
+def floor_env() -> dict:
+    """The floor app's environment (it computes its two Results once per process)."""
+    return {"PYTHONPATH": str(ROOT)}
 
 
 def ws_load(
@@ -411,17 +397,13 @@ def measure(script: str, n_sessions: int, moves: int, n_browsers: int, env=None)
 def load_rows(
     sessions: int = SESSIONS, moves: int = MOVES, browsers: int = BROWSERS, floor: bool = True
 ) -> tuple[list[Row], dict]:
-    tmp = tempfile.mkdtemp(prefix="bench-load-")
-    try:
-        data = {"app": measure("app", sessions, moves, browsers)}
-        if floor:
-            data["floor"] = measure("floor", sessions, moves, browsers, floor_env(tmp))
-            # The floor with the dashboard's start-up heap freeze (websocket load only): how
-            # much of the gap is that tuning, which any Streamlit app could use.
-            frozen = {**floor_env(tmp), FREEZE_ENV: "1"}
-            data["floor_frozen"] = measure("floor", sessions, moves, 0, frozen)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    data = {"app": measure("app", sessions, moves, browsers)}
+    if floor:
+        data["floor"] = measure("floor", sessions, moves, browsers, floor_env())
+        # The floor with the dashboard's start-up heap freeze (websocket load only): how
+        # much of the gap is that tuning, which any Streamlit app could use.
+        frozen = {**floor_env(), FREEZE_ENV: "1"}
+        data["floor_frozen"] = measure("floor", sessions, moves, 0, frozen)
     return rows_from(data, sessions, moves, browsers), data
 
 
