@@ -78,6 +78,8 @@ import time
 import traceback
 from pathlib import Path
 
+from rebalancing.files import write_text
+
 from .common import HEADER, ROOT, Row, log, machine, versions
 
 QUICK = dict(
@@ -382,8 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(lines), flush=True)
 
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
+    write_text(  # the package's one writer: temporary file, fsync, rename
+        out,
         json.dumps(
             {
                 "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -400,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
             },
             indent=2,
             default=str,
-        )
+        ),
     )
     log(f"wrote {out} ({total:.0f} s)")
     return 1 if any(r.error for r in rows) else 0

@@ -47,6 +47,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from rebalancing.files import write_text
+
 from .common import BENCH_LEVER, FREEZE_ENV, ROOT, Row, log, stats
 
 SESSIONS = 20
@@ -558,8 +560,8 @@ def main(argv: list[str] | None = None) -> int:
         _, data = load_rows(args.sessions, moves, browsers, floor=not args.no_floor)
     print(summary(data), flush=True)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
+    write_text(  # the package's one writer: temporary file, fsync, rename
+        out,
         json.dumps(
             {
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -571,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
                 "table_markdown": summary(data),
             },
             indent=1,
-        )
+        ),
     )
     log(f"wrote {out}")
     return 1 if any(d["ws"]["errors"] for d in data.values()) else 0

@@ -34,6 +34,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from rebalancing.files import write_text
+
 from .common import ROOT, Row, log, stats
 
 BIG = 150 * 1000 * 1000  # 150 MB
@@ -241,8 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(json.dumps(mb, indent=2))
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"created": time.strftime("%Y-%m-%dT%H:%M:%S"), **d}, indent=1))
+    write_text(  # the package's one writer: temporary file, fsync, rename
+        out, json.dumps({"created": time.strftime("%Y-%m-%dT%H:%M:%S"), **d}, indent=1)
+    )
     log(f"wrote {out}")
     return 0
 

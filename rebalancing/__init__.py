@@ -15,7 +15,7 @@ except _metadata.PackageNotFoundError:  # a source tree that was never installed
 
 from .calibration import BASE_YEAR, REGION_NAMES, REGIONS2, REGIONS4, calibrate  # noqa: E402
 from .data import DataError  # noqa: E402
-from .errors import IdentityError, ModelError, RebalancingError  # noqa: E402
+from .errors import FileError, IdentityError, ModelError, RebalancingError  # noqa: E402
 from .paths import PATH_HELP, PATH_TITLES, PATHS  # noqa: E402
 from .results import VARIABLES, Results, simulate  # noqa: E402
 from .scenario import (  # noqa: E402
@@ -54,6 +54,7 @@ __all__ = [
     "calibrate",
     "RebalancingError",
     "DataError",
+    "FileError",
     "IdentityError",
     "ModelError",
     "ScenarioError",

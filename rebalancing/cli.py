@@ -42,8 +42,8 @@ import sys
 from pathlib import Path
 
 from .data import data_dir
-from .errors import FileError, RebalancingError, one_line, shown, shown_repr
-from .files import check_outputs, make_dirs, write_text
+from .errors import RebalancingError, one_line, shown, shown_repr
+from .files import check_outputs, meta_path, sha256_text, write_files, write_text
 from .paths import PATHS
 from .scenario import (
     LEVERS,
@@ -53,15 +53,7 @@ from .scenario import (
     number_from_text,
     save_scenario,
 )
-
-
-def meta_path(out: Path) -> Path:
-    """``results.csv`` -> ``results.meta.json`` beside it."""
-    if out.name in ("", ".", ".."):  # `--out .`: a folder, no file name to derive from
-        raise FileError(
-            f"cannot write {shown(out, 300)}: it is a folder, not a file name", str(out)
-        )
-    return out.with_name(out.stem + ".meta.json")
+from .sweep import MAX_SETTINGS
 
 
 class Parser(argparse.ArgumentParser):
@@ -116,6 +108,8 @@ def _path_arg(text: str) -> Path:
         raise argparse.ArgumentTypeError("empty file name")
     if "\x00" in text:
         raise argparse.ArgumentTypeError(f"{shown_repr(text, 40)}: a file name cannot hold NUL")
+    if text.endswith("/"):  # Path() would drop the slash and name a file
+        raise argparse.ArgumentTypeError(f"{shown_repr(text, 40)} is a folder, not a file name")
     return Path(text)
 
 
@@ -239,6 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--scheduler", metavar="ADDRESS", help="dask.distributed scheduler to run the chunks on"
     )
     sw.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sw.add_argument(
+        "--max-settings",
+        type=_count_arg,
+        metavar="N",
+        help=f"refuse a design of more than N settings (default {MAX_SETTINGS:,})",
+    )
 
     se = sub.add_parser(
         "sensitivity",
@@ -261,7 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--sample",
         type=_count_arg,
         default=64,
-        help="base sample N, a power of 2 (N (levers + 2) runs)",
+        help="base sample N, a power of 2 from 2 up (N (levers + 2) model runs)",
+    )
+    se.add_argument(
+        "--max-settings",
+        type=_count_arg,
+        metavar="N",
+        help=f"refuse more than N model runs (default {MAX_SETTINGS:,})",
     )
     se.add_argument("--seed", type=_count_arg, default=0)
     se.add_argument("--scenario", type=_path_arg, help="scenario file")
@@ -294,9 +300,7 @@ def data_inputs() -> dict[Path, str]:
 
 
 def _run(args) -> int:
-    inputs = data_inputs()
-    if args.scenario:
-        inputs[args.scenario] = "the scenario file (--scenario)"
+    inputs = _inputs(args)
     meta = meta_path(args.out)
     check_outputs({args.out: "", meta: f"the metadata beside {shown(args.out.name)}"}, inputs)
     scn = load_scenario(args.scenario) if args.scenario else Scenario()
@@ -310,7 +314,7 @@ def _run(args) -> int:
     from .results import simulate
 
     res = simulate(scn, args.paths)
-    csv_path, meta = write_results(res, args.out)
+    csv_path, meta = write_results(res, args.out, inputs)
     for note in res.notes():
         print(f"note: {note}", file=sys.stderr)
     print(
@@ -373,16 +377,29 @@ def _fan(args) -> int:
     if args.out:
         crisis_csv = args.out.with_name(args.out.stem + ".crisis.csv")
         meta = meta_path(args.out)
-        make_dirs(args.out.parent)
-        write_text(
-            args.out,
-            safe_frame(f.frame()).to_csv(index=False, float_format="%.10g", lineterminator="\n"),
+        bands = safe_frame(f.frame()).to_csv(index=False, float_format="%.10g", lineterminator="\n")
+        crisis = c.frame().to_csv(index=False, float_format="%.10g", lineterminator="\n")
+        info = {
+            "package": "rebalancing",
+            "scenario": scn.to_dict(),
+            **f.metadata(),
+            "results_file": args.out.name,
+            "results_sha256": sha256_text(bands),
+            "crisis_file": crisis_csv.name,
+            "crisis_sha256": sha256_text(crisis),
+        }
+        write_files(
+            {
+                args.out: bands,
+                crisis_csv: crisis,
+                meta: json.dumps(info, indent=2, default=float) + "\n",
+            },
+            _inputs(args),
+            labels={
+                crisis_csv: "the crisis probability beside --out",
+                meta: "the metadata beside --out",
+            },
         )
-        write_text(
-            crisis_csv, c.frame().to_csv(index=False, float_format="%.10g", lineterminator="\n")
-        )
-        info = {"package": "rebalancing", "scenario": scn.to_dict(), **f.metadata()}
-        write_text(meta, json.dumps(info, indent=2, default=float) + "\n")
         print(f"wrote {shown(args.out, 200)}, {shown(crisis_csv, 200)} and {shown(meta, 200)}")
     return 0
 
@@ -419,35 +436,37 @@ def _goal(args) -> int:
             f"method {r.method}, {r.evaluations} model runs; target gap {r.gap:.3g} {r.target.unit}"
         )
     if args.out:
-        make_dirs(args.out.parent)
-        save_scenario(r.scenario, args.out)
+        save_scenario(r.scenario, args.out, _inputs(args))
         print(f"wrote {shown(args.out, 200)}")
     print(r.setting)
     return 0 if r.hit else 1
 
 
 def _sweep(args) -> int:
+    from .files import partial_path
     from .sweep import grid_design, parse_grid, sample_design, write_sweep
 
+    if args.chunk < 1:
+        raise ScenarioError("chunk: expected at least 1", "chunk")
+    inputs = _inputs(args)
     check_outputs(
         {
             args.out: "",
+            partial_path(args.out): "the partial file beside --out",
             meta_path(args.out): "the metadata beside --out",
             args.out.with_name(args.out.stem + ".design.csv"): "the design beside --out",
         },
-        _inputs(args),
+        inputs,
     )
     scn = _scenario(args)
     if args.grid:
-        design = grid_design(dict(parse_grid(g) for g in args.grid))
+        design = grid_design(dict(parse_grid(g) for g in args.grid), args.max_settings)
         how = "grid " + " ".join(args.grid)
     else:
         levers = [x.strip() for x in args.levers.split(",")] if args.levers else None
-        design = sample_design(levers, args.sample, args.design, args.seed)
+        design = sample_design(levers, args.sample, args.design, args.seed, args.max_settings)
         how = f"sample {args.sample} {args.design} seed {args.seed}"
     variables = [x.strip() for x in args.variables.split(",")] if args.variables else None
-    if args.chunk < 1:
-        raise ScenarioError("chunk: expected at least 1", "chunk")
     r = write_sweep(
         scn,
         design,
@@ -458,6 +477,7 @@ def _sweep(args) -> int:
         scheduler=args.scheduler,
         progress=not args.no_progress,
         how=how,
+        inputs=inputs,
     )
     for f in r.failed:
         print(
@@ -482,7 +502,14 @@ def _sensitivity(args) -> int:
         raise ScenarioError(f"path: {e}", "path") from None
     outputs = [parse_output(o, p) for o in args.output for p in paths]
     levers = [x.strip() for x in args.levers.split(",")] if args.levers else None
-    df = sensitivity(_scenario(args), outputs, levers, args.sample, seed=args.seed)
+    df = sensitivity(
+        _scenario(args),
+        outputs,
+        levers,
+        args.sample,
+        seed=args.seed,
+        max_settings=args.max_settings,
+    )
     for out, rows in df.groupby("output", sort=False):
         print(out)
         print(f"  {'lever':40s} {'S1':>7s} {'+/-':>6s} {'ST':>7s} {'+/-':>6s}")
@@ -492,8 +519,11 @@ def _sensitivity(args) -> int:
                 f"{row.ST_conf:6.3f}"
             )
     if args.out:
-        make_dirs(args.out.parent)
-        write_text(args.out, df.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+        write_text(
+            args.out,
+            df.to_csv(index=False, float_format="%.6g", lineterminator="\n"),
+            _inputs(args),
+        )
         print(f"wrote {shown(args.out, 200)}")
     return 0
 
@@ -518,10 +548,10 @@ def _history(args) -> int:
 
     check_outputs([args.out], data_inputs())
     df = pd.concat([history_frame(), projection_frame(args.horizon)], ignore_index=True)
-    make_dirs(args.out.parent)
     write_text(
         args.out,
         safe_frame(df).to_csv(index=False, float_format="%.10g", lineterminator="\n"),
+        data_inputs(),
     )
     print(
         f"wrote {shown(args.out, 200)}: history {df[df.path == 'history'].year.min()}-"
@@ -544,8 +574,7 @@ def _validate(args) -> int:
         f"range" + (f"; outside: {', '.join(outside)}" if outside else "")
     )
     if args.markdown:
-        make_dirs(args.markdown.parent)
-        write_text(args.markdown, VALIDATION_HEADER + markdown(checks))
+        write_text(args.markdown, VALIDATION_HEADER + markdown(checks), data_inputs())
         print(f"wrote {shown(args.markdown, 200)}")
     return 1 if outside else 0
 
@@ -583,7 +612,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "defaults":
             check_outputs([args.out], data_inputs())
-            save_scenario(Scenario(), args.out)
+            save_scenario(Scenario(), args.out, data_inputs())
             print(f"wrote {shown(args.out, 200)}")
             return 0
         if args.command == "levers":
@@ -618,12 +647,35 @@ def main(argv: list[str] | None = None) -> int:
             return _sensitivity(args)
     except RebalancingError as e:  # scenario, file, data, model and identity errors
         print(f"{ap.prog}: error: {one_line(str(e))}", file=sys.stderr)
+        _kept(e)
         return 2
     except OSError as e:  # from a library: name the file if it says which
         where = f"{shown(e.filename, 200)}: " if e.filename is not None else ""
         print(f"{ap.prog}: error: {where}{one_line(e.strerror or str(e))}", file=sys.stderr)
+        _kept(e)
         return 2
+    except MemoryError:  # a limit that could not be computed before running
+        print(
+            f"{ap.prog}: error: out of memory; ask for less (fewer settings, draws, paths "
+            "or years)",
+            file=sys.stderr,
+        )
+        return 2
+    except KeyboardInterrupt as e:
+        print(f"{ap.prog}: interrupted", file=sys.stderr)
+        _kept(e)
+        return 130
     return 2
+
+
+def _kept(e: BaseException) -> None:
+    """Say where a streamed output that stopped keeps what it computed."""
+    for note in getattr(e, "__notes__", ()):
+        if note.startswith(PARTIAL_NOTE):
+            print(f"note: {one_line(note[len(PARTIAL_NOTE) :], 500)}", file=sys.stderr)
+
+
+PARTIAL_NOTE = "partial: "
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ formula, and is left as it is.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import io
 import json
 import math
@@ -65,21 +66,69 @@ def _finite(o):
     return o
 
 
-def results_meta_json(res: Results) -> str:
-    return json.dumps(_finite(res.metadata()), indent=2) + "\n"
+def results_meta_json(res: Results, csv_text: str | None = None) -> str:
+    """The metadata beside a results CSV: what :meth:`Results.metadata` says, and the CSV's
+    name-free fingerprint (``results_sha256``, of :func:`results_csv`'s bytes, or of
+    ``csv_text`` when the caller has it), so that a CSV and a metadata file that do not
+    belong together are told apart when read (:func:`read_results`)."""
+    text = results_csv(res) if csv_text is None else csv_text
+    meta = {**res.metadata(), "results_sha256": hashlib.sha256(text.encode()).hexdigest()}
+    return json.dumps(_finite(meta), indent=2) + "\n"
 
 
-def write_results(res: Results, out: Path) -> tuple[Path, Path]:
-    """Write ``out`` (CSV) and ``<stem>.meta.json`` beside it."""
-    from .cli import meta_path
-    from .files import make_dirs, write_text
+def write_results(res: Results, out: Path, inputs: dict | None = None) -> tuple[Path, Path]:
+    """Write ``out`` (CSV) and ``<stem>.meta.json`` beside it, as one change
+    (:func:`rebalancing.files.write_files`): both complete or neither. ``inputs``: the
+    files the run read, never written over."""
+    from .files import meta_path, write_files
 
     out = Path(out)
-    make_dirs(out.parent)
-    write_text(out, results_csv(res))
     meta = meta_path(out)
-    write_text(meta, results_meta_json(res))
+    text = results_csv(res)
+    write_files(
+        {out: text, meta: results_meta_json(res, text)},
+        inputs,
+        labels={meta: f"the metadata beside {out.name}"},
+    )
     return out, meta
+
+
+def read_results(path: str | Path) -> tuple[pd.DataFrame, dict]:
+    """A results CSV written by ``run`` (or the dashboard) and the metadata beside it,
+    checked to belong together: the metadata's ``results_sha256`` must be the CSV's. A
+    missing, unreadable or mismatched pair raises :class:`rebalancing.FileError` naming
+    both files."""
+    from .errors import FileError, shown
+    from .files import meta_path, read_bytes, sha256_file
+
+    path = Path(path)
+    meta_file = meta_path(path)
+    try:
+        meta = json.loads(read_bytes(meta_file, MAX_META_BYTES).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise FileError(
+            f"cannot read {shown(meta_file, 200)}: not the JSON metadata of a results file",
+            str(meta_file),
+        ) from None
+    want = meta.get("results_sha256") if isinstance(meta, dict) else None
+    if not isinstance(want, str):
+        raise FileError(
+            f"cannot check {shown(path, 200)}: {shown(meta_file.name)} has no results_sha256 "
+            "(written before version 0.3?)",
+            str(meta_file),
+        )
+    got = sha256_file(path)
+    if got != want:
+        raise FileError(
+            f"{shown(path, 200)} does not match {shown(meta_file.name)}: the metadata describes "
+            "another results file (SHA-256 differs); rerun to write them together",
+            str(path),
+        )
+    return pd.read_csv(path, keep_default_na=False, na_values=[""]), meta
+
+
+#: Largest metadata file :func:`read_results` reads (bytes); one is ~10 kB.
+MAX_META_BYTES = 5_000_000
 
 
 # --- charts ------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ import pandas as pd
 
 from .calibration import BASE_YEAR
 from .data import History, load_all
+from .files import write_text
 
 FIRST_YEAR = 1990
 #: US-dollar inflation taken off nominal-USD trend growth to express it at 2024 prices
@@ -230,7 +231,8 @@ def fit_all(h: History, horizon: int = MAX_HORIZON) -> dict:
 def write_fits_cache(h: History | None = None) -> Path:
     h = h or load_all()[0]
     path = h.path.parent / FITS_FILE
-    path.write_text(json.dumps(fit_all(h), indent=1) + "\n", encoding="utf-8")
+    # The one documented writer of the data folder: its fixed name only, atomically.
+    write_text(path, json.dumps(fit_all(h), indent=1) + "\n", allow=[path])
     _fits.cache_clear()
     return path
 

@@ -105,13 +105,16 @@ def write_vintage(rows: list[dict], out_dir: Path, fetched: dt.date) -> Path:
                     vintage,
                 ]
             )
-        write_text(tmp, f.getvalue())  # a full disk or a bad folder names the file
+        # The documented writer of data/vintages/: a full disk or a bad folder names the
+        # file; the new vintage is checked under a temporary name before it gets its own.
+        write_text(tmp, f.getvalue(), allow=[out_dir])
     try:
         load_history(tmp)  # the same schema checks as the shipped file
     except DataError:
         tmp.unlink()
         raise
-    tmp.replace(path)
+    write_text(path, tmp.read_bytes(), allow=[out_dir])
+    tmp.unlink()
     return path
 
 

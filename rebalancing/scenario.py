@@ -1102,8 +1102,32 @@ def validate_value(lev: Lever, v: Any) -> Any:
     return v
 
 
+#: What a file's value is, in the words of its formats (JSON, TOML), not Python's.
+_TYPE_NAMES = {
+    bool: "true/false",
+    int: "a whole number",
+    float: "a number",
+    str: "text",
+    list: "a list",
+    dict: "a table",
+    type(None): "null",
+}
+
+
 def _type(v: Any) -> str:
-    return shown(type(v).__name__)
+    """What ``v`` is, for a message: ``text "2"``, ``a whole number (3)``, ``a list``."""
+    name = _TYPE_NAMES.get(type(v))
+    if name is None:
+        return shown(type(v).__name__)
+    if isinstance(v, str):
+        return f"{name} {shown_repr(v, 40)}"
+    if isinstance(v, bool):
+        return f"{name} ({str(v).lower()})"
+    if isinstance(v, int):
+        return f"{name} ({_big_int(v) if abs(v) > 10**12 else v})"
+    if isinstance(v, float):
+        return f"{name} ({v})"
+    return name
 
 
 def _range(lev: Lever) -> str:
@@ -1234,7 +1258,13 @@ def scenario_from_dict(data: Any) -> Scenario:
                 f"paths.{lid}",
             )
     version = data.pop("format_version", 1)
-    if isinstance(version, bool) or version not in (1, FORMAT_VERSION):
+    if type(version) not in (int, NumberText):  # NumberText: a number too long to read
+        raise ScenarioError(
+            f"format_version: expected a whole number (1 or {FORMAT_VERSION}), got "
+            f"{_type(version)}",
+            "format_version",
+        )
+    if version not in (1, FORMAT_VERSION):
         raise ScenarioError(
             f"format_version: {shown(version, 40)} is not a known scenario "
             f"format (expected 1 or {FORMAT_VERSION})",
@@ -1287,11 +1317,67 @@ def load_document(content: bytes | str, filename: str = "scenario") -> Any:
         if text.lstrip().startswith("{")
         else "toml"
     )
+    check_shape(text, fmt, name)
     try:
         data = _load_json(text, name) if fmt == "json" else _load_toml(text, name)
     except RecursionError:
         raise ScenarioError(f"{name}: nested too deeply to be a scenario") from None
     return data
+
+
+#: The shape of a text that can be a scenario, checked before any parser sees it (a full
+#: scenario with a pinned one and a path for every lever stays far inside each): the
+#: parsers take time quadratic in some shapes (tomllib in the parts of one dotted key:
+#: ``a.a.a...a = 1`` of 40 kB took 7-15 s) and at least linear in the number of entries,
+#: so each is bounded. Measured at these bounds, at the 1 MB size limit, on this project's
+#: 2-core machine: the worst case parses in about 0.1 s (tests/test_files.py).
+MAX_LINES = 20_000
+MAX_ENTRIES = 5_000  # key/value pairs: "=" in TOML, ":" in JSON
+MAX_ITEMS = 20_000  # list items and inline-table entries: ","
+MAX_BRACKETS = 10_000  # tables and lists opened: "[" and "{"
+MAX_DEPTH = 32  # lists and tables inside each other
+MAX_KEY_PARTS = 6  # parts of one dotted TOML key (a.b.c = 1 has three)
+
+_KEY_PART = r"""(?:[A-Za-z0-9_-]++|"(?:[^"\\\n]++|\\.)*+"|'[^'\n]*+')"""
+#: A TOML dotted key of more than MAX_KEY_PARTS parts. Linear: a chain is tried from its
+#: first part only (the look-behind), every quantifier is possessive, and a match ends the
+#: search. No "=" is required after it, which would make a failed match rescan the chain
+#: from each part; so text such as a name "a.b.c.d.e.f.g" inside a string is refused too.
+_LONG_KEY = re.compile(
+    rf"""(?<![A-Za-z0-9_.'"\\-]){_KEY_PART}(?:[ \t]*+\.[ \t]*+{_KEY_PART}){{{MAX_KEY_PARTS},}}+"""
+)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def check_shape(text: str, fmt: str, name: str = "scenario") -> None:
+    """Refuse, before parsing, a text whose shape no scenario has and that a parser would
+    take long over (:data:`MAX_LINES` and the other bounds): one message naming the file
+    and the bound. Counts are of characters anywhere (in strings too), which only makes
+    the check stricter; a scenario's strings are short names."""
+
+    def refuse(what: str) -> ScenarioError:
+        return ScenarioError(f"{name}: {what}; not a scenario file")
+
+    counts = (
+        (text.count("\n") + 1, MAX_LINES, "lines"),
+        (text.count("=" if fmt == "toml" else ":"), MAX_ENTRIES, "entries"),
+        (text.count(","), MAX_ITEMS, "list items (commas)"),
+        (text.count("[") + text.count("{"), MAX_BRACKETS, "tables and lists"),
+    )
+    for n, limit, what in counts:
+        if n > limit:
+            raise refuse(f"more than {limit:,} {what} ({n:,})")
+    depth = 0
+    for m in _BRACKET.finditer(text):  # at most 2 x MAX_BRACKETS matches
+        depth += 1 if m.group() in "[{" else -1
+        if depth > MAX_DEPTH:
+            line = text.count("\n", 0, m.start()) + 1
+            raise refuse(f"line {line}: lists or tables nested more than {MAX_DEPTH} deep")
+    if fmt == "toml":
+        m = _LONG_KEY.search(text)
+        if m is not None:
+            line = text.count("\n", 0, m.start()) + 1
+            raise refuse(f"line {line}: a dotted key of more than {MAX_KEY_PARTS} parts")
 
 
 class _Refused(Exception):
@@ -1401,7 +1487,10 @@ def _dumps_scenario(scn: Scenario, fmt: str, pinned) -> str:
     raise ScenarioError(f"format: {shown_repr(fmt)} is not json or toml")
 
 
-def save_scenario(scn: Scenario, path: str | Path) -> None:
+def save_scenario(scn: Scenario, path: str | Path, inputs: dict | None = None) -> None:
+    """Write the scenario file (TOML for a ``.toml`` name, else JSON) the one way files are
+    written (:func:`rebalancing.files.write_text`: never over ``inputs`` or the package's
+    files, atomically)."""
     p = Path(path)
     fmt = "toml" if p.suffix.lower() == ".toml" else "json"
-    write_text(p, dumps_scenario(scn, fmt))
+    write_text(p, dumps_scenario(scn, fmt), inputs)

@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 
 from .batch import run_batch
-from .errors import ModelError
+from .errors import ModelError, shown_repr
 from .goalseek import ALIASES
 from .paths import PATHS
 from .scenario import LEVERS, Scenario, ScenarioError
-from .sweep import default_levers
+from .sweep import check_size, default_levers
 from .uncertainty import series_needs, series_values
 
 _OUTPUT = re.compile(
@@ -70,6 +70,19 @@ def parse_output(text: str, path: str = "baseline") -> Output:
     return Output(m["region"].upper(), variable, int(m["year"]), path)
 
 
+def check_base_sample(n) -> int:
+    """Saltelli's scheme needs a base sample that is a power of 2 (SciPy's Sobol' sequence
+    loses its balance otherwise, and SALib warns); at least 2, since the estimators
+    divide by the sample's variance."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2 or n & (n - 1):
+        raise ScenarioError(
+            f"sample: {n if isinstance(n, int) else shown_repr(n, 30)} is not a power of 2 of "
+            "at least 2 (e.g. 64, 512, 1024)",
+            "sample",
+        )
+    return int(n)
+
+
 def sobol_indices(
     names: list[str],
     bounds: list[tuple[float, float]],
@@ -87,6 +100,7 @@ def sobol_indices(
     from SALib.analyze import sobol as analyze
     from SALib.sample import sobol as sample
 
+    n = check_base_sample(n)
     problem = {"num_vars": len(names), "names": list(names), "bounds": [list(b) for b in bounds]}
     X = sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
     Y = np.asarray(func(X), float)
@@ -128,12 +142,16 @@ def sensitivity(
     *,
     seed: int = 0,
     chunk: int = 512,
+    max_settings: int | None = None,
 ) -> pd.DataFrame:
     """Sobol' indices of ``outputs`` to ``levers`` (default: every numeric lever that
     changes a path), each uniform over its range around nothing else of ``scenario``;
-    ``n`` (a power of 2) is the base sample: N (D + 2) model runs. Tidy table ``output,
-    parameter, S1, S1_conf, ST, ST_conf``, sorted by output and ST."""
+    ``n`` (a power of 2, at least 2) is the base sample: N (D + 2) model runs, refused
+    before any is run if more than ``max_settings`` (default
+    :data:`rebalancing.sweep.MAX_SETTINGS`). Tidy table ``output, parameter, S1, S1_conf,
+    ST, ST_conf``, sorted by output and ST."""
     scn = scenario or Scenario()
+    check_base_sample(n)
     outs = [parse_output(o) if isinstance(o, str) else o for o in outputs]
     levers = list(levers) if levers else default_levers(scn)
     for lid in levers:
@@ -142,6 +160,8 @@ def sensitivity(
     for o in outs:
         if not 2024 <= o.year <= scn.global_.horizon:
             raise ScenarioError(f"output: year {o.year} outside 2024-{scn.global_.horizon}")
+    runs = int(n) * (len(levers) + 2)
+    check_size(runs, max_settings, f"N (levers + 2) = {n} x {len(levers) + 2}", "sample")
     paths = tuple(p for p in PATHS if any(o.path == p for o in outs))
     needs = sorted({v for o in outs for v in series_needs(o.variable)})
 

@@ -22,13 +22,15 @@ are left out and it is listed, with the model's message, under ``failed`` in the
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import itertools
 import json
+import os
+import re
 import sys
 import time
 import warnings
 from collections.abc import Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +40,7 @@ import pandas as pd
 from . import __version__
 from .batch import batchable, check_values, run_batch
 from .calibration import BASE_YEAR
-from .errors import ModelError
+from .errors import FileError, ModelError, shown
 from .paths import PATHS
 from .results import NO_PATH_EFFECT, _calibrated, all_variables
 from .scenario import LEVERS, Scenario, ScenarioError
@@ -49,8 +51,29 @@ CHUNK = 200
 
 DESIGNS = ("sobol", "lhs", "random")
 
-#: Seconds to wait for a Dask scheduler.
-CONNECT_TIMEOUT = 20
+#: Seconds to wait for a Dask scheduler: a scheduler that does not answer the probe in
+#: this time is named and refused before any work is sent.
+CONNECT_TIMEOUT = 5
+
+#: Most settings a sweep (or a sensitivity analysis) runs unless the caller raises it
+#: (``max_settings``; the command line's ``--max-settings``): at about 1-5 ms a setting
+#: (five paths, four regions, horizon 2040) 100,000 settings take minutes and their tidy
+#: table holds about two billion rows, so a larger design is a mistake far more often than
+#: a plan.
+MAX_SETTINGS = 100_000
+
+
+def check_size(runs: int, max_settings: int | None, what: str, field: str) -> None:
+    """Refuse a design of more than ``max_settings`` model runs (default
+    :data:`MAX_SETTINGS`) before it is built: one line naming the size, the limit and how
+    to raise it. ``what`` says what was asked for (``a grid of 1,000 x 1,000``)."""
+    limit = MAX_SETTINGS if max_settings is None else int(max_settings)
+    if runs > limit:
+        raise ScenarioError(
+            f"{field}: {what} is {runs:,} model runs, more than the limit of {limit:,} "
+            "(raise it with --max-settings, or max_settings= in Python)",
+            field,
+        )
 
 
 def parse_grid(text: str) -> tuple[str, np.ndarray]:
@@ -63,6 +86,8 @@ def parse_grid(text: str) -> tuple[str, np.ndarray]:
     try:
         if ":" in spec:
             lo, hi, n = spec.split(":")
+            if not re.fullmatch(r"[0-9]{1,7}", n.strip()):
+                raise ValueError
             n = int(n)
             if n < 1 or n > 1_000_000:
                 raise ValueError
@@ -78,10 +103,18 @@ def parse_grid(text: str) -> tuple[str, np.ndarray]:
     return lid, values
 
 
-def grid_design(grids: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Every combination of the levers' values (the last lever varies fastest)."""
+def grid_design(
+    grids: dict[str, np.ndarray], max_settings: int | None = None
+) -> dict[str, np.ndarray]:
+    """Every combination of the levers' values (the last lever varies fastest); refused
+    before it is built if there are more than ``max_settings`` (:func:`check_size`)."""
     if not grids:
         raise ScenarioError("grid: no levers given", "grid")
+    size = 1
+    for values in grids.values():
+        size *= len(values)
+    shape = " x ".join(f"{len(v):,}" for v in grids.values())
+    check_size(size, max_settings, f"a grid of {shape}", "grid")
     combos = np.array(list(itertools.product(*grids.values())), dtype=float)
     design = {lid: combos[:, k] for k, lid in enumerate(grids)}
     check_values(design)
@@ -99,11 +132,16 @@ def default_levers(scenario: Scenario | None = None) -> list[str]:
 
 
 def sample_design(
-    levers: list[str] | None, n: int, design: str = "sobol", seed: int = 0
+    levers: list[str] | None,
+    n: int,
+    design: str = "sobol",
+    seed: int = 0,
+    max_settings: int | None = None,
 ) -> dict[str, np.ndarray]:
     """``n`` points over the levers' ranges (all numeric levers if None): "sobol" (scrambled
     Sobol' sequence, scipy.stats.qmc), "lhs" (Latin hypercube) or "random" (uniform), from
-    ``seed``. Whole-number levers are rounded; n a power of 2 keeps Sobol' balanced."""
+    ``seed``. Whole-number levers are rounded; n a power of 2 keeps Sobol' balanced. More
+    than ``max_settings`` points are refused before any is drawn (:func:`check_size`)."""
     from scipy.stats import qmc
 
     levers = list(levers) if levers else default_levers()
@@ -114,6 +152,9 @@ def sample_design(
             raise ScenarioError(f"{lid}: only numeric levers can be sampled", lid)
     if n < 1:
         raise ScenarioError("sample: expected at least one point", "sample")
+    check_size(int(n), max_settings, "the sample", "sample")
+    if design not in DESIGNS:
+        raise ScenarioError(f"design: {design!r} is not one of {', '.join(DESIGNS)}", "design")
     d = len(levers)
     if design == "sobol":
         with warnings.catch_warnings():
@@ -205,17 +246,7 @@ def iter_sweep(
             for s, part in zip(starts, parts):
                 yield _chunk_frame(scn, part, paths, variables, s)
             return
-        from dask.distributed import Client
-
-        if isinstance(scheduler, Client):
-            client = scheduler
-        else:
-            try:
-                client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-            except (OSError, TimeoutError) as e:
-                raise ScenarioError(
-                    f"scheduler: cannot connect to {scheduler} ({type(e).__name__})", "scheduler"
-                ) from None
+        client = connect(scheduler)
         try:
             futures = [
                 client.submit(_chunk_frame, scn, part, paths, variables, s, pure=False)
@@ -249,12 +280,94 @@ def sweep(
     return pd.concat(frames, ignore_index=True)
 
 
-def meta_path(out: Path) -> Path:
-    return out.with_name(out.stem + ".meta.json")
+class _CsvSink:
+    """A sweep's chunks as CSV text, through the partial file's hashed writes."""
+
+    def __init__(self, part):
+        self.part = part.open_text()
+
+    def write(self, frame: pd.DataFrame, header: bool) -> None:
+        self.part.write(
+            frame.to_csv(index=False, header=header, float_format="%.10g", lineterminator="\n")
+        )
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> bool:
+        """Whether what was marked whole is readable: CSV rows are, cut back to a chunk."""
+        return True
+
+
+class _ParquetSink:
+    """A sweep's chunks as Parquet row groups (pyarrow writes the file itself); an OS
+    error names the partial file."""
+
+    def __init__(self, part):
+        self.part, self.writer, self.failed = part, None, False
+
+    def _named(self, e: OSError) -> FileError:
+        self.failed = True
+        why = os.strerror(e.errno) if e.errno else str(e)
+        return FileError(f"cannot write {shown(self.part.path, 300)}: {why}", str(self.part.path))
+
+    def write(self, frame: pd.DataFrame, header: bool) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        try:
+            if self.writer is None:
+                self.writer = pq.ParquetWriter(self.part.unhashed(), table.schema)
+            self.writer.write_table(table)
+        except OSError as e:
+            raise self._named(e) from None
+
+    def close(self) -> None:
+        if self.writer is not None:
+            writer, self.writer = self.writer, None
+            try:
+                writer.close()  # the footer: a Parquet file is readable only with it
+            except OSError as e:
+                raise self._named(e) from None
+
+    def abort(self) -> bool:
+        """Close what was written (its footer) and read it back: False if the file is not
+        whole (a write failed, the footer could not be written or read)."""
+        import pyarrow.parquet as pq
+
+        try:
+            self.close()
+            if self.failed:
+                return False
+            pq.ParquetFile(self.part.real_partial).metadata  # noqa: B018 -- reads the footer
+        except Exception:  # noqa: BLE001 -- any failure: the file is not kept
+            return False
+        return True
 
 
 def design_path(out: Path) -> Path:
     return out.with_name(out.stem + ".design.csv")
+
+
+def connect(scheduler):
+    """A ``dask.distributed`` client of ``scheduler`` (an address), probed with a short
+    time-out (:data:`CONNECT_TIMEOUT`) so that an unreachable one is named at once; a
+    ``Client`` is returned as it is."""
+    from dask.distributed import Client
+
+    if isinstance(scheduler, Client):
+        return scheduler
+    if not isinstance(scheduler, str) or not scheduler.strip():
+        raise ScenarioError("scheduler: expected an address such as tcp://host:8786", "scheduler")
+    try:
+        return Client(scheduler, timeout=f"{CONNECT_TIMEOUT}s")
+    except (OSError, TimeoutError, ValueError) as e:
+        raise ScenarioError(
+            f"scheduler: cannot connect to {shown(scheduler, 100)} within "
+            f"{CONNECT_TIMEOUT} s ({type(e).__name__})",
+            "scheduler",
+        ) from None
 
 
 def write_sweep(
@@ -268,10 +381,19 @@ def write_sweep(
     scheduler=None,
     progress: bool = False,
     how: str = "",
+    inputs: dict | None = None,
 ) -> SweepResult:
     """Write the sweep to ``out`` (``.csv`` or ``.parquet``) chunk by chunk, with
     ``<stem>.meta.json`` and ``<stem>.design.csv`` beside it. ``how``: the design as the
-    user gave it (for the metadata)."""
+    user gave it (for the metadata); ``inputs``: files the run reads (never written over).
+
+    The table is written to ``<stem>.partial<suffix>`` and renamed to ``out`` only when
+    every chunk is in (:func:`rebalancing.files.partial_file`); an interruption (Ctrl-C, an
+    error) leaves what was computed under the partial name and nothing under ``out``. The
+    metadata (with the SHA-256 of the table and of the design) and the design are then
+    written together, as one change."""
+    from .files import meta_path, partial_file, write_files
+
     t0 = time.perf_counter()
     scn = scenario or Scenario()
     out = Path(out)
@@ -279,43 +401,45 @@ def write_sweep(
     if fmt not in (".csv", ".parquet"):
         raise ScenarioError(f"out: {out.name} must end in .csv or .parquet", "out")
     design, R = check_values(design)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    client = connect(scheduler) if scheduler is not None else None
     report: dict = {}
     rows = 0
-    writer = None
     try:
-        csv = open(out, "w", encoding="utf-8", newline="") if fmt == ".csv" else nullcontext()
-        with csv as fh:
-            for frame in iter_sweep(
-                scn,
-                design,
-                paths,
-                variables,
-                chunk=chunk,
-                scheduler=scheduler,
-                progress=progress,
-                report=report,
-            ):
-                if fmt == ".csv":
-                    frame.to_csv(
-                        fh, index=False, header=rows == 0, float_format="%.10g", lineterminator="\n"
+        with partial_file(out, inputs) as part:
+            sink = _CsvSink(part) if fmt == ".csv" else _ParquetSink(part)
+            try:
+                for frame in iter_sweep(
+                    scn,
+                    design,
+                    paths,
+                    variables,
+                    chunk=chunk,
+                    scheduler=client,
+                    progress=progress,
+                    report=report,
+                ):
+                    sink.write(frame, header=rows == 0)
+                    rows += len(frame)
+                    part.mark()
+                sink.close()
+            except BaseException as e:
+                kept = rows if sink.abort() else 0
+                if not kept:
+                    part.discard()
+                if kept:
+                    e.add_note(
+                        f"partial: the {kept} rows computed before this are kept in "
+                        f"{shown(part.path, 300)}, not under {shown(out.name)}"
                     )
-                else:
-                    import pyarrow as pa
-                    import pyarrow.parquet as pq
-
-                    table = pa.Table.from_pandas(frame, preserve_index=False)
-                    if writer is None:
-                        writer = pq.ParquetWriter(out, table.schema)
-                    writer.write_table(table)
-                rows += len(frame)
+                raise
     finally:
-        if writer is not None:
-            writer.close()
-    pd.DataFrame({"draw": np.arange(R), **design}).to_csv(
-        design_path(out), index=False, float_format="%.10g", lineterminator="\n"
-    )
+        if client is not None and client is not scheduler:
+            client.close()
     cal, _ = _calibrated(scn)
+    design_file = design_path(out)
+    design_csv = pd.DataFrame({"draw": np.arange(R), **design}).to_csv(
+        index=False, float_format="%.10g", lineterminator="\n"
+    )
     meta = {
         "package": "rebalancing",
         "version": __version__,
@@ -323,7 +447,7 @@ def write_sweep(
         "what": "sweep: one tidy table of every setting of the design (column draw)",
         "how": how,
         "scenario": scn.to_dict(),
-        "design": {"settings": R, "levers": list(design), "file": design_path(out).name},
+        "design": {"settings": R, "levers": list(design), "file": design_file.name},
         "paths": [p for p in PATHS if p in paths],
         "regions": list(cal.regions),
         "years": [BASE_YEAR, scn.global_.horizon],
@@ -336,10 +460,17 @@ def write_sweep(
         },
         "status_quo": "re-anchored for each setting (each row equals a single run)",
         "data_vintages": list(cal.vintages),
+        "results_file": out.name,
+        "results_sha256": part.sha256,
+        "design_sha256": hashlib.sha256(design_csv.encode()).hexdigest(),
         "seconds": time.perf_counter() - t0,
     }
     meta_file = meta_path(out)
-    meta_file.write_text(json.dumps(meta, indent=2, default=float) + "\n", encoding="utf-8")
+    write_files(
+        {design_file: design_csv, meta_file: json.dumps(meta, indent=2, default=float) + "\n"},
+        inputs,
+        labels={design_file: "the design beside --out", meta_file: "the metadata beside --out"},
+    )
     return SweepResult(
         out=out,
         meta=meta_file,

@@ -219,7 +219,13 @@ def test_an_oversized_scenario_file_is_refused_before_reading(tmp_path, monkeypa
 
 def test_a_25000_key_json_is_refused_with_a_message():
     doc = "{" + ",".join(f'"k{i}": {i}' for i in range(25_000)) + "}"
-    with pytest.raises(ScenarioError, match="an object with 25000 keys is not a scenario"):
+    with pytest.raises(ScenarioError, match="many.json: more than 5,000 entries .25,000."):
+        parse_scenario(doc, "many.json")
+
+
+def test_a_2000_key_json_object_is_refused_by_the_parser_hook():
+    doc = "{" + ",".join(f'"k{i}": {i}' for i in range(2_000)) + "}"
+    with pytest.raises(ScenarioError, match="an object with 2000 keys is not a scenario"):
         parse_scenario(doc, "many.json")
 
 
@@ -244,6 +250,9 @@ def test_the_duplicate_key_check_is_linear(monkeypatch):
 
 def test_many_unknown_toml_keys_are_refused():
     doc = "[orderly]\n" + "\n".join(f"k{i} = 1" for i in range(25_000))
+    with pytest.raises(ScenarioError, match="many.toml: more than 20,000 lines"):
+        parse_scenario(doc, "many.toml")
+    doc = "[orderly]\n" + "\n".join(f"k{i} = 1" for i in range(2_500))
     with pytest.raises(ScenarioError, match="orderly.k0: unknown lever"):
         parse_scenario(doc, "many.toml")
 

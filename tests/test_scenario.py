@@ -155,8 +155,8 @@ def test_every_lever_has_metadata():
             "s.toml",
             "global.monetary_response: 1000",
         ),
-        (b"a = " + b"[" * 3000 + b"]" * 3000, "s.toml", "nested too deeply"),
-        (b'{"a":' * 3000 + b"1" + b"}" * 3000, "s.json", "nested too deeply"),
+        (b"a = " + b"[" * 3000 + b"]" * 3000, "s.toml", "nested more than 32 deep"),
+        (b'{"a":' * 3000 + b"1" + b"}" * 3000, "s.json", "nested more than 32 deep"),
         (b'{"orderly": {"band": 4, "band": 5}}', "s.json", "key 'band' appears twice"),
     ],
 )
