@@ -67,7 +67,7 @@ def _time_reruns(path, reps: int, clear_caches: bool) -> tuple[list[float], dict
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from rebalancing.results import _status_quo_drift
+    from rebalancing.inputs import status_quo_drift
 
     at = AppTest.from_file(str(path), default_timeout=60)
     t0 = time.perf_counter()
@@ -90,7 +90,7 @@ def _time_reruns(path, reps: int, clear_caches: bool) -> tuple[list[float], dict
                 # this one included).
                 st.cache_data.clear()
                 st.cache_resource.clear()
-                _status_quo_drift.cache_clear()
+                status_quo_drift.cache_clear()
                 clears += 1
             # Untimed: a full run. The dashboard's lever move reruns its body's fragments
             # only (app.lever_moved), after which AppTest's tree has no sidebar, so no slider.
@@ -137,7 +137,7 @@ def rerun_row(reps: int) -> Row:
             f"sidebar), at.slider(key='{BENCH_LEVER}').set_value(v).run() timed over distinct "
             "allowed values (step 0.05, alternating step parity); after all are used, "
             "st.cache_data and st.cache_resource are cleared and "
-            "rebalancing.results._status_quo_drift.cache_clear() so every timed app rerun "
+            "rebalancing.inputs.status_quo_drift.cache_clear() so every timed app rerun "
             "runs the model as on a first visit",
             "floor_method": "AppTest of benchmarks/floor_app.py: same 6 compare "
             "figures and 2030/2035 headline tables from 2 "

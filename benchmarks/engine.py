@@ -94,7 +94,7 @@ def engine_row(
     rid: str, what: str, values: dict, *, reps: int, floor_reps: int, cold_reps: int
 ) -> list[Row]:
     import rebalancing as rb
-    from rebalancing.results import _calibrated
+    from rebalancing.inputs import calibrated
 
     scn = rb.Scenario().with_values(values)
     rb.simulate(scn)  # warm-up: drift, fits, calibration
@@ -102,7 +102,7 @@ def engine_row(
         res = rb.simulate(scn)
     samples = repeat(lambda scn=scn: rb.simulate(scn), reps)
 
-    _, prm = _calibrated(scn)
+    _, prm = calibrated(scn)
     M, rhs, Y = engine_systems(res, prm)
     exact_err = float(np.max(np.abs(np.linalg.solve(M, rhs)[..., 0] - Y) / np.abs(Y)))
     n_floor = max(cnt.systems, M.shape[0])
@@ -152,14 +152,14 @@ def lever_move_row(reps: int) -> Row:
     """Info: simulate() right after a global-lever move, as the app's first visit to a value
     sees it (the status-quo drift's lru_cache is keyed by all global levers)."""
     import rebalancing as rb
-    from rebalancing.results import _status_quo_drift
+    from rebalancing.inputs import status_quo_drift
 
     from .apptest import lever_sequence
 
     seq = lever_sequence()
     samples = []
     for i in range(reps):
-        _status_quo_drift.cache_clear()
+        status_quo_drift.cache_clear()
         scn = rb.Scenario().with_values({BENCH_LEVER: seq[i % len(seq)]})
         t0 = time.perf_counter()
         rb.simulate(scn)
@@ -172,7 +172,7 @@ def lever_move_row(reps: int) -> Row:
         1e3,
         measured=stats(samples),
         notes={
-            "why": "results._status_quo_drift is cached per Scenario(global_, "
+            "why": "inputs.status_quo_drift is cached per Scenario(global_, "
             "baseline), so any global lever re-solves it",
             "values": [seq[i % len(seq)] for i in range(reps)],
         },
@@ -246,12 +246,12 @@ def _repeat_spec(spec, n: int):
 def batch_scaling(ns=(1, 100, 10000), reps: dict | None = None, limit_s: float = 60.0) -> Row:
     import rebalancing as rb
     from rebalancing.engine import run
+    from rebalancing.inputs import calibrated
     from rebalancing.paths import PATHS, build_paths
-    from rebalancing.results import _calibrated
 
     reps = reps or {}
     scn = rb.Scenario()
-    cal, prm = _calibrated(scn)
+    cal, prm = calibrated(scn)
     spec = build_paths(scn, cal, PATHS)
     xs, meds, per, skipped, tiled = [], [], {}, [], []
     for n in ns:
@@ -302,7 +302,7 @@ def batch_scaling(ns=(1, 100, 10000), reps: dict | None = None, limit_s: float =
             "fit_seconds": fit,
             "skipped": skipped,
             "tiled_fields": tiled,
-            "how": "cal, prm = _calibrated(Scenario()); spec = build_paths(...); "
+            "how": "cal, prm = calibrated(Scenario()); spec = build_paths(...); "
             "path-axis arrays np.tile'd N times on axis 0; run(cal, prm, big) "
             "(no status-quo drift); a warm-up run first, which counts as a "
             "sample only when it took > 5 s",

@@ -28,10 +28,10 @@ from .engine import engine_systems
 def _floor_systems(count: int, reps: int) -> tuple[dict, dict]:
     """Time one batched solve of ``count`` of the default scenario's exact systems."""
     import rebalancing as rb
-    from rebalancing.results import _calibrated
+    from rebalancing.inputs import calibrated
 
     res = rb.simulate(rb.Scenario())
-    _, prm = _calibrated(rb.Scenario())
+    _, prm = calibrated(rb.Scenario())
     M, rhs, Y = engine_systems(res, prm)
     idx = np.arange(count) % M.shape[0]
     Mb, rb_ = np.ascontiguousarray(M[idx]), np.ascontiguousarray(rhs[idx])

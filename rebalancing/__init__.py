@@ -6,19 +6,12 @@ unwind, comparing five paths (status quo, orderly, disorderly, unilateral, sub-g
     >>> res.to_frame()            # tidy: path, region, year, variable, value, unit
 """
 
-import importlib.metadata as _metadata
-
-try:
-    __version__ = _metadata.version("rebalancing")  # pyproject.toml, via installed metadata
-except _metadata.PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0.0.0+unknown"
-
-from .calibration import BASE_YEAR, REGION_NAMES, REGIONS2, REGIONS4, calibrate  # noqa: E402
-from .data import DataError  # noqa: E402
-from .errors import FileError, IdentityError, ModelError, RebalancingError  # noqa: E402
-from .paths import PATH_HELP, PATH_TITLES, PATHS  # noqa: E402
-from .results import VARIABLES, Results, simulate  # noqa: E402
-from .scenario import (  # noqa: E402
+from .calibration import BASE_YEAR, REGION_NAMES, REGIONS2, REGIONS4, calibrate
+from .data import DataError
+from .errors import FileError, IdentityError, ModelError, RebalancingError
+from .paths import PATH_HELP, PATH_TITLES, PATHS
+from .results import VARIABLES, Results, simulate
+from .scenario import (
     GROUP_TITLES,
     GROUPS,
     LEVERS,
@@ -30,8 +23,11 @@ from .scenario import (  # noqa: E402
     parse_scenario,
     save_scenario,
 )
+from .version import FORMAT_VERSION, __version__
 
 __all__ = [
+    "__version__",
+    "FORMAT_VERSION",
     "BASE_YEAR",
     "REGIONS4",
     "REGIONS2",

@@ -32,19 +32,20 @@ from .calibration import Calibration
 from .data import data_key
 from .drift import status_quo_drifts
 from .engine import Solution, run
-from .paths import PATHS, build_paths, crisis_rows, spec_rows, stack_specs
-from .results import (
+from .errors import ScenarioError
+from .inputs import (
     NO_PATH_EFFECT,
     PARAM_LEVERS,
-    _calibrated,
-    _reference_knots,
-    _status_quo_drift,
-    all_variables,
-    derive_variables,
+    calibrated,
     params_from_levers,
+    reference_knots,
+    status_quo_drift,
     steering_scenario,
 )
-from .scenario import LEVERS, Scenario, ScenarioError, unknown_lever_message
+from .levers import LEVERS, unknown_lever_message
+from .paths import PATHS, build_paths, crisis_rows, spec_rows, stack_specs
+from .results import all_variables, derive_variables
+from .scenario import Scenario
 
 #: Levers that cannot vary within one batch (they change the years, the regions or the
 #: crisis side): run one batch per setting instead.
@@ -256,7 +257,7 @@ def run_batch(
     row_of = np.repeat(np.arange(R), P)  # the scenario of each path row
     flat = base.flat()
     lev = {lid: values.get(lid, flat[lid]) for lid in LEVERS}
-    cal, prm = _calibrated(base)
+    cal, prm = calibrated(base)
     if any(lid in values for lid in PARAM_LEVERS):
         # Derived once a scenario row and repeated over its paths (the same values as
         # derived for every path row, in a fifth of the time).
@@ -324,7 +325,7 @@ def _drifts(base, values, lev, R, cal, prm, spec, row_of, P, mode):
     if mode == "base" or not varied:
         if not base.baseline.follow_projection:
             return None, np.zeros(R)
-        d, miss = _status_quo_drift(steering_scenario(base), data_key())
+        d, miss = status_quo_drift(steering_scenario(base), data_key())
         return d, np.full(R, miss)
     # One search per distinct setting of the levers the steering depends on, all at once.
     firsts, inverse = _distinct(values, varied)
@@ -334,7 +335,7 @@ def _drifts(base, values, lev, R, cal, prm, spec, row_of, P, mode):
     misses = np.zeros(len(firsts))
     if len(steer):
         rows = steer * P + PATHS.index("baseline")  # run_paths start with the status quo
-        z0 = _reference_knots(base.global_.two_country, base.global_.horizon, data_key())
+        z0 = reference_knots(base.global_.two_country, base.global_.horizon, data_key())
         d, m = status_quo_drifts(cal, prm.take(rows), spec_rows(spec, rows), z0)
         sel = follow[firsts]
         drifts[sel], misses[sel] = d, m

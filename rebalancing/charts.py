@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import __version__
 from .calibration import REGION_NAMES
-from .paths import PATH_TITLES
+from .paths import PATH_INFO, PATH_TITLES
 from .results import Results
+from .series import COMPARE_PANELS, HEADLINE, series
+from .version import __version__
 
 # Colours that stay apart under the common colour-vision deficiencies, and never colour
 # alone: each path also has its own dash and marker, the same on every chart.
@@ -27,27 +28,9 @@ from .results import Results
 # yellow) with his grey for the rest of the world. Sectors: three of Tol's "muted" colours,
 # told apart by lightness and by a bar pattern. tests/test_charts.py checks the minimum
 # CIEDE2000 distance of every pair under normal vision, deuteranopia and protanopia.
-PATH_COLORS = {
-    "baseline": "#000000",
-    "orderly": "#6699CC",
-    "disorderly": "#994455",
-    "unilateral": "#997700",
-    "subglobal": "#004488",
-}
-PATH_DASHES = {
-    "baseline": "dot",
-    "orderly": "solid",
-    "disorderly": "dash",
-    "unilateral": "dashdot",
-    "subglobal": "longdash",
-}
-PATH_MARKERS = {
-    "baseline": "circle",
-    "orderly": "square",
-    "disorderly": "x",
-    "unilateral": "diamond",
-    "subglobal": "triangle-up",
-}
+PATH_COLORS = {k: v.colour for k, v in PATH_INFO.items()}
+PATH_DASHES = {k: v.dash for k, v in PATH_INFO.items()}
+PATH_MARKERS = {k: v.marker for k, v in PATH_INFO.items()}
 #: Panel titles of the two-region charts: short, so that side-by-side panels never collide
 #: on a narrow screen.
 PANELS = ("US", "China")
@@ -67,13 +50,10 @@ HISTORY_SOURCE = (
 )
 
 
-#: A small white template. plotly's "plotly_white" defines defaults for every trace type
-#: and is deep-copied into each figure, which made building the six comparison charts take
-#: ~190 ms per slider move; this one carries only what these charts use.
 #: Whether figures are checked property by property as plotly builds them. Off in the
-#: dashboard: validation is ~80% of the build (the seven compare charts: 59 ms validated, 12 ms
-#: not) and the JSON sent is the same; the test suite turns it on (tests/conftest.py), so
-#: a misspelt property still fails there.
+#: dashboard, where validation is most of a figure's build and the JSON sent is the same
+#: (docs/benchmarks.md, "Why the code is as it is"); the test suite turns it on
+#: (tests/conftest.py), so a misspelt property still fails there.
 VALIDATE = False
 
 TEMPLATE = go.layout.Template(
@@ -395,7 +375,7 @@ def _figure(
     note = _wrap(source, int((style.legend_width + 60) / (0.56 * note_size)))
     note_h = (note.count("<br>") + 1) * (note_size + 5)
     axis_h = 30 + 2 * style.font_size  # tick labels + x-axis title
-    # a legend row is ~1.9 font sizes tall with line-and-marker symbols (measured at 20 px)
+    # a legend row is ~1.9 font sizes tall with line-and-marker symbols (read at 20 px)
     legend_h = (_legend_rows(traces, style) * (2 * style.font_size - 1) + 10) if legend else 0
     bottom = axis_h + legend_h + note_h + 15
     plot_h = style.height - 80
@@ -688,13 +668,13 @@ def bilateral_balance(
     unit = "USD bn, 2024 prices"
     traces = fan_traces(fan, "bilateral") if fan is not None else []
     for path in res.paths:
-        bal = res.series(path, "US", "exports_to_CN") - res.series(path, "CN", "exports_to_US")
+        bal = res.series(path, "US", "bilateral_balance")
         traces.append(_path_line(bal.index, bal.values, path, unit=unit, style=style))
     if pinned is not None:
         traces.append(_pinned_key(pinned))
         for path in pinned[1].paths:
             b = pinned[1]
-            bal = b.series(path, "US", "exports_to_CN") - b.series(path, "CN", "exports_to_US")
+            bal = b.series(path, "US", "bilateral_balance")
             line = _path_line(bal.index, bal.values, path, unit=unit, style=style)
             traces.append(_faint(line, pinned, PATH_TITLES[path], unit))
     return _figure(
@@ -998,28 +978,18 @@ def history_fan(
 
 # --- headline table and accounts --------------------------------------------------------
 
-HEADLINES = (
-    ("US", "current_account_pct_gdp", "US current account, % of GDP"),
-    ("CN", "current_account_pct_gdp", "China current account, % of GDP"),
-    ("CN", "consumption_pct_gdp", "China consumption share, % of GDP"),
-    ("US", "saving_pct_gdp", "US saving rate, % of GDP"),
-    ("US", "gdp_vs_baseline_pct", "US GDP vs status quo, %"),
-    ("CN", "gdp_vs_baseline_pct", "China GDP vs status quo, %"),
-    ("US", "nfa_pct_gdp", "US net foreign assets, % of GDP"),
-    ("CN", "nfa_pct_gdp", "China net foreign assets, % of GDP"),
-)
+#: The headline table's rows: (region, variable, label with its unit), from the catalogue
+#: of series (rebalancing.series.HEADLINE).
+HEADLINES = tuple((r, v, series(r, v).title) for r, v in HEADLINE)
 
 
 def bilateral_value(res: Results, path: str, year: int) -> float:
-    return res.value(path, "US", "exports_to_CN", year) - res.value(
-        path, "CN", "exports_to_US", year
-    )
+    """The US-China bilateral balance of ``path`` in ``year`` (USD bn)."""
+    return res.value(path, "US", "bilateral_balance", year)
 
 
 def _headline_column(res: Results, path: str, year: int) -> list[float]:
-    col = [res.value(path, r, v, year) for r, v, _ in HEADLINES]
-    col.append(bilateral_value(res, path, year))
-    return col
+    return [res.value(path, r, v, year) for r, v, _ in HEADLINES]
 
 
 def headline_table(res: Results, year: int, pinned: Pinned | None = None) -> pd.DataFrame:
@@ -1027,10 +997,7 @@ def headline_table(res: Results, year: int, pinned: Pinned | None = None) -> pd.
     quo. With ``pinned`` (an A/B comparison), per path instead: the current settings, the
     pinned scenario and current minus pinned. Index: "indicator", each label ending with its
     unit (which :func:`formatted` reads); the year is the caller's (headings, file names)."""
-    index = pd.Index(
-        [label for _, _, label in HEADLINES] + ["US-China bilateral balance, USD bn"],
-        name="indicator",
-    )
+    index = pd.Index([label for _, _, label in HEADLINES], name="indicator")
     data = {}
     if pinned is not None:
         name, b = pinned
@@ -1066,7 +1033,7 @@ def formatted(
         return df.map(lambda v: format_number(v, f",.{decimals}f"))
     if unit is not None:
         return df.map(lambda v: format_number(v, number_format(unit)))
-    # Row by row in plain Python: assigning rows with .loc costs ~7 ms a headline table.
+    # Row by row in plain Python: assigning rows with .loc is far slower (docs/benchmarks.md).
     specs = [number_format(str(label)) for label in df.index]
     rows = [[format_number(v, spec) for v in row] for spec, row in zip(specs, df.to_numpy())]
     return pd.DataFrame(rows, index=df.index.copy(), columns=df.columns.copy(), dtype=object)
@@ -1207,27 +1174,17 @@ def figures_from_specs(specs: dict[str, dict]) -> dict[str, go.Figure]:
     download's citation) leaves the specs as they were.
 
     Why: the dashboard's server draws the compare view from specs built in its worker
-    process with the model run (``uncertainty.simulate_and_draw_in_worker``). Building
-    the view's figures (seven with four regions) with validation costs about 10 ms of the
-    server's interpreter time and handing them to ``st.plotly_chart`` another 11 ms; from
-    specs, about 5 and 5 ms (Streamlit's ``to_dict`` copy then has no arrays left to
-    encode). The JSON the browser gets is the same, and so are the files made from them
-    (tests/test_charts.py; their trace values stay plotly's typed arrays, which
-    ``export`` decodes)."""
+    process with the model run (:func:`rebalancing.workers.simulate_and_draw_in_worker`),
+    which halves the server's own time for the charts (docs/benchmarks.md). The JSON the
+    browser gets is the same, and so are the files made from them (their trace values
+    stay plotly's typed arrays, which ``export`` decodes)."""
     return {k: go.Figure(spec, _validate=False) for k, spec in specs.items()}
 
 
 # --- uncertainty: Monte Carlo bands, crisis probability, sensitivity ---------------------
 
 #: Compare charts with Monte Carlo bands: chart id -> (region, variable) of each panel.
-FAN_CHARTS = {
-    "ca": (("US", "current_account_pct_gdp"), ("CN", "current_account_pct_gdp")),
-    "gdp_vs_sq": (("US", "gdp_vs_baseline_pct"), ("CN", "gdp_vs_baseline_pct")),
-    "cn_consumption": (("CN", "consumption_pct_gdp"),),
-    "us_saving": (("US", "saving_pct_gdp"),),
-    "nfa": (("US", "nfa_pct_gdp"), ("CN", "nfa_pct_gdp")),
-    "bilateral": (("US", "bilateral_balance"),),
-}
+FAN_CHARTS = COMPARE_PANELS
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -1244,7 +1201,7 @@ def fan_traces(fan, chart_id: str) -> list[dict]:
     out = []
     for i, (region, variable) in enumerate(FAN_CHARTS.get(chart_id, ())):
         sfx = "" if i == 0 else str(i + 1)
-        unit = "USD bn" if variable == "bilateral_balance" else "% of GDP"
+        unit = series(region, variable).unit
         for path in fan.paths:
             b = fan.bands(variable, region, path)
             x = list(b.index) + list(b.index[::-1])
@@ -1366,7 +1323,7 @@ def sobol_chart(table: pd.DataFrame, title: str, style: Style = Style(), top: in
     """Total (ST) and first-order (S1) Sobol' indices of one output to its top levers, as
     horizontal bars with 95% confidence whiskers; lever names as on screen, wrapped into a
     fixed left margin (the source note starts at the chart's edge on every screen)."""
-    from .scenario import LEVERS
+    from .levers import LEVERS
 
     t = table.sort_values("ST", ascending=False).head(top).iloc[::-1]
     style = dataclasses.replace(style, height=style.height + style.font_size * top)
@@ -1404,23 +1361,13 @@ def sobol_chart(table: pd.DataFrame, title: str, style: Style = Style(), top: in
 
 
 def rb_group(lever_id: str) -> str:
-    from .scenario import GROUP_TITLES
+    from .levers import GROUP_TITLES
 
     return GROUP_TITLES[lever_id.split(".")[0]]
 
 
-#: Headline-table labels of the Monte Carlo series.
-FAN_LABELS = {
-    ("US", "current_account_pct_gdp"): "US current account, % of GDP",
-    ("CN", "current_account_pct_gdp"): "China current account, % of GDP",
-    ("CN", "consumption_pct_gdp"): "China consumption share, % of GDP",
-    ("US", "saving_pct_gdp"): "US saving rate, % of GDP",
-    ("US", "gdp_vs_baseline_pct"): "US GDP vs status quo, %",
-    ("CN", "gdp_vs_baseline_pct"): "China GDP vs status quo, %",
-    ("US", "nfa_pct_gdp"): "US net foreign assets, % of GDP",
-    ("CN", "nfa_pct_gdp"): "China net foreign assets, % of GDP",
-    ("US", "bilateral_balance"): "US-China bilateral balance, USD bn",
-}
+#: Headline-table labels of the Monte Carlo series (the catalogue's).
+FAN_LABELS = {key: series(*key).title for key in HEADLINE}
 
 
 def fan_table(fan, year: int) -> pd.DataFrame:
@@ -1429,7 +1376,7 @@ def fan_table(fan, year: int) -> pd.DataFrame:
     t = fan.table(year)
     rows = {}
     for (region, variable), vals in t.iterrows():
-        label = FAN_LABELS.get((region, variable), f"{region} {variable}")
+        label = series(region, variable).title
         spec = number_format(label)
         rows[label] = [
             f"{format_number(vals[(p, 'p50')], spec)} ({format_number(vals[(p, 'p5')], spec)} "
@@ -1445,7 +1392,7 @@ def goal_path(result, target_label: str, style: Style = Style()) -> go.Figure:
     """A goal-seek's path of the instrument (:class:`rebalancing.goalseek.PathGoalResult`):
     the lever's value in each year from the target year on, the lever's starting value, and
     the years the target cannot be hit marked."""
-    from .scenario import LEVERS
+    from .levers import LEVERS
 
     r = result
     lev = LEVERS[r.instrument]

@@ -42,17 +42,11 @@ import sys
 from pathlib import Path
 
 from .data import data_dir
-from .errors import RebalancingError, one_line, shown, shown_repr
+from .errors import RebalancingError, ScenarioError, one_line, shown, shown_repr
 from .files import check_outputs, meta_path, sha256_text, write_files, write_text
+from .levers import LEVERS, number_from_text
 from .paths import PATHS
-from .scenario import (
-    LEVERS,
-    Scenario,
-    ScenarioError,
-    load_scenario,
-    number_from_text,
-    save_scenario,
-)
+from .scenario import Scenario, load_scenario, save_scenario
 from .sweep import MAX_SETTINGS
 
 

@@ -173,8 +173,8 @@ EXPANDED = (
 def _expanded(prm: Params, P: int, n: int) -> Params:
     """The parameters with those of :data:`EXPANDED` that are arrays given as (P, n) arrays:
     NumPy runs an operation of a (P, n) array with an (n,) vector or a (P, 1) column as one
-    inner loop of n elements per row, about three times slower than with another (P, n)
-    array (5,000 x 4: 22 us against 7 us). The same values, so the same results."""
+    inner loop of n elements per row, several times slower than with another (P, n) array
+    (docs/benchmarks.md). The same values, so the same results."""
     kw = {}
     for f in EXPANDED:
         x = getattr(prm, f)

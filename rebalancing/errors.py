@@ -23,6 +23,14 @@ class IdentityError(RebalancingError, ArithmeticError):
     """An accounting identity does not hold; the message names it, the path and the year."""
 
 
+class ScenarioError(RebalancingError, ValueError):
+    """A scenario value or file is invalid; ``field`` names the lever (or ``None``)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
 class FileError(RebalancingError, OSError):
     """A file cannot be read or written, or is refused (not a regular file, too large, an
     output that names an input); the message names the file and the reason; ``filename``

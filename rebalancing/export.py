@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
 from .results import Results
+from .version import __version__
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -259,7 +259,7 @@ def export_name(
 def lever_value_text(lid: str, value) -> str:
     """A lever's value with its unit, as a person reads it: ``1.05 x Taylor (1993)``,
     ``10%``, ``on``, ``2035``."""
-    from .scenario import LEVERS
+    from .levers import LEVERS
 
     lev = LEVERS[lid]
     if lev.kind == "bool":
@@ -278,7 +278,7 @@ def lever_changes(scn) -> list[str]:
     """Each lever that differs from its default, in plain language: ``Orderly rebalancing –
     Currency adjustment speed: 3 % per pp per year (default 2)``; then each lever path
     (``... China consumption share rise: a path 2030-2040, 0 pp of GDP to 10 pp of GDP``)."""
-    from .scenario import GROUP_TITLES, LEVERS
+    from .levers import GROUP_TITLES, LEVERS
 
     out = []
     for lid, value in scn.changed().items():

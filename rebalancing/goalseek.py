@@ -50,34 +50,19 @@ from scipy.optimize import brentq, minimize_scalar
 
 from .batch import batchable, run_batch
 from .calibration import BASE_YEAR
+from .errors import ScenarioError
+from .levers import FIRST_PATH_YEAR, LEVERS, check_pathable, number_from_text
 from .paths import PATHS
 from .results import simulate
-from .scenario import (
-    FIRST_PATH_YEAR,
-    LEVERS,
-    Scenario,
-    ScenarioError,
-    check_pathable,
-    number_from_text,
-)
-from .uncertainty import EXTRA_SERIES, series_needs, series_unit, series_values
+from .scenario import Scenario
+from .series import ALIASES, GOAL_TARGETS, series
+from .series import needs as series_needs
+from .series import unit as series_unit
+from .series import values as series_values
 
-#: Names the issue and the app use for series, mapped to the model's variables.
-ALIASES = {
-    "consumption_share": "consumption_pct_gdp",
-    "ca_pct_gdp": "current_account_pct_gdp",
-    "niip": "niip_pct_gdp",
-    "bilateral": "bilateral_balance",
-}
-
-#: Targets the "What would it take?" panel offers: (region, variable, label).
-TARGETS = (
-    ("US", "current_account_pct_gdp", "US current account, % of GDP"),
-    ("CN", "current_account_pct_gdp", "China current account, % of GDP"),
-    ("CN", "consumption_pct_gdp", "China household consumption, % of GDP"),
-    ("US", "bilateral_balance", "US-China bilateral balance, USD bn"),
-    ("US", "niip_pct_gdp", "US net international investment position, % of GDP"),
-)
+#: Targets the "What would it take?" panel offers: (region, variable, label), from the
+#: catalogue of series (rebalancing.series.GOAL_TARGETS).
+TARGETS = tuple((r, v, series(r, v).title) for r, v in GOAL_TARGETS)
 
 TOL = 1e-6
 GRID = 9
@@ -204,7 +189,7 @@ def _check(scenario: Scenario, target: Target, instrument: str, path: str):
     except KeyError:
         raise ScenarioError(
             f"target: {target.variable} is not a variable (see VARIABLES; also "
-            f"{', '.join(EXTRA_SERIES)}, {', '.join(ALIASES)})",
+            f"{', '.join(ALIASES)})",
             "target",
         ) from None
     if target.variable == "bilateral_balance" and target.region not in ("US", "CN"):

@@ -1,10 +1,10 @@
 """Numerical helpers shared by the blocks and the engine.
 
 NumPy's reductions over a short last axis (the n regions or K currencies of a (P, n, n)
-batch) spend most of their time in per-row loop overhead: on 2,000 rows of 4 x 4 matrices
-``x.sum(-1)`` takes about 120 us, the same additions written as array operations about
-15 us. The engine makes a few dozen such reductions a year, so on large batches (Monte
-Carlo draws, sweeps) they were its largest single cost.
+batch) spend most of their time in per-row loop overhead; the same additions written as
+array operations over whole columns take a fraction of it. The engine makes a few dozen
+such reductions a year, so on large batches (Monte Carlo draws, sweeps) they were its
+largest single cost (the measurements: docs/benchmarks.md, "Why the code is as it is").
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ _add_reduce = np.add.reduce
 
 # clip(x, lo, hi): the ufunc that np.clip ends in, called directly: the same operation, so
 # the same bits (signed zeros and NaN included, where np.minimum(np.maximum(...)) differs in
-# the sign of a zero at a zero bound), without np.clip's wrapper, ~1.5 us of a ~2 us call
+# the sign of a zero at a zero bound), without np.clip's wrapper, most of the call's time
 # on the year loop's (P, n) arrays (tests/test_numerics.py).
 try:
     from numpy._core.umath import clip
@@ -59,9 +59,8 @@ CACHED_BYTES = 1 << 20
 def sum_axis(x: np.ndarray, axis: int) -> np.ndarray:
     """``x.sum(axis)`` by :func:`sum_last` over that axis, or, over the second-last axis of
     an array that stays in cache, column by column (the same additions in the same order):
-    a year's (5,000, 4, 4) trade matrix in 55 us instead of 95 us, as each addition is one
-    loop over the rows, not one loop of four elements per row. On larger arrays the
-    columns' strided passes cost more than that saves."""
+    each addition is then one loop over the rows, not one loop of four elements per row.
+    On larger arrays the columns' strided passes cost more than that saves."""
     if x.size < SMALL:
         return _add_reduce(x, axis)
     if (
@@ -103,9 +102,9 @@ def tile_last(a: np.ndarray, n: int) -> np.ndarray:
     """``a[..., None, :]`` broadcast to (..., n, m), as a contiguous array (``np.tile``).
 
     Why: NumPy runs a product with the broadcast view as one inner loop of m elements per
-    (..., n) index; with this array it is one loop over all elements. On (5,000, 4, 4)
-    batches tiling and multiplying take about 40 us against 110 us, the same products.
-    Small arrays get the broadcast view (tiling would cost more than it saves)."""
+    (..., n) index; with this array it is one loop over all elements: the same products,
+    faster on large batches. Small arrays get the broadcast view (tiling would cost more
+    than it saves)."""
     if a.size * n < SMALL:
         return a[..., None, :]
     return np.tile(a, n).reshape(a.shape[:-1] + (n, a.shape[-1]))
@@ -122,11 +121,11 @@ def solve_small(M: np.ndarray, b: np.ndarray) -> np.ndarray:
     elimination without row exchanges, as operations on whole (P,) columns of the batch
     (its entries moved to the last, contiguous axis).
 
-    Why: ``numpy.linalg.solve`` calls LAPACK once per system, about 0.25 us each for n = 4,
-    and NumPy's array operations on (P, 4, 4) arrays loop four elements at a time; here
-    each of the elimination's ~50 operations loops over all P systems at once, about three
-    times faster on thousands of systems (measured on 5,000 4 x 4 systems: 0.4 ms against
-    1.3 ms). Without row exchanges it is as accurate as partial pivoting only where
+    Why: ``numpy.linalg.solve`` calls LAPACK once per system, and NumPy's array operations
+    on (P, 4, 4) arrays loop four elements at a time; here each of the elimination's ~50
+    operations loops over all P systems at once, several times faster on thousands of
+    systems (docs/benchmarks.md). Without row exchanges it is as accurate as partial
+    pivoting only where
     partial pivoting would exchange no rows, as for matrices diagonally dominant by
     columns: the goods market's ``I - B diag(k)`` is one (B column-stochastic, |k| < 1).
     A zero pivot raises ``numpy.linalg.LinAlgError``, as ``numpy.linalg.solve`` does for a

@@ -15,26 +15,129 @@ from .calibration import BASE_YEAR, Calibration
 from .numerics import clip
 from .scenario import Scenario
 
-PATHS = ("baseline", "orderly", "disorderly", "unilateral", "subglobal")
-PATH_TITLES = {
-    "baseline": "Status quo",
-    "orderly": "Orderly",
-    "disorderly": "Disorderly",
-    "unilateral": "Unilateral",
-    "subglobal": "Sub-global multilateral",
+
+@dataclass(frozen=True)
+class PathInfo:
+    """What every face says and draws of a path: ``title`` (short), ``help`` (one line: the
+    widgets' help and the CLI), ``description`` (a paragraph paraphrasing the IOG report,
+    then what the model does: the story), its line's ``colour``, ``dash`` and ``marker`` on
+    every chart (Paul Tol's palette, checked under colour blindness: tests/test_charts.py)
+    and the lever ``group`` that holds its levers (:data:`rebalancing.levers.GROUPS`)."""
+
+    id: str
+    title: str
+    help: str
+    description: str
+    colour: str
+    dash: str
+    marker: str
+    group: str
+
+
+#: The registry of paths, in the order every face lists them (the status quo first: every
+#: other path is measured against it). Adding a path: docs/architecture.md.
+PATH_INFO: dict[str, PathInfo] = {
+    info.id: info
+    for info in (
+        PathInfo(
+            id="baseline",
+            title="Status quo",
+            help=(
+                "Today's policies persist: 2025 truce tariffs, trend growth; imbalances and net "
+                "foreign positions keep growing ('stable disequilibrium')."
+            ),
+            description=(
+                "Today's policies carry on. The 2025 truce tariffs stay, growth follows the IMF's"
+                " projections, and the US deficit and China's surplus follow the IMF's "
+                "projections to 2030 and then the model's own dynamics. Everyone knows the "
+                "imbalances cannot last, but no one has a reason to change course: the report's "
+                "'stable disequilibrium'. Net foreign positions keep drifting apart."
+            ),
+            colour="#000000",
+            dash="dot",
+            marker="circle",
+            group="baseline",
+        ),
+        PathInfo(
+            id="orderly",
+            title="Orderly",
+            help=(
+                "Coordinated rules: currencies move against imbalances beyond a band, China "
+                "consumes more, the US consolidates, tariffs roll back ('self-enforcing WTO')."
+            ),
+            description=(
+                "The countries agree rules that make adjustment automatic, a 'self-enforcing WTO'"
+                " in the spirit of the Bretton Woods proposals of 1944. In the model, currencies "
+                "of countries with current accounts beyond a band move against the imbalance each"
+                " year, China raises its consumption (and invests less), the US consolidates its "
+                "budget, and tariffs return to their pre-2018 levels."
+            ),
+            colour="#6699CC",
+            dash="solid",
+            marker="square",
+            group="orderly",
+        ),
+        PathInfo(
+            id="disorderly",
+            title="Disorderly",
+            help=(
+                "Markets force it: a sudden stop makes the deficit country's current account jump"
+                " to a financing floor; currency fall, output loss, spill-over."
+            ),
+            description=(
+                "Markets force the correction. A sudden stop cuts off the financing of the "
+                "deficit country: its currency falls, its current account must jump to a floor, "
+                "demand is cut until it does, and part of the output lost never comes back. "
+                "Optionally the crisis starts on the surplus side instead, as a Chinese property "
+                "and debt crisis. The report's 'black swan'."
+            ),
+            colour="#994455",
+            dash="dash",
+            marker="x",
+            group="disorderly",
+        ),
+        PathInfo(
+            id="unilateral",
+            title="Unilateral",
+            help=(
+                "US tariffs and industrial policy, Chinese retaliation, trade diverted to third "
+                "markets; from slow de-risking to rapid decoupling."
+            ),
+            description=(
+                "The US uses tariffs and industrial policy, China retaliates, and trade is "
+                "diverted to third markets. It can be slow de-risking or a rapid decoupling (the "
+                "phase-in lever). Tariffs raise consumer prices and, in the long run, cost output"
+                " on both sides; the bilateral balance moves far more than the overall ones."
+            ),
+            colour="#997700",
+            dash="dashdot",
+            marker="diamond",
+            group="unilateral",
+        ),
+        PathInfo(
+            id="subglobal",
+            title="Sub-global multilateral",
+            help=(
+                "An EU + CPTPP bloc trades freely inside, guards against diverted Chinese exports"
+                " and rebalances internally; US and China act unilaterally."
+            ),
+            description=(
+                "An aligned bloc (the EU and the CPTPP members) keeps free trade inside, guards "
+                "against diverted Chinese exports with a safeguard, and rebalances internally; "
+                "the US and China go on unilaterally, and the US may join the bloc. The report's "
+                "middle path between unilateralism and the old rules-based order."
+            ),
+            colour="#004488",
+            dash="longdash",
+            marker="triangle-up",
+            group="subglobal",
+        ),
+    )
 }
-PATH_HELP = {
-    "baseline": "Today's policies persist: 2025 truce tariffs, trend growth; imbalances and "
-    "net foreign positions keep growing ('stable disequilibrium').",
-    "orderly": "Coordinated rules: currencies move against imbalances beyond a band, China "
-    "consumes more, the US consolidates, tariffs roll back ('self-enforcing WTO').",
-    "disorderly": "Markets force it: a sudden stop makes the deficit country's current account "
-    "jump to a financing floor; currency fall, output loss, spill-over.",
-    "unilateral": "US tariffs and industrial policy, Chinese retaliation, trade diverted to "
-    "third markets; from slow de-risking to rapid decoupling.",
-    "subglobal": "An EU + CPTPP bloc trades freely inside, guards against diverted Chinese "
-    "exports and rebalances internally; US and China act unilaterally.",
-}
+
+PATHS = tuple(PATH_INFO)
+PATH_TITLES = {k: v.title for k, v in PATH_INFO.items()}
+PATH_HELP = {k: v.help for k, v in PATH_INFO.items()}
 
 
 def ramp(years: np.ndarray, start: int, n_years: int) -> np.ndarray:

@@ -6,25 +6,33 @@ unit, so that the CSV, the charts and the tests read the same numbers.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from . import __version__
 from . import identities as idn
-from .calibration import BASE_YEAR, Calibration, calibrate
+from .calibration import BASE_YEAR, Calibration
 from .constants import VALID_CA_PCT, VALID_GAP_PCT
 from .data import data_key
-from .drift import steer
-from .engine import Params, Solution, derive_params, run
+from .engine import Solution, run
+from .errors import ScenarioError
+from .inputs import (  # noqa: F401 -- re-exported (their home before 0.3)
+    NO_PATH_EFFECT,
+    PARAM_LEVERS,
+    calibrated,
+    calibrated_for,
+    model_globals,
+    params_from_levers,
+    status_quo_for_run,
+    steering_scenario,
+)
+from .levers import LEVERS
 from .paths import PATHS, build_paths
-from .scenario import LEVERS, GlobalSettings, Scenario, ScenarioError
+from .scenario import Scenario
+from .version import __version__
 
 USD = "USD bn (2024 prices)"
 PCT_GDP = "% of GDP"
@@ -81,11 +89,29 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "foreign_balance_pct_gdp": (PCT_GDP, "rest of world's balance with the region, -CA / Y"),
     "output_gap_pct": ("% of potential", "Y / Ypot - 1"),
     "gdp_vs_baseline_pct": ("% vs status quo", "Y / Y(status quo) - 1, same year"),
+    "bilateral_balance": (
+        USD,
+        "US-China bilateral trade balance, seen from each of the two: for US, exports to "
+        "China less imports from China; for CN, the negative; 0 for BLOC and ROW, which "
+        "are not party to it (so the regions sum to zero, as every bilateral balance does)",
+    ),
 }
 
 
 def _pct(a, b):
     return 100.0 * a / b
+
+
+def _bilateral(trade: np.ndarray, regions) -> np.ndarray:
+    """The US-China balance (rows, T, n) from the trade matrix ``trade[..., i, j]`` (region
+    i's imports from region j): US exports to China less US imports from China in the US
+    column, its negative in China's, zero elsewhere."""
+    us, cn = regions.index("US"), regions.index("CN")
+    bal = trade[:, :, cn, us] - trade[:, :, us, cn]
+    out = np.zeros(trade.shape[:2] + (len(regions),))
+    out[:, :, us] = bal
+    out[:, :, cn] = -bal
+    return out
 
 
 def all_variables(regions) -> list[str]:
@@ -139,6 +165,7 @@ _RAW = {
     "foreign_balance_pct_gdp": "trade NI Y",
     "output_gap_pct": "Y Ypot",
     "gdp_vs_baseline_pct": "Y",
+    "bilateral_balance": "trade",
 }
 
 
@@ -226,6 +253,7 @@ def derive_variables(
         "foreign_balance_pct_gdp": lambda: _pct(-CA, Y),
         "output_gap_pct": lambda: 100.0 * (Y / s.Ypot - 1),
         "gdp_vs_baseline_pct": lambda: 100.0 * (Y / Y[base_rows] - 1),
+        "bilateral_balance": lambda: _bilateral(s.trade, regions),
     }
     for k, r in enumerate(regions):
         table[f"exports_to_{r}"] = lambda k=k: s.trade[:, :, k, :]
@@ -443,64 +471,6 @@ class Results:
         }
 
 
-class _DriftCache:
-    """The status quo's drifts by (Scenario of the levers that shape it, data), at most
-    ``maxsize``, least recently used first out; shared by :func:`simulate` (which fills it
-    with the drift its finished run used) and :func:`_status_quo_drift`. Sessions of the
-    dashboard run in threads: a lock keeps the order consistent."""
-
-    def __init__(self, maxsize: int):
-        self.maxsize, self.items, self.lock = maxsize, OrderedDict(), threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        return None
-
-    def put(self, key, value) -> None:
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.maxsize:
-                self.items.popitem(last=False)
-
-    def cache_clear(self) -> None:
-        with self.lock:
-            self.items.clear()
-        _reference_knots.cache_clear()
-
-
-_DRIFTS = _DriftCache(64)
-
-
-@lru_cache(maxsize=8)
-def _reference_knots(two_country: bool, horizon: int, data: str) -> np.ndarray:
-    """The status quo's knot values at the default settings (of this mode and horizon):
-    where every other search starts. From there a lever move needs two Newton steps instead
-    of three or four from zero (measured: a miss of 2e-3 rather than 1.6e-2 at the start)."""
-    ref = Scenario(global_=GlobalSettings(two_country=two_country, horizon=horizon))
-    cal, prm = _calibrated(ref)
-    return steer(cal, prm, build_paths(ref, cal, ("baseline",))).z[0]
-
-
-def _status_quo_drift(scn: Scenario, data: str) -> tuple[np.ndarray, float]:
-    """The status quo's drift (T, n, 2) and its miss, cached by the levers that shape it (the
-    global settings and the status-quo group) and the data; :mod:`rebalancing.drift`."""
-    hit = _DRIFTS.get((scn, data))
-    if hit is None:
-        cal, prm = _calibrated(scn)
-        z0 = _reference_knots(scn.global_.two_country, scn.global_.horizon, data)
-        s = steer(cal, prm, build_paths(scn, cal, ("baseline",)), z0)
-        hit = (s.drift[0], float(s.miss[0]))
-        _DRIFTS.put((scn, data), hit)
-    return hit
-
-
-_status_quo_drift.cache_clear = _DRIFTS.cache_clear  # as functools' caches (benchmarks)
-
-
 def path_note(lid: str, path: dict, value) -> str:
     """One line saying that lever ``lid`` follows a path (provenance: notes, citations)."""
     lev = LEVERS[lid]
@@ -510,84 +480,6 @@ def path_note(lid: str, path: dict, value) -> str:
     return (
         f"{lid} follows a lever path in {span}{' (some years)' if gaps else ''}: "
         f"{min(vs):g} to {max(vs):g} {lev.unit} (other years {value:g})."
-    )
-
-
-def steering_scenario(scn: Scenario) -> Scenario:
-    """What the status quo's steering depends on: the global settings (without those that
-    change no path), the status-quo levers and their lever paths."""
-    paths = {
-        lid: p for lid, p in scn.paths().items() if LEVERS[lid].group in ("global", "baseline")
-    }
-    key = Scenario(global_=model_globals(scn.global_), baseline=scn.baseline)
-    return key.with_paths(paths) if paths else key
-
-
-#: Global levers that change no path (they set the Monte Carlo draws): left out of the
-#: caches' keys, so moving them re-solves nothing.
-NO_PATH_EFFECT = ("global.seed", "global.draws")
-
-
-def model_globals(g):
-    """The global settings with the levers that change no path at their defaults."""
-    defaults = {lid.split(".", 1)[1]: LEVERS[lid].default for lid in NO_PATH_EFFECT}
-    return dataclasses.replace(g, **defaults)
-
-
-def _calibrated(scn: Scenario) -> tuple[Calibration, Params]:
-    return _calibrated_cached(model_globals(scn.global_), scn.baseline, data_key())
-
-
-@lru_cache(maxsize=64)
-def _calibrated_cached(g, baseline, data: str) -> tuple[Calibration, Params]:
-    """The calibration and the parameters, cached by the levers they depend on and the
-    data (the parameters' arrays are never written to)."""
-    cal = calibrate(g.two_country)
-    values = {f"global.{k}": v for k, v in dataclasses.asdict(g).items()}
-    values.update({f"baseline.{k}": v for k, v in dataclasses.asdict(baseline).items()})
-    return cal, params_from_levers(cal, values, g.horizon)
-
-
-#: The levers the behavioural parameters depend on (besides the calibration).
-PARAM_LEVERS = (
-    "global.growth_US",
-    "global.growth_CN",
-    "global.growth_BLOC",
-    "global.growth_ROW",
-    "global.return_on_nfa",
-    "global.tariff_elasticity",
-    "global.price_elasticity",
-    "global.switching_speed",
-    "global.monetary_response",
-    "global.risk_premium",
-    "global.tariff_cost",
-    "baseline.diversion",
-    "baseline.rerouting",
-)
-
-
-def params_from_levers(cal: Calibration, values, horizon: int) -> Params:
-    """The parameters from the levers' values (``{lever id: value}``, percent as the user
-    sees it; each value a number, or an array (R,) for R rows of a batch)."""
-    growth = np.stack(
-        np.broadcast_arrays(
-            *(np.asarray(values[f"global.growth_{r}"], float) for r in cal.regions)
-        ),
-        -1,
-    )
-    return derive_params(
-        cal,
-        years=np.arange(BASE_YEAR, horizon + 1),
-        long_run_growth=growth / 100,
-        r_nfa=values["global.return_on_nfa"] / 100,
-        eps=values["global.tariff_elasticity"],
-        eta=values["global.price_elasticity"],
-        switching=values["global.switching_speed"] / 100,
-        diversion=values["baseline.diversion"] / 100,
-        rerouting=values["baseline.rerouting"] / 100,
-        monetary=values["global.monetary_response"],
-        rp_slope=values["global.risk_premium"] / 100,
-        tariff_cost=values["global.tariff_cost"],
     )
 
 
@@ -608,21 +500,9 @@ def simulate(
         )
     run_paths = tuple(p for p in PATHS if p in req or p == "baseline")
     key = data_key()
-    g = model_globals(scn.global_)
-    cal, prm = _calibrated_cached(g, scn.baseline, key)
-    drift, miss, sol = None, 0.0, None
+    cal, prm = calibrated_for(model_globals(scn.global_), scn.baseline, key)
     spec = build_paths(scn, cal, run_paths)
-    if scn.baseline.follow_projection:
-        # Only the global settings and the status-quo levers shape the drift.
-        drift_key = (steering_scenario(scn), key)
-        hit = _DRIFTS.get(drift_key)
-        if hit is None:  # search, finishing with this run (drift.steer)
-            z0 = _reference_knots(g.two_country, g.horizon, key)
-            base = build_paths(drift_key[0], cal, ("baseline",))
-            s = steer(cal, prm, base, z0, finish=spec)
-            hit, sol = (s.drift[0], float(s.miss[0])), s.finished
-            _DRIFTS.put(drift_key, hit)
-        drift, miss = hit
+    drift, miss, sol = status_quo_for_run(scn, cal, prm, spec, key)
     if sol is None:
         sol = run(cal, prm, spec, drift=drift)
     resid = idn.check(sol, run_paths, sol.years)

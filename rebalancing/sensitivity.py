@@ -27,12 +27,14 @@ import numpy as np
 import pandas as pd
 
 from .batch import run_batch
-from .errors import ModelError, shown_repr
-from .goalseek import ALIASES
+from .errors import ModelError, ScenarioError, shown_repr
+from .levers import LEVERS
 from .paths import PATHS
-from .scenario import LEVERS, Scenario, ScenarioError
+from .scenario import Scenario
+from .series import ALIASES
+from .series import needs as series_needs
+from .series import values as series_values
 from .sweep import check_size, default_levers
-from .uncertainty import series_needs, series_values
 
 _OUTPUT = re.compile(
     r"^\s*(?P<region>[A-Za-z]+)\.(?P<variable>[A-Za-z0-9_]+)@(?P<year>[0-9]{4})\s*$"
@@ -68,6 +70,10 @@ def parse_output(text: str, path: str = "baseline") -> Output:
     if path not in PATHS:
         raise ScenarioError(f"path: {path!r} is not one of {', '.join(PATHS)}", "path")
     return Output(m["region"].upper(), variable, int(m["year"]), path)
+
+
+#: The bootstrap's seed when the caller's is 0 (which SALib would take as no seed at all).
+BOOTSTRAP_SEED_FOR_0 = 2**31 - 1
 
 
 def check_base_sample(n) -> int:
@@ -117,7 +123,9 @@ def sobol_indices(
                 y,
                 calc_second_order=False,
                 num_resamples=num_resamples,
-                seed=seed,
+                # SALib seeds its bootstrap only for a true seed (`if seed:`), so seed 0
+                # gave intervals that changed from run to run: 0 goes as 2**31 - 1.
+                seed=seed or BOOTSTRAP_SEED_FOR_0,
                 print_to_console=False,
             )
         for j, name in enumerate(names):

@@ -11,48 +11,13 @@ from __future__ import annotations
 
 import re
 
-from .paths import PATH_TITLES
+from .levers import LEVERS
+from .paths import PATH_INFO, PATH_TITLES
 from .results import Results
-from .scenario import LEVERS
 
-#: One paragraph per path: the report's idea in our words, then what the model does.
-PATH_DESCRIPTIONS = {
-    "baseline": (
-        "Today's policies carry on. The 2025 truce tariffs stay, growth follows "
-        "the IMF's projections, and the US deficit and China's surplus follow the IMF's "
-        "projections to 2030 and then the model's own dynamics. Everyone knows the "
-        "imbalances cannot last, but no one has a reason to change course: the report's "
-        "'stable disequilibrium'. Net foreign positions keep drifting apart."
-    ),
-    "orderly": (
-        "The countries agree rules that make adjustment automatic, a "
-        "'self-enforcing WTO' in the spirit of the Bretton Woods proposals of 1944. In the "
-        "model, currencies of countries with current accounts beyond a band move against "
-        "the imbalance each year, China raises its consumption (and invests less), the US "
-        "consolidates its budget, and tariffs return to their pre-2018 levels."
-    ),
-    "disorderly": (
-        "Markets force the correction. A sudden stop cuts off the "
-        "financing of the deficit country: its currency falls, its current account must "
-        "jump to a floor, demand is cut until it does, and part of the output lost never "
-        "comes back. Optionally the crisis starts on the surplus side instead, as a Chinese "
-        "property and debt crisis. The report's 'black swan'."
-    ),
-    "unilateral": (
-        "The US uses tariffs and industrial policy, China "
-        "retaliates, and trade is diverted to third markets. It can be slow de-risking or "
-        "a rapid decoupling (the phase-in lever). Tariffs raise consumer prices and, in "
-        "the long run, cost output on both sides; the bilateral balance moves far more than "
-        "the overall ones."
-    ),
-    "subglobal": (
-        "An aligned bloc (the EU and the CPTPP "
-        "members) keeps free trade inside, guards against diverted Chinese exports with a "
-        "safeguard, and rebalances internally; the US and China go on unilaterally, and the "
-        "US may join the bloc. The report's middle path between unilateralism and the old "
-        "rules-based order."
-    ),
-}
+#: One paragraph per path: the report's idea in our words, then what the model does (the
+#: registry's, rebalancing.paths.PATH_INFO).
+PATH_DESCRIPTIONS = {k: v.description for k, v in PATH_INFO.items()}
 
 _LEVER_ID = re.compile(r"\b(?:global|baseline|orderly|disorderly|unilateral|subglobal)\.[a-z_]+")
 

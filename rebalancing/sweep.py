@@ -37,13 +37,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
 from .batch import batchable, check_values, run_batch
 from .calibration import BASE_YEAR
-from .errors import FileError, ModelError, shown
+from .errors import FileError, ModelError, ScenarioError, shown
+from .inputs import NO_PATH_EFFECT, calibrated
+from .levers import LEVERS
 from .paths import PATHS
-from .results import NO_PATH_EFFECT, _calibrated, all_variables
-from .scenario import LEVERS, Scenario, ScenarioError
+from .results import all_variables
+from .scenario import Scenario
+from .version import __version__
 
 #: Settings solved per batch by default: large enough to amortise the year loop's Python
 #: work, small enough that a chunk's tidy table stays in the tens of MB.
@@ -56,10 +58,9 @@ DESIGNS = ("sobol", "lhs", "random")
 CONNECT_TIMEOUT = 5
 
 #: Most settings a sweep (or a sensitivity analysis) runs unless the caller raises it
-#: (``max_settings``; the command line's ``--max-settings``): at about 1-5 ms a setting
-#: (five paths, four regions, horizon 2040) 100,000 settings take minutes and their tidy
-#: table holds about two billion rows, so a larger design is a mistake far more often than
-#: a plan.
+#: (``max_settings``; the command line's ``--max-settings``): 100,000 settings take minutes
+#: and their tidy table holds about two billion rows (five paths, four regions, horizon
+#: 2040), so a larger design is a mistake far more often than a plan.
 MAX_SETTINGS = 100_000
 
 
@@ -227,7 +228,7 @@ def iter_sweep(
     scn = scenario or Scenario()
     design, R = check_values(design)
     if variables:
-        unknown = set(variables) - set(all_variables(_calibrated(scn)[0].regions))
+        unknown = set(variables) - set(all_variables(calibrated(scn)[0].regions))
         if unknown:
             raise ScenarioError(f"variables: unknown {', '.join(sorted(unknown))}", "variables")
     starts = list(range(0, R, max(1, int(chunk))))
@@ -435,7 +436,7 @@ def write_sweep(
     finally:
         if client is not None and client is not scheduler:
             client.close()
-    cal, _ = _calibrated(scn)
+    cal, _ = calibrated(scn)
     design_file = design_path(out)
     design_csv = pd.DataFrame({"draw": np.arange(R), **design}).to_csv(
         index=False, float_format="%.10g", lineterminator="\n"

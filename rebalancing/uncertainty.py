@@ -27,17 +27,9 @@ the base rate h0 (it has no domestic-credit block: see docs/uncertainty.md).
 
 from __future__ import annotations
 
-import atexit
 import os
-import pickle
-import queue
-import subprocess
-import sys
-import threading
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -46,10 +38,14 @@ from scipy.special import ndtr, ndtri
 from .batch import run_batch
 from .blocks import crisis
 from .calibration import BASE_YEAR
-from .data import data_key
+from .levers import LEVERS
 from .paths import PATHS
-from .results import VARIABLES, Results, simulate, solution_fields
-from .scenario import LEVERS, Scenario, dumps_scenario, parse_scenario
+from .results import solution_fields
+from .scenario import Scenario
+from .series import HEADLINE, needs
+from .series import unit as unit_of
+from .series import values as values_of
+from .workers import map_chunks
 
 #: Quantiles of the fans: the median, the 50% band (25-75) and the 90% band (5-95).
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -145,45 +141,9 @@ DISTRIBUTIONS: tuple[Uncertain, ...] = (
 #: u; exact inverse-CDF sampling of the model's own timing distribution).
 TIMING_SOURCE = "the model's hazard (docs/model.md 3.7): a uniform draw of its survival probability"
 
-#: The series the fans follow by default: the compare charts' and the headline table's.
-FAN_SERIES: tuple[tuple[str, str], ...] = (
-    ("US", "current_account_pct_gdp"),
-    ("CN", "current_account_pct_gdp"),
-    ("CN", "consumption_pct_gdp"),
-    ("US", "saving_pct_gdp"),
-    ("US", "gdp_vs_baseline_pct"),
-    ("CN", "gdp_vs_baseline_pct"),
-    ("US", "nfa_pct_gdp"),
-    ("CN", "nfa_pct_gdp"),
-    ("US", "bilateral_balance"),
-)
-
-#: Series beyond :data:`~rebalancing.results.VARIABLES`: the US-China bilateral balance
-#: (US exports to China less US imports from China, USD bn; for region CN its negative).
-EXTRA_SERIES = {"bilateral_balance": "USD bn (2024 prices)"}
-
-
-def series_unit(variable: str) -> str:
-    return EXTRA_SERIES.get(variable) or Results.unit(variable)
-
-
-def series_values(variables: dict, regions, region: str, variable: str) -> np.ndarray:
-    """(rows..., T) of one region's series from a batch's variables (:meth:`Batch.variables`),
-    including :data:`EXTRA_SERIES`."""
-    if variable == "bilateral_balance":
-        us, cn = regions.index("US"), regions.index("CN")
-        bal = variables["exports_to_CN"][..., us] - variables["exports_to_US"][..., cn]
-        return bal if region == "US" else -bal
-    return variables[variable][..., regions.index(region)]
-
-
-def series_needs(variable: str) -> list[str]:
-    """The reported variables a series is computed from."""
-    if variable == "bilateral_balance":
-        return ["exports_to_CN", "exports_to_US"]
-    if variable not in VARIABLES and not variable.startswith(("exports_to_", "tariff_on_")):
-        raise KeyError(f"{variable}: unknown variable")
-    return [variable]
+#: The series the fans follow by default: the headline series of the catalogue
+#: (rebalancing.series.HEADLINE), which the compare charts' bands and the table show.
+FAN_SERIES: tuple[tuple[str, str], ...] = HEADLINE
 
 
 def draw_parameters(scenario: Scenario, draws: int, seed: int) -> tuple[dict, np.ndarray]:
@@ -316,7 +276,7 @@ class Fan:
                                 "variable": variable,
                                 "quantile": np.full(T, name),
                                 "value": q[k, p],
-                                "unit": series_unit(variable),
+                                "unit": unit_of(variable),
                             }
                         )
                     )
@@ -413,7 +373,7 @@ def solve_chunk(scn: Scenario, values: dict, timing, paths, series) -> dict:
     every draw's accounts checked year by year): what the fan keeps of them, ``series``
     {(region, variable): (paths, T, m)}, the status quo's ``nfa`` and ``gdp`` {US, CN: (m, T)},
     ``crisis_years`` (m,) and the chunk's ``max_residual``."""
-    need = sorted({v for _, var in series for v in series_needs(var)})
+    need = sorted({v for _, var in series for v in needs(var)})
     # The raw arrays the series and the crisis probability are derived from: only these
     # are recorded for each draw (the engine checks every draw's accounts as it goes).
     keep = solution_fields(need) | {"Y", "NFA"}
@@ -428,412 +388,12 @@ def solve_chunk(scn: Scenario, values: dict, timing, paths, series) -> dict:
         return x.reshape(b.R, b.P, T, -1)[:, b0, :, b.regions.index(r)]
 
     return {
-        "series": {s: np.moveaxis(series_values(v, b.regions, *s)[:, idx], 0, -1) for s in series},
+        "series": {s: np.moveaxis(values_of(v, b.regions, *s)[:, idx], 0, -1) for s in series},
         "nfa": {r: status_quo(b.solution.NFA, r) for r in ("US", "CN")},
         "gdp": {r: status_quo(b.solution.Y, r) for r in ("US", "CN")},
         "crisis_years": b.crisis_years(),
         "max_residual": b.max_residual,
     }
-
-
-# --- worker processes ------------------------------------------------------------------------
-#
-# The chunks of a large fan run in parallel: this process solves chunks itself and hands
-# others, one at a time each, to ``workers - 1`` persistent worker processes (threads would
-# share the interpreter lock, which the engine's many small NumPy calls take and release
-# thousands of times a chunk). A worker is a fresh interpreter running
-# :mod:`rebalancing._worker` (not a fork of this process, which may be a multi-threaded
-# server, and not multiprocessing's start methods, which import the caller's main module
-# in the worker: a dashboard's script). It receives the scenario as its scenario-file text
-# (parsed and validated there as any scenario file) and the chunk's drawn values, and
-# returns arrays. Which process solves a chunk does not change its result: every chunk is
-# the same computation on the same inputs, so the fan does not depend on the workers.
-
-
-class _WorkerError(Exception):
-    """A worker met an error (in a chunk or a model run): the caller solves it itself and
-    raises there."""
-
-
-#: The size asked for the answer pipe, in bytes: a dashboard's answer (results and chart
-#: specs, ~0.2 MB) fits whole, and a chunk's (~6 MB) goes in a few pieces.
-PIPE_BYTES = 1 << 20
-
-
-def _widen_pipe(fd: int) -> None:
-    """Ask for a pipe of ``PIPE_BYTES`` (Linux; at most its ``pipe-max-size``, 1 MiB by
-    default): the worker then writes a dashboard's answer at once, and the reading thread
-    takes it with one read. With the default 64 kB the worker waits for the reader to empty
-    the pipe several times an answer, and under 20 sessions each time costs the reader a
-    wait for the interpreter lock (measured: most model runs then found the worker still
-    held and ran in the server). Elsewhere nothing is changed."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    except (ImportError, AttributeError, OSError):
-        return
-
-
-#: The largest answer a worker can give, in bytes: a length beyond it is a broken pipe's.
-MAX_ANSWER_BYTES = 1 << 30
-
-
-def _read_answer(fd: int) -> bytearray:
-    """One answer's pickle from the worker's pipe ``fd``: its length (8 bytes) and then
-    that many bytes, with as few reads as the pipe allows (each read gives the interpreter
-    lock up and must take it back, which under load means a wait): a dashboard's answer in
-    one. EOFError if the pipe ends first (the worker is lost), or if the length is not one
-    an answer can have or more bytes come than it said (the pipe is out of step)."""
-    first = os.read(fd, PIPE_BYTES)
-    while 0 < len(first) < 8:
-        more = os.read(fd, 8 - len(first))
-        if not more:
-            break
-        first += more
-    if len(first) < 8:
-        raise EOFError("the worker process ended")
-    size = int.from_bytes(first[:8], "little")
-    if size > MAX_ANSWER_BYTES or len(first) > 8 + size:
-        raise EOFError(f"the worker's answer is out of step (length {size})")
-    out = bytearray(size)
-    got = len(first) - 8
-    out[:got] = first[8:]
-    view = memoryview(out)
-    while got < size:
-        n = os.readv(fd, [view[got : got + PIPE_BYTES]])
-        if not n:
-            raise EOFError("the worker process ended")
-        got += n
-    return out
-
-
-def _answer(raw: bytearray):
-    """A worker's answer opened: the result, or :class:`_WorkerError` with its message."""
-    status, out = pickle.loads(raw)
-    if status != "ok":
-        raise _WorkerError(out)
-    return out
-
-
-class _Worker:
-    """One worker process and its two pipes."""
-
-    def __init__(self):
-        env = dict(os.environ)
-        root = str(Path(__file__).resolve().parents[1])  # where this package is found
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, (root, env.get("PYTHONPATH"))))
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rebalancing._worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-        )
-        _widen_pipe(self.proc.stdout.fileno())
-
-    def ask(self, args: tuple) -> bytearray:
-        """Send a request; the answer's pickle, read whole (:func:`_answer` opens it)."""
-        # Pickles only between this process and the child it started, over that child's
-        # own pipes: user input never becomes pickle bytes (a scenario goes as its file
-        # text, a str inside our request, and is parsed and validated again there).
-        self.proc.stdin.write(pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
-        self.proc.stdin.flush()
-        return _read_answer(self.proc.stdout.fileno())
-
-    def solve(self, args: tuple):
-        """The answer to a request (:meth:`ask`, :func:`_answer`)."""
-        return _answer(self.ask(args))
-
-    def close(self) -> None:
-        """End the process: its input closed, it returns."""
-        try:
-            self.proc.stdin.close()
-            self.proc.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            self.proc.kill()
-            self.proc.wait()
-
-
-class _Workers:
-    """``size`` worker processes shared by every fan and every dashboard model run of this
-    process; one request at a time each (a caller borrows an idle one)."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.idle: queue.Queue[_Worker] = queue.Queue()
-        self.all = [_Worker() for _ in range(size)]  # started now; they import meanwhile
-        for w in self.all:
-            self.idle.put(w)
-
-    def borrow(self, wanted) -> _Worker | None:
-        """An idle worker, waiting while ``wanted()``; None once it is not."""
-        while wanted():
-            try:
-                return self.idle.get(timeout=0.02)
-            except queue.Empty:
-                continue
-        return None
-
-    def close(self) -> None:
-        for w in self.all:
-            w.close()
-
-
-_POOL_LOCK = threading.Lock()
-_POOL: _Workers | None = None
-
-
-def _pool(size: int) -> _Workers | None:
-    """The shared worker processes, at least ``size`` of them (started on first use; a
-    smaller pool is replaced by one of ``size``; None where processes cannot be started).
-    A fan uses as many of them as it asks for (:func:`_map_chunks`)."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is not None and _POOL.size < size:
-            _POOL.close()
-            _POOL = None
-        if _POOL is None:
-            try:
-                _POOL = _Workers(size)
-            except OSError:
-                return None
-        return _POOL
-
-
-def _drop_pool(pool: _Workers) -> None:
-    """Forget workers of which one was lost (the next fan or model run starts new ones)."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is pool:
-            _POOL = None
-    pool.close()
-
-
-@atexit.register
-def _close_pool() -> None:
-    if _POOL is not None:
-        _POOL.close()
-
-
-@lru_cache(maxsize=8)
-def _scenario_from_text(text: str) -> Scenario:
-    return parse_scenario(text, "scenario.json")
-
-
-def _use_data(data: tuple[str | None, str]) -> None:
-    """In a worker: use the data folder the caller uses (``data``: ``$REBALANCING_DATA_DIR``
-    or None, and the data's key, checked)."""
-    folder, key = data
-    if folder is None:
-        os.environ.pop("REBALANCING_DATA_DIR", None)
-    else:
-        os.environ["REBALANCING_DATA_DIR"] = folder
-    if data_key() != key:
-        raise RuntimeError("the data changed")  # the caller solves it itself
-
-
-def _solve_chunk_in_worker(text: str, data: tuple[str | None, str], *args) -> dict:
-    """:func:`solve_chunk` in a worker process: the scenario from its file text, the data
-    the caller uses (:func:`_use_data`)."""
-    _use_data(data)
-    out = solve_chunk(_scenario_from_text(text), *args)
-    out["series"] = {k: np.ascontiguousarray(v) for k, v in out["series"].items()}
-    return out
-
-
-def _simulate_in_worker(text: str, data: tuple[str | None, str], draw: bool = False):
-    """:func:`rebalancing.simulate` in a worker process (:func:`simulate_in_worker`); with
-    ``draw``, also the compare view's charts at the default style as specs
-    (:func:`simulate_and_draw_in_worker`)."""
-    _use_data(data)
-    res = simulate(_scenario_from_text(text))
-    if not draw:
-        return res
-    from . import charts
-
-    return res, charts.figure_specs(charts.compare_charts(res))
-
-
-def simulate_in_worker(scn: Scenario, wait: float = 0.1, data: str | None = None) -> Results | None:
-    """``simulate(scn)`` in one of the shared worker processes (:func:`run_workers`) if
-    one is idle within ``wait`` seconds, else None; None too where the worker could not
-    (an error, a lost process): the caller then runs it itself, raising what a run
-    raises. For a server whose sessions share one interpreter lock (Streamlit): the
-    model's ~4,000 Python calls a run are made in the worker, on another core, while the
-    session's thread waits on a pipe without the lock. The results are the same (the
-    same code on the same scenario, read back from its file text).
-
-    Waiting for a busy worker rather than running at once: a run takes a worker ~6 ms,
-    but the session that sent it holds it until its thread gets the lock back to read the
-    answer, several ms more under load. Waiting costs no lock time, running here ~6 ms
-    of it. ``data``: the data's key if the caller has it
-    (:func:`rebalancing.data.data_key`, ~0.2 ms)."""
-    return _ask_worker("simulate", scn, wait, data, False)
-
-
-def simulate_and_draw_in_worker(
-    scn: Scenario, wait: float = 0.1, data: str | None = None
-) -> tuple[Results, dict[str, dict]] | None:
-    """:func:`simulate_in_worker`, and the worker draws the results too: the compare
-    view's charts at the default style (``charts.compare_charts(res)``), as plotly dicts
-    (``charts.figure_specs``; rebuilt with ``charts.figures_from_specs``). For the
-    dashboard, whose lever moves mostly redraw that view: the figures are built and
-    validated on the worker's core, not with the interpreter lock the server's sessions
-    share. None as :func:`simulate_in_worker`."""
-    return _ask_worker("simulate", scn, wait, data, True)
-
-
-#: Worker processes for the dashboard's model runs (on a machine with more than one core),
-#: unless ``REBALANCING_RUN_WORKERS`` says otherwise (:func:`run_workers`). Two, not one: a
-#: run and its charts take a worker ~30 ms, and the session that sent them holds it until
-#: its thread gets the interpreter lock back (~20 ms more under 20 sessions); with one
-#: worker most runs found it held and ran in the server (measured: 28-43% of the runs
-#: reached it, 80% with two). Each adds ~165-180 MB of RSS under 20 sessions
-#: (docs/deploy.md).
-RUN_WORKERS = 2
-
-#: The environment variable that sets the number of worker processes for model runs.
-RUN_WORKERS_ENV = "REBALANCING_RUN_WORKERS"
-
-
-def run_workers(value: str | None = None) -> int:
-    """How many worker processes the dashboard's model runs use: ``value`` (by default
-    ``$REBALANCING_RUN_WORKERS``, read at each call), a whole number 0-8 in ASCII digits,
-    0 for none (every run in the server: the least memory); unset or empty,
-    :data:`RUN_WORKERS`. Anything else is reported on standard error, naming the variable,
-    once per value, and the default used (a deployment setting read on a lever move,
-    where raising would break the page)."""
-    return _run_workers(os.environ.get(RUN_WORKERS_ENV, "") if value is None else value)
-
-
-@lru_cache(maxsize=8)
-def _run_workers(value: str) -> int:
-    text = value.strip()
-    if not text:
-        return RUN_WORKERS
-    if text.isascii() and text.isdigit() and int(text) <= 8:
-        return int(text)
-    print(
-        f"{RUN_WORKERS_ENV}: expected a whole number from 0 to 8, got {value[:40]!r}; "
-        f"using {RUN_WORKERS}",
-        file=sys.stderr,
-    )
-    return RUN_WORKERS
-
-
-def _ask_worker(verb: str, scn: Scenario, wait: float, data: str | None, *args):
-    """The answer of a shared worker to ``(verb, scenario text, data, *args)``, or None
-    (no idle worker within ``wait`` seconds, an error there, a lost process). The worker
-    goes back to the pool as soon as its answer is read, before it is opened."""
-    size = run_workers()
-    pool = _pool(size) if size and (os.cpu_count() or 1) > 1 else None
-    if pool is None:
-        return None
-    try:
-        w = pool.idle.get(timeout=wait)
-    except queue.Empty:
-        return None
-    try:
-        text = dumps_scenario(scn)
-        request = (verb, text, (os.environ.get("REBALANCING_DATA_DIR"), data or data_key()))
-        ready = _scenario_from_text(text) == scn  # else not one a file can hold: run here
-    except Exception:  # not the worker's: the caller's own run raises it
-        ready = False
-    if not ready:
-        pool.idle.put(w)
-        return None
-    try:
-        raw = w.ask((*request, *args))
-    except Exception:  # the worker is lost (ended, out of step)
-        _drop_pool(pool)
-        return None
-    except BaseException:  # cut short: what is left in its pipe is unknown, so not reused
-        _drop_pool(pool)
-        raise
-    if _POOL is pool:
-        pool.idle.put(w)  # before the answer is opened: the next session may go on
-    try:
-        return _answer(raw)
-    except _WorkerError:
-        return None
-    except Exception:  # an unreadable answer: the worker is not to be trusted further
-        _drop_pool(pool)
-        return None
-
-
-def _map_chunks(scn: Scenario, n: int, task, store, workers: int) -> None:
-    """Solve chunks 0..n-1 (:func:`solve_chunk` of ``task(c)``) and ``store(c, result)``
-    each: in this process, and with ``workers > 1`` in ``workers - 1`` worker processes as
-    well, each taking the next chunk when it is done with one. A chunk a worker cannot
-    solve (an error, a lost process) is solved here, so an error is raised as this process
-    would raise it; of several, the first chunk's, as a loop over the chunks would."""
-    lock = threading.Lock()
-    errors: dict[int, BaseException] = {}
-    stored = set()
-    first = [0]  # the next chunk to claim
-
-    def left() -> bool:
-        return not errors and first[0] < n
-
-    def claim() -> int | None:
-        with lock:
-            if not left():
-                return None
-            first[0] += 1
-            return first[0] - 1
-
-    def keep(c: int, out: dict) -> None:
-        with lock:
-            store(c, out)
-            stored.add(c)
-
-    def here(c: int) -> None:
-        try:
-            out = solve_chunk(scn, *task(c))
-        except Exception as e:  # raised below, the first chunk's first
-            with lock:
-                errors[c] = e
-            return
-        keep(c, out)
-
-    pool = _pool(workers - 1) if workers > 1 and n > 1 else None
-    text = dumps_scenario(scn) if pool else None
-    if text is not None and _scenario_from_text(text) != scn:
-        pool = None  # not one a file can hold: solved here
-    remote = []
-    if pool is not None:
-        data = (os.environ.get("REBALANCING_DATA_DIR"), data_key())
-
-        def feed() -> None:
-            while (w := pool.borrow(left)) is not None:
-                c = claim()
-                if c is None:
-                    pool.idle.put(w)
-                    return
-                try:
-                    out = w.solve(("chunk", text, data, *task(c)))
-                except _WorkerError:
-                    pool.idle.put(w)
-                    here(c)
-                    continue
-                except Exception:  # the worker is lost (ended, unreadable answer)
-                    _drop_pool(pool)
-                    here(c)
-                    return
-                pool.idle.put(w)
-                keep(c, out)
-
-        remote = [threading.Thread(target=feed, daemon=True) for _ in range(workers - 1)]
-        for th in remote:
-            th.start()
-    while (c := claim()) is not None:
-        here(c)
-    for th in remote:
-        th.join()
-    if errors:
-        raise errors[min(errors)]
-    if len(stored) != n:  # not expected: every claimed chunk is stored or raises
-        raise RuntimeError(f"Monte Carlo: {n - len(stored)} of {n} chunks not solved")
 
 
 def fan(
@@ -890,7 +450,7 @@ def fan(
         resid[c] = out["max_residual"]
 
     workers = workers or min(2, os.cpu_count() or 1)
-    _map_chunks(scn, len(chunks), task, store, workers)
+    map_chunks(scn, len(chunks), task, store, workers, solve_chunk)
 
     bands = {s: _quantiles_sorted(buf[s]) for s in series}
     start = scn.global_.policy_start
@@ -918,3 +478,7 @@ def fan(
         max_residual=float(resid.max()),
         seconds=time.perf_counter() - t0,
     )
+
+
+# TEMPORARY (issue 21, removed with app.py's move to rebalancing.workers in this change).
+from .workers import run_workers, simulate_and_draw_in_worker, simulate_in_worker  # noqa: E402,F401

@@ -4,7 +4,7 @@ finishes with the scenario's own run when it can, and that changes nothing but t
 import numpy as np
 import pytest
 
-from rebalancing import LEVERS, Scenario, drift, results, simulate
+from rebalancing import LEVERS, Scenario, drift, inputs, results, simulate
 from rebalancing.constants import CA_ANCHORS
 
 GLOBAL_FLOATS = [
@@ -41,13 +41,13 @@ def count_runs(monkeypatch) -> list[int]:
 )
 def test_finished_run_equals_search_then_run(values):
     """simulate() finishing the search with its own run gives the same numbers, to the bit,
-    as searching first (the cache filled by _status_quo_drift) and running after."""
+    as searching first (the cache filled by status_quo_drift) and running after."""
     scn = Scenario().with_values(values)
-    results._DRIFTS.cache_clear()
+    inputs.DRIFTS.cache_clear()
     fused = simulate(scn)
-    results._DRIFTS.cache_clear()
+    inputs.DRIFTS.cache_clear()
     key = Scenario(global_=results.model_globals(scn.global_), baseline=scn.baseline)
-    results._status_quo_drift(key, results.data_key())
+    inputs.status_quo_drift(key, results.data_key())
     separate = simulate(scn)
     for name, a in fused.variables.items():
         np.testing.assert_array_equal(a, separate.variables[name], err_msg=name)
@@ -57,7 +57,7 @@ def test_finished_run_equals_search_then_run(values):
 def test_a_global_lever_move_costs_three_runs(monkeypatch):
     """From the default settings' knots, a move of a global lever takes two trial runs and
     the finished run (five runs from zero knots before: four trials and the run)."""
-    results._DRIFTS.cache_clear()
+    inputs.DRIFTS.cache_clear()
     simulate(Scenario())  # the reference knots
     calls = count_runs(monkeypatch)
     simulate(Scenario().with_values({"global.growth_US": 3.0}))
@@ -90,7 +90,7 @@ def test_a_run_of_the_first_years_is_the_full_runs_first_years():
     from rebalancing.paths import build_paths, spec_years
 
     scn = Scenario().with_values({"global.monetary_response": 0.6, "orderly.kappa": 1.0})
-    cal, prm = results._calibrated(scn)
+    cal, prm = inputs.calibrated(scn)
     spec = build_paths(scn, cal, results.PATHS)
     full = run(cal, prm, spec)
     T = 7

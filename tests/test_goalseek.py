@@ -157,11 +157,11 @@ def test_pathable_levers_are_those_that_enter_only_as_values_per_year():
     """PATHABLE is checked against its definition: moving the lever changes some
     time-indexed array of build_paths and nothing else the model reads (no other PathSpec
     field, no behavioural parameter)."""
+    from rebalancing.inputs import NO_PATH_EFFECT, PARAM_LEVERS, calibrated
     from rebalancing.paths import TIME_FIELDS, PathSpec, build_paths
-    from rebalancing.results import NO_PATH_EFFECT, PARAM_LEVERS, _calibrated
 
     scn = Scenario()
-    cal, _ = _calibrated(scn)
+    cal, _ = calibrated(scn)
     base = build_paths(scn, cal)
     found = []
     for lid, lev in LEVERS.items():

@@ -65,7 +65,7 @@ def find_cut(excess_pair, binding, max_cut) -> tuple[np.ndarray, np.ndarray]:
         step = np.where(binding & (slope > 0), -g / np.where(slope > 0, slope, 1.0), 0.0)
         new = clip(cut + step, 0.0, max_cut)
         # np.allclose(new, cut, rtol=0, atol=1e-12) for finite cuts (and False at a NaN, as
-        # there) without its ~20 us of wrapping.
+        # there) without its wrapping.
         moved = not (np.abs(new - cut) <= 1e-12).all()
         cut = new
         g, g1 = excess_pair(cut, cut + 1.0)

@@ -127,8 +127,8 @@ def _regions_first(x: np.ndarray, k: int) -> np.ndarray:
 
 def _exports_elsewhere_inverse(trade0: np.ndarray) -> np.ndarray:
     """(n, n): 1 / (j's base-year exports to markets other than i and j), 0 where i = j or
-    there are none (read-only; cached by the flows' values: the loops cost ~60 us, paid by
-    every run's trade shares, and every year's on large batches)."""
+    there are none (read-only; cached by the flows' values: the loops would otherwise be
+    paid by every run's trade shares, and every year's on large batches)."""
     trade0 = np.ascontiguousarray(trade0, dtype=float)
     return _exports_elsewhere_inverse_of(trade0.tobytes(), len(trade0))
 

@@ -1,0 +1,18 @@
+"""Versions: the package's (``pyproject.toml``, read from the installed metadata) and the
+scenario file format's.
+
+A module of its own, at the bottom of the package, so that the modules that stamp their
+outputs with the version (the results' metadata, the charts' citation, the exports) need
+not import the package's ``__init__``, which imports them.
+"""
+
+import importlib.metadata as _metadata
+
+try:
+    __version__ = _metadata.version("rebalancing")
+except _metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0.0.0+unknown"
+
+#: Version of the scenario file format: 2 since the semi-structural engine (lever
+#: ``global.closure`` retired). Files without ``format_version`` are read as version 1.
+FORMAT_VERSION = 2
