@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import math
 import re
 import threading
 import urllib.parse
@@ -25,7 +26,7 @@ from rebalancing.errors import markdown_text as md
 from rebalancing.errors import shown
 from rebalancing.pinned import Pinned, parse_with_pinned
 from rebalancing.scenario import LEVERS, PATHABLE, ScenarioError, validate_value
-from rebalancing.share import MAX_WARNINGS, parse_query, path_params
+from rebalancing.share import MAX_LINK_CHARS, cut_query, link_too_long, parse_link, path_params
 from rebalancing.story import PATH_DESCRIPTIONS, summary, with_labels
 
 VIEWS = {
@@ -199,9 +200,11 @@ def init_state() -> None:
         ("lever_group", "global"),
     ):
         set_lever(key, value)
-    values, warnings = parse_query(
-        {key: st.query_params.get_all(key) for key in st.query_params}, VIEWS
-    )
+    query = browser_query()
+    values, warnings, n_bad = parse_link(query, VIEWS, ignored=cut_off(query))
+    # Streamlit ignores a query of more than 1,000 parameters (st.query_params is empty):
+    # the address is then rewritten by the first sync_url even if nothing else changed.
+    ss["_url_rewrite"] = bool(query.strip("?&")) and not list(st.query_params)
     ss["_pinned"] = values.pop("pinned", None)
     ss["_lever_paths"] = values.pop("lever_paths", {})
     # A page that was open before this session began (the server restarted and the page
@@ -217,7 +220,77 @@ def init_state() -> None:
             set_lever(key, value)
     for key, value in sent.items():
         set_lever(key, value)
-    ss["_url_warnings"] = warnings
+    ss["_url_warnings"] = (warnings, n_bad)
+
+
+def keep_long_queries() -> None:
+    """Once per server process: let a link of more than 1,000 parameters through to the
+    app, cut to the first ``MAX_PARAMS``, so that it is reported and its address cleaned.
+
+    Streamlit 1.67 drops the whole query string of such a link (or of one over 512 Ki
+    characters) before the script runs (``app_session.sanitize_query_string``): the app
+    saw no parameters, so it gave no warning and left the address as it was. Wrapped here:
+    such a query keeps its first parameters, within Streamlit's limits, and the number cut
+    off is noted for the session's first run (:func:`cut_off`). Streamlit internals,
+    guarded: with another Streamlit nothing changes. Installed by the first run in the
+    process, so the first session a new server serves still gets Streamlit's own handling.
+    """
+    try:
+        from streamlit.runtime import app_session
+        from streamlit.runtime.state import query_params as qp
+
+        original = app_session.sanitize_query_string
+        max_fields = int(qp.CLIENT_STATE_QUERY_STRING_MAX_FIELDS)
+        max_chars = int(qp.CLIENT_STATE_QUERY_STRING_MAX_LENGTH)
+    except Exception:  # noqa: BLE001 -- internals of another version: nothing to do
+        return
+    if hasattr(original, "cut_off"):
+        return
+    notes: dict[str, int] = {}
+
+    def sanitize(query_string: str) -> str:
+        if query_string.count("&") < max_fields and len(query_string) <= max_chars:
+            return original(query_string)
+        kept, rest = cut_query(query_string)
+        if len(kept) > max_chars:  # a few very long parameters: none is kept
+            kept, rest = cut_query(query_string, 0)
+        while len(notes) >= 256:  # the oldest notes go (sessions read them at once)
+            notes.pop(next(iter(notes)))
+        notes[kept] = rest
+        return original(kept)
+
+    sanitize.cut_off = notes  # type: ignore[attr-defined]
+    app_session.sanitize_query_string = sanitize
+
+
+def cut_off(query: str) -> int:
+    """How many parameters :func:`keep_long_queries` cut off the end of ``query`` (0: none
+    or unknown)."""
+    try:
+        from streamlit.runtime import app_session
+
+        return int(getattr(app_session.sanitize_query_string, "cut_off", {}).get(query, 0))
+    except Exception:  # noqa: BLE001 -- another Streamlit
+        return 0
+
+
+def browser_query() -> str:
+    """The query string of the address this session was opened with, as the browser sent
+    it. Streamlit's ``st.query_params`` is empty for a query of more than 1,000
+    parameters (or 512 Ki characters), which would leave such a link unreported and its
+    address as it was; so the query is read from the script run's context (Streamlit
+    1.67 internals; otherwise from ``st.query_params``)."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        query = get_script_run_ctx().query_string
+        if isinstance(query, str):
+            return query
+    except Exception:  # noqa: BLE001 -- another Streamlit: what st.query_params holds
+        pass
+    return urllib.parse.urlencode(
+        {key: st.query_params.get_all(key) for key in st.query_params}, doseq=True
+    )
 
 
 def browser_values() -> dict:
@@ -282,7 +355,90 @@ def _sent_value(key: str, proto):
 
 
 #: Widget keys besides the levers whose values must survive while their widget is hidden.
-UI_KEYS = ("view", "present", "fan", "lever_group", "path", "year", "years", "dl_open")
+UI_KEYS = ("view", "present", "fan", "lever_group", "path", "year", "years", "dl_open", "pin_name")
+
+#: What a UI key falls back to when neither its widget nor the saved copy holds a valid
+#: value (year and years: the view that draws them chooses, from the horizon).
+UI_DEFAULTS = {
+    "view": "compare",
+    "present": False,
+    "fan": False,
+    "lever_group": "global",
+    "path": "baseline",
+    "dl_open": False,
+    "pin_name": "",
+}
+
+
+def valid(key: str, value) -> bool:
+    """Whether ``value`` is one the app can use for widget key ``key`` (a lever or a UI
+    key; other keys: any value). A widget can hand back a value that is not among its
+    options: Streamlit 1.67's segmented control returns None when the browser sends an
+    empty selection, which the browser does when the option it had selected was relabelled
+    ("Orderly rebalancing (1 changed)" -> "Orderly rebalancing") in a run that did not also
+    send the selection's new label."""
+    try:
+        if key in LEVERS:
+            return validate_value(LEVERS[key], value) == value
+        if key == "view":
+            return value in VIEWS
+        if key == "lever_group":
+            return value in rb.GROUP_TITLES
+        if key == "path":
+            return value in rb.PATHS
+        if key in ("present", "fan", "dl_open"):
+            return isinstance(value, bool)
+        if key == "year":
+            return type(value) is int
+        if key == "years":
+            return isinstance(value, list) and all(type(y) is int for y in value)
+        if key == "pin_name":
+            return isinstance(value, str)
+    except (ScenarioError, TypeError, ValueError):
+        return False
+    return True
+
+
+def ui_value(key: str, ok=None, default=None, now: dict | None = None):
+    """The value of widget key ``key`` the app uses now: the widget's (the session
+    state's) if valid, else the copy saved when it was last valid, else ``default`` (or
+    the key's UI default, or the lever's default); for a lever or UI key whose widget was
+    not on screen in the last run, the saved copy first (:func:`lever_value` says why).
+    ``ok``: a test of validity in this run (e.g. the year is one of this horizon's),
+    besides :func:`valid`. ``now``: the session state as a dict, if the caller has read it
+    already."""
+    now = st.session_state.to_dict() if now is None else now
+    good = (lambda v: valid(key, v)) if ok is None else (lambda v: valid(key, v) and ok(v))
+    values = (now.get(key), now.get("_saved", {}).get(key))
+    if (key in LEVERS or key in UI_KEYS) and key not in now.get("_shown", ()):
+        values = values[::-1]
+    for value in values:
+        try:
+            if value is not None and good(value):
+                return value
+        except (TypeError, ValueError):
+            continue
+    if default is not None:
+        return default
+    return LEVERS[key].default if key in LEVERS else UI_DEFAULTS.get(key)
+
+
+def keep(key: str, ok=None, default=None):
+    """Before drawing the widget of ``key``: its value (:func:`ui_value`) written back to
+    the session state and saved, which returns it.
+
+    Written on every run, not only when it changed: a widget whose value is set through the
+    session state in a run tells the browser its value, and its label, in that run
+    (``set_value``). Without it a widget drawn again in a fragment after a pause (the
+    headline years after another view), or one whose labels change (the lever groups'
+    counts of changed levers) in a run cut short by a rerun, showed no selection in the
+    browser, which then sent an empty one with its next message: the years were lost and
+    the lever group became None (KeyError). Widgets drawn after a pause also start from
+    their saved value, so a view's pickers survive a visit to another view."""
+    value = ui_value(key, ok, default)
+    st.session_state[key] = value
+    st.session_state.setdefault("_saved", {})[key] = value
+    return value
 
 
 def set_lever(lid: str, value) -> None:
@@ -300,16 +456,26 @@ def restore_hidden() -> None:
     presentation mode) and the path and year pickers only appear in some views. So values
     are restored from the copy saved at the end of each run, except for widgets that were
     on screen: their state holds the user's latest move.
+
+    A value that is not valid (:func:`valid`: e.g. a segmented control that sent an empty
+    selection) is replaced by the saved copy if that is valid, else by the default.
     """
     ss = st.session_state
     saved = ss.setdefault("_saved", {})
     shown = ss.get("_shown", set())
     now = ss.to_dict()  # one read: `key in st.session_state` costs ~0.1 ms a key
     for key in list(LEVERS) + list(UI_KEYS):
-        if key in shown and key in now:
+        if key in shown and key in now and valid(key, now[key]):
             continue
-        if key in saved:
+        if key in saved and valid(key, saved[key]):
             ss[key] = saved[key]
+        elif key in now and not valid(key, now[key]):
+            value = ui_value(key)
+            if value is None:  # year, years: the view that draws them chooses
+                del ss[key]
+                saved.pop(key, None)
+            else:
+                ss[key] = saved[key] = value
 
 
 #: The pickers a view draws (in the body fragment); the other keys are the sidebar's and the
@@ -324,7 +490,7 @@ def remember(shown: set[str], part: set[str]) -> None:
     ss = st.session_state
     saved = ss.setdefault("_saved", {})
     now = ss.to_dict()
-    saved.update({k: now[k] for k in part if k in now})
+    saved.update({k: now[k] for k in part if k in now and valid(k, now[k])})
     ss["_shown"] = (ss.get("_shown", set()) - part) | (shown & part)
 
 
@@ -389,22 +555,30 @@ def release_upload(f) -> None:
         remove(ctx.session_id, f.file_id)
 
 
-def lever_value(lid: str, now: dict):
-    """A lever's value: its widget's, or, for a lever whose widget is not drawn (another
-    group's; Streamlit drops that state after a full run), the saved copy (set_lever and
-    remember keep it). Callbacks and fragment reruns run without restore_hidden. ``now``:
-    the session state as a dict, read once for all the levers (``key in st.session_state``
-    costs ~0.1 ms a key; ``to_dict()`` ~0.05 ms for all of them)."""
-    if lid in now:
+def lever_value(lid: str, now: dict, shown: set):
+    """A lever's value: its widget's if the widget was on screen in the last full run
+    (``shown``: ``ss["_shown"]``), else the saved copy (set_lever and remember keep it).
+    Callbacks and fragment reruns run without restore_hidden.
+
+    Not the session state's value for a lever whose widget is not drawn (another group's):
+    once Streamlit drops the widget's state after a full run, the key reads the value last
+    *written* to it (restore_hidden writes hidden levers), not the user's last move. A
+    lever moved, its group left, then a lever of another group moved (a fragment rerun)
+    ran the model with the first lever back at its old value. ``now``: the session state
+    as a dict, read once for all the levers (``key in st.session_state`` costs ~0.1 ms a
+    key; ``to_dict()`` ~0.05 ms for all of them)."""
+    if lid in shown and lid in now:
         return now[lid]
-    return now.get("_saved", {}).get(lid, LEVERS[lid].default)
+    saved = now.get("_saved", {})
+    return saved[lid] if lid in saved else now.get(lid, LEVERS[lid].default)
 
 
 def current_scenario() -> rb.Scenario:
     """The scenario of the widgets, with the session's lever paths (years beyond the
     horizon left out: a shorter horizon drops them rather than refusing the setting)."""
     now = st.session_state.to_dict()
-    scn = rb.Scenario().with_values({lid: lever_value(lid, now) for lid in LEVERS})
+    shown = now.get("_shown", set())
+    scn = rb.Scenario().with_values({lid: lever_value(lid, now, shown) for lid in LEVERS})
     paths = now.get("_lever_paths") or {}
     if not paths:
         return scn
@@ -417,20 +591,22 @@ def share_params(scn: rb.Scenario) -> dict[str, str]:
     p = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in scn.changed().items()}
     p.update(path_params(scn))  # path.<lever id>=2030:1.5,...
     ss = st.session_state
-    if ss["view"] != "compare":
-        p["view"] = ss["view"]
-    if ss["view"] == "accounts" and ss["path"] != "baseline":  # the one single-path view
-        p["path"] = ss["path"]
-    if ss["view"] == "accounts" and "year" in ss:
-        p["year"] = str(ss["year"])
-    if ss["view"] == "compare" and ss.get("years") and ss["years"] != ss.get("_default_years"):
-        p["years"] = ",".join(str(y) for y in ss["years"])
-    if ss["present"]:
+    now = ss.to_dict()
+    view, path, year, years = (ui_value(k, now=now) for k in ("view", "path", "year", "years"))
+    if view != "compare":
+        p["view"] = view
+    if view == "accounts" and path != "baseline":  # the one single-path view
+        p["path"] = path
+    if view == "accounts" and year is not None:
+        p["year"] = str(year)
+    if view == "compare" and years and years != now.get("_default_years"):
+        p["years"] = ",".join(str(y) for y in years)
+    if ui_value("present", now=now):
         p["present"] = "true"
-    if ss.get("fan") and ss["view"] == "compare":
+    if ui_value("fan", now=now) and view == "compare":
         p["fan"] = "true"
-    if ss.get("_pinned") is not None:
-        p.update(ss["_pinned"].to_query())
+    if now.get("_pinned") is not None:
+        p.update(now["_pinned"].to_query())
     return p
 
 
@@ -528,6 +704,7 @@ def pin_controls() -> None:
         if pinned is not None:
             n = len(pinned.scenario.changed())
             st.caption(md(f"Pinned: {pinned.name} ({n} lever(s) changed); drawn faintly."))
+        keep("pin_name")
         st.text_input(
             "Name for the current settings",
             key="pin_name",
@@ -549,9 +726,10 @@ def pin_controls() -> None:
             st.error(md(f"Not pinned: {msg}"))
 
 
-def sidebar_controls(scn: rb.Scenario) -> None:
+def sidebar_controls(scn: rb.Scenario) -> str:
     """The levers of one group at a time (the others keep their values): drawing all ~45
-    sliders on every rerun cost Streamlit about 30 ms, a fifth of a lever move."""
+    sliders on every rerun cost Streamlit about 30 ms, a fifth of a lever move. Returns the
+    group drawn."""
     with st.sidebar:
         st.header("Levers")
         st.caption("Each lever shows its unit; hover the (?) for range, default and source.")
@@ -562,20 +740,27 @@ def sidebar_controls(scn: rb.Scenario) -> None:
             args=(None,),
             icon=":material/restart_alt:",
         )
-        st.file_uploader(
-            "Load a scenario file (JSON or TOML)",
-            type=["json", "toml"],
-            key=upload_key(),
-            on_change=on_upload,
-            args=(upload_key(),),
-        )
-        group = st.segmented_control(
+        # In a container of its own (a fixed key): the uploader's key changes after each
+        # file, and the page keeps the old one until the run ends; tests find it here.
+        with st.container(key="uploader"):
+            st.file_uploader(
+                "Load a scenario file (JSON or TOML)",
+                type=["json", "toml"],
+                key=upload_key(),
+                on_change=on_upload,
+                args=(upload_key(),),
+            )
+        # The labels count the changed levers, so they change with a move, a reset or a
+        # file; keep() sends the selection with its current label on every run (see there).
+        group = keep("lever_group")
+        picked = st.segmented_control(
             "Lever group",
             options=list(rb.GROUP_TITLES),
             key="lever_group",
             required=True,
             format_func=functools.partial(group_label, scn),
         )
+        group = picked if picked in rb.GROUP_TITLES else group
         st.caption(GROUP_HELP[group])
         for lev in LEVERS.values():
             if lev.group == group:
@@ -586,6 +771,7 @@ def sidebar_controls(scn: rb.Scenario) -> None:
             on_click=reset,
             args=(group,),
         )
+    return group
 
 
 # --- drawing ------------------------------------------------------------------------------
@@ -679,6 +865,7 @@ def chart_downloads(figs: dict, titles: dict, view: str, scn: rb.Scenario, link:
 def view_compare(res: rb.Results, style, present: bool, pinned=None) -> None:
     ss = st.session_state
     if not present:
+        keep("fan")
         st.toggle(
             "Show uncertainty: Monte Carlo bands and the probability of a crisis",
             key="fan",
@@ -752,10 +939,10 @@ def headline_tables(res: rb.Results, present: bool, pinned=None, fan=None) -> No
             )
         else:
             st.session_state["years"] = url_years
-    if "years" not in st.session_state or not set(st.session_state["years"]) <= set(options):
-        st.session_state["years"] = default
+    # a choice with a year past this horizon: the default (an empty choice stays empty)
+    chosen = keep("years", lambda ys: set(ys) <= set(options), default)
     chosen = (
-        st.session_state["years"]
+        chosen
         if present
         else st.multiselect(
             "Years", options=options, key="years", on_change=redraw, args=("headline",)
@@ -809,8 +996,9 @@ def story(res: rb.Results, present: bool) -> None:
 def path_picker(res: rb.Results, present: bool = False, on_change=None) -> str:
     """The path shown by a single-path view; in presentation mode no picker is drawn (the
     path chosen before is kept)."""
+    path = keep("path", lambda p: p in res.paths, next(iter(res.paths)))
     if present:
-        return st.session_state.get("path", "baseline")
+        return path
     return st.selectbox(
         "Path",
         options=list(res.paths),
@@ -887,8 +1075,7 @@ def accounts(res, present) -> None:
                     "using the default."
                 )
             )
-    if st.session_state.get("year") not in years:
-        st.session_state["year"] = min(2030, years[-1])
+    keep("year", lambda y: y in years, min(2030, years[-1]))
     year = st.select_slider("Year", options=years, key="year", on_change=redraw, args=("accounts",))
     fm = charts.flow_matrix(res, path, year)
     st.markdown(
@@ -1009,23 +1196,29 @@ def view_goal(res, style, present, pinned=None) -> None:
         "cannot within the lever's range and how close it gets."
     )
     years = [int(y) for y in res.years[1:]]
+    # Each picker starts from its value when the view was last drawn (keep: the view's
+    # widgets are dropped while another view is shown), else from its default; a value
+    # that is no longer an option (a year past a shorter horizon) falls back to it.
     a, b = st.columns(2)
     with a:
+        keep("goal_target", lambda i: type(i) is int and 0 <= i < len(TARGETS), 1)
         t = st.selectbox(
             "Target",
-            range(len(TARGETS)),
-            index=1,  # China's current account: the report's question
+            range(len(TARGETS)),  # default 1, China's current account: the report's question
             format_func=lambda i: TARGETS[i][2],
             key="goal_target",
         )
         region, variable, label = TARGETS[t]
         unit = "USD bn" if label.endswith("USD bn") else "% of GDP"
-        value = st.number_input(f"Target value ({unit})", value=1.0, step=0.1, key="goal_value")
+        keep("goal_value", lambda v: type(v) is float and math.isfinite(v), 1.0)
+        value = st.number_input(f"Target value ({unit})", step=0.1, key="goal_value")
     with b:
-        year = st.select_slider(
-            "In the year", options=years, value=min(2035, years[-1]), key="goal_year"
-        )
+        keep("goal_year", lambda y: y in years, min(2035, years[-1]))
+        year = st.select_slider("In the year", options=years, key="goal_year")
+        keep("goal_onwards", lambda v: isinstance(v, bool), False)
         onwards = st.checkbox("and every year after it", key="goal_onwards")
+    if onwards:
+        keep("goal_mode", lambda m: m in ("value", "path"), "value")
     by_year = onwards and (
         st.radio(
             "Answer as",
@@ -1042,10 +1235,10 @@ def view_goal(res, style, present, pinned=None) -> None:
     options = goal_instruments()
     if by_year:
         options = [lid for lid in options if lid in PATHABLE]
+    keep("goal_instrument", lambda lid: lid in options, "orderly.cn_consumption_rise")
     instrument = st.selectbox(
         "Lever to move",
         options,
-        index=options.index("orderly.cn_consumption_rise"),
         format_func=lambda lid: f"{LEVERS[lid].label} ({rb.GROUP_TITLES[LEVERS[lid].group]})",
         key="goal_instrument",
     )
@@ -1143,6 +1336,10 @@ def goal_path_result(found, label: str, unit: str, style, present: bool) -> None
     )
 
 
+#: The sensitivity view's sample sizes (base N of Saltelli's scheme).
+SOBOL_N = [16, 32, 64, 128]
+
+
 def view_sensitivity(res, style, present, pinned=None) -> None:
     """Which assumptions drive the answer: Sobol' indices of the 2035 current accounts."""
     ss = st.session_state
@@ -1155,8 +1352,10 @@ def view_sensitivity(res, style, present, pinned=None) -> None:
         "A bigger sample narrows the confidence whiskers (and takes longer)."
     )
     a, b = st.columns(2)
+    keep("sobol_path", lambda p: p in res.paths, next(iter(res.paths)))
     path = a.selectbox("Path", list(res.paths), format_func=rb.PATH_TITLES.get, key="sobol_path")
-    n = b.select_slider("Sample (base N)", options=[16, 32, 64, 128], value=32, key="sobol_n")
+    keep("sobol_n", lambda n: n in SOBOL_N, 32)
+    n = b.select_slider("Sample (base N)", options=SOBOL_N, key="sobol_n")
     with st.spinner("Running the sample..."):
         df = sobol_of(ss["_scenario_json"], path, year, n, data_key())
     for region, name in (("US", "US"), ("CN", "China")):
@@ -1334,16 +1533,43 @@ def sync_url() -> None:
     """Keep the browser's address equal to the share link (after every full or partial
     rerun), so that reloading or bookmarking restores the view."""
     params = drawn_params()
-    if st.query_params.to_dict() != params:
-        st.query_params.from_dict(params)
+    rewrite = st.session_state.pop("_url_rewrite", False)  # a query Streamlit ignored
+    if rewrite or st.query_params.to_dict() != params:
+        if params:
+            st.query_params.from_dict(params)
+        else:
+            st.query_params.clear()  # sends the empty query even if none was read
 
 
 @st.fragment(key="share")
 def share_box() -> None:
     """The share link; redrawn with the fragment whose widget moved (see ``redraw``)."""
     st.header("Share")
-    st.caption("This link restores the exact view (copy with the icon on the right):")
-    st.code(share_link(drawn_params()), language=None, wrap_lines=True)
+    link = share_link(drawn_params())
+    if not link_too_long(link):
+        st.caption("This link restores the exact view (copy with the icon on the right):")
+        st.code(link, language=None, wrap_lines=True)
+        return
+    # Lever paths over a long horizon can make a link longer than servers accept: the
+    # file then carries the settings instead.
+    ss = st.session_state
+    scn = scenario_of(ss["_scenario_json"])
+    st.warning(
+        f"The link to this view would be {len(link):,} characters long, more than the "
+        f"{MAX_LINK_CHARS:,} that web servers and proxies are expected to accept (longer "
+        "ones are often refused), so no link is offered. Share the scenario file instead: "
+        "loaded here, it restores the levers, their paths and the pinned scenario.",
+        icon=":material/link_off:",
+    )
+    st.download_button(
+        "Scenario file to share (JSON)",
+        data=functools.partial(rb.dumps_scenario, scn, "json", ss.get("_pinned")),
+        file_name=export.export_name("scenario", digest=export.scenario_digest(scn), ext="json"),
+        mime="application/json",
+        key=f"dl_share_{digest(ss['_scenario_json'], ss.get('_pinned'))}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
 
 
 PRESENT_CSS = """<style>
@@ -1435,7 +1661,7 @@ def view_part() -> None:
     ss = st.session_state
     ss.pop("_full_run", None)  # the last part of a full run that reads it
     res, _ = ss["_drawn"]
-    present, view = ss["present"], ss["view"]
+    present, view = ss["present"], ui_value("view")
     ss["_fragments"] = (
         {"summary", "view_part"}
         | {"compare": {"headline"}, "accounts": {"accounts"}}.get(view, set())
@@ -1490,29 +1716,26 @@ def main() -> None:
         layout="wide",
     )
     freeze_startup_heap()
+    keep_long_queries()
     init_state()
     ss = st.session_state
     restore_hidden()
-    bad_params = ss.pop("_url_warnings", [])
+    bad_params, n = ss.pop("_url_warnings", None) or ([], 0)
     if bad_params:
         # One box for all of them; what came from the URL is shown as text, never rendered.
         with st.container(border=True, key="url_warnings"):
-            n = len(bad_params)
-            if n > MAX_WARNINGS:  # parse_query lists MAX_WARNINGS, then "… and N more"
-                n = MAX_WARNINGS + int(bad_params[-1].split()[2])
             st.warning(
-                f"{n} URL parameter(s) could not be used; the rest of the link was applied:",
+                f"{n:,} URL parameter(s) could not be used; the rest of the link was applied:",
                 icon=":material/link_off:",
             )
             st.code("\n".join(w[:300] for w in bad_params), language=None)
     present = ss["present"]
-    if not present:
-        pin_controls()
-        sidebar_controls(current_scenario())
     shown = {"present"} if present else {"present", "view"}
     if not present:
-        shown |= {"lever_group", DOWNLOADS_OPEN} | {
-            lid for lid, lev in LEVERS.items() if lev.group == ss["lever_group"]
+        pin_controls()
+        group = sidebar_controls(current_scenario())
+        shown |= {"lever_group", DOWNLOADS_OPEN, "pin_name"} | {
+            lid for lid, lev in LEVERS.items() if lev.group == group
         }
     msg = ss.pop("_upload_msg", None)
     if msg:
@@ -1533,6 +1756,7 @@ def main() -> None:
         # Here, not in a fragment: a click on it asks for a full run, which its callback
         # turns into a redraw of the view (a fragment's widget clicked before a restarted
         # server's session has drawn that fragment would be dropped).
+        keep("view")
         st.segmented_control(
             "View",
             options=list(VIEWS),

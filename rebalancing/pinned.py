@@ -4,7 +4,8 @@ The dashboard draws the pinned scenario's paths faintly on every chart and gives
 columns in the headline table. A pinned scenario travels
 
 - in a share link as ``pin=<name>`` plus ``pin.<lever id>=<value>`` for each lever that
-  differs from its default (``?pin=Plan%20B&pin.orderly.kappa=2``), and
+  differs from its default (``?pin=Plan%20B&pin.orderly.kappa=2``; written by
+  :meth:`Pinned.to_query`, read by :func:`rebalancing.share.pinned_from_query`), and
 - in a scenario file as a ``pinned`` table: ``{"name": ..., "levers": {lever id: value}}``
   (flat lever ids, the levers that differ from the defaults).
 
@@ -104,34 +105,3 @@ def parse_with_pinned(
     scn = scenario_from_dict(data)
     pinned = data.get("pinned") if isinstance(data, dict) else None
     return scn, (None if pinned is None else Pinned.from_dict(pinned))
-
-
-def from_query(params: dict[str, str]) -> tuple[Pinned | None, list[str]]:
-    """The pinned scenario of a share link's ``pin`` and ``pin.*`` parameters (the last
-    value of each), and one warning per parameter that could not be used; each lever is read
-    as its own URL parameter is (:func:`rebalancing.share.parse_value`). Levers given
-    without a name are pinned as "Pinned"."""
-    from .errors import shown
-    from .share import parse_value
-
-    warnings: list[str] = []
-    values: dict[str, Any] = {}
-    for key, raw in params.items():
-        if not key.startswith(PIN_PREFIX):
-            continue
-        lid = key[len(PIN_PREFIX) :]
-        try:
-            if lid not in LEVERS:
-                raise ScenarioError(unknown_lever_message(shown(lid, 60)))
-            values[lid] = parse_value(lid, raw)
-        except ScenarioError as e:
-            warnings.append(f"{PIN_PREFIX}{e}; not pinned")
-    name = params.get(PIN_NAME)
-    if name is None and not values:
-        return None, warnings
-    try:
-        pinned = Pinned("Pinned" if name is None else name, Scenario().with_values(values))
-    except ScenarioError as e:
-        warnings.append(f"{e}; nothing pinned")
-        return None, warnings
-    return pinned, warnings

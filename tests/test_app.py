@@ -763,3 +763,156 @@ def test_an_empty_container_stack_is_reset_before_the_fragments():
     assert emptied
     no_exceptions(at)
     assert table(at, "headline_2030") is not None
+
+
+# --- issue 20: nothing lost, nothing hung ------------------------------------------------
+
+
+def test_an_empty_lever_group_selection_keeps_the_group():
+    """The browser sends an empty selection for the lever group when the option it showed
+    selected was relabelled ("Orderly rebalancing (1 changed)" -> "Orderly rebalancing",
+    by a reset or a file) in a run that did not also send the new label; Streamlit's
+    segmented control then returns None, and the page showed `KeyError: None`."""
+    at = new_app()
+    at.segmented_control(key="lever_group").set_value("orderly").run()
+    at.segmented_control(key="lever_group").set_value(None).run()  # the browser's []
+    no_exceptions(at)
+    assert at.segmented_control(key="lever_group").value == "orderly"
+    assert any(s.key == "orderly.kappa" for s in at.sidebar.slider)
+    at.toggle(key="present").set_value(True).run()  # hidden, then shown again: kept
+    at.toggle(key="present").set_value(False).run()
+    assert at.segmented_control(key="lever_group").value == "orderly"
+
+
+def test_an_empty_view_selection_keeps_the_view():
+    at = new_app({"view": "mirror"})
+    at.segmented_control(key="view").set_value(None).run()
+    no_exceptions(at)
+    at.run()
+    no_exceptions(at)
+    assert at.segmented_control(key="view").value == "mirror"
+    assert at.get_by_key("chart_mirror") is not None
+
+
+def show(at, view):
+    """Pick a view, then a full run (a view's widgets rerun only the body in AppTest's tree:
+    the full run draws the whole page again)."""
+    at.segmented_control(key="view").set_value(view).run()
+    return at.run()
+
+
+def test_the_views_pickers_survive_a_visit_to_another_view():
+    """Streamlit drops a widget's state while it is not drawn; the headline years, the
+    accounts' path and year, the goal-seek's and the sensitivity's pickers are kept."""
+    at = new_app()
+    at.multiselect(key="years").set_value([2032, 2038]).run()
+    at.run()
+    picked = {
+        "accounts": {"path": "orderly", "year": 2033},
+        "goal": {"goal_target": 0, "goal_year": 2037, "goal_onwards": True},
+        "sensitivity": {"sobol_path": "unilateral", "sobol_n": 16},
+    }
+    for view, values in picked.items():
+        show(at, view)
+        for key, value in values.items():
+            kinds = ("selectbox", "select_slider", "checkbox")
+            (widget,) = [w for kind in kinds for w in at.get(kind) if w.key == key]
+            widget.set_value(value).run()
+            at.run()
+            no_exceptions(at)
+    show(at, "mirror")
+    for view, values in {"compare": {"years": [2032, 2038]}, **picked}.items():
+        show(at, view)
+        no_exceptions(at)
+        for key, value in values.items():
+            assert at.session_state[key] == value, (view, key)
+        if view == "compare":
+            assert len(at.table) == 2  # the tables of the years kept
+
+
+def test_a_shorter_horizon_moves_the_year_pickers_to_years_it_has():
+    at = new_app({"global.horizon": "2060", "view": "accounts"})
+    at.select_slider(key="year").set_value(2055).run()
+    at.run()
+    lever(at, "global.horizon").set_value(2040).run()
+    no_exceptions(at)
+    assert at.select_slider(key="year").value == 2030
+    show(at, "goal")
+    at.select_slider(key="goal_year").set_value(2040).run()
+    at.run()
+    lever(at, "global.horizon").set_value(2032).run()
+    no_exceptions(at)
+    assert at.select_slider(key="goal_year").value == 2032
+    show(at, "compare")
+    no_exceptions(at)
+    assert at.multiselect(key="years").value == [2030]
+
+
+def test_the_pin_name_survives_presentation_mode():
+    at = new_app()
+    at.text_input(key="pin_name").set_value("Plan B").run()
+    at.toggle(key="present").set_value(True).run()
+    at.toggle(key="present").set_value(False).run()
+    assert at.text_input(key="pin_name").value == "Plan B"
+
+
+def test_a_link_with_1200_parameters_warns_once_and_is_cleaned():
+    """Streamlit ignores a query of more than 1,000 parameters (st.query_params is
+    empty); the app reads the first MAX_PARAMS of the query string itself, warns once,
+    naming how many it ignored, and writes the address of what it shows."""
+    from rebalancing.share import MAX_PARAMS
+
+    params = {"orderly.kappa": "1.5"} | {f"junk{i}": "1" for i in range(1199)}
+    at = new_app(params)
+    no_exceptions(at)
+    assert len(at.warning) == 1
+    assert "1,199 URL parameter(s) could not be used" in at.warning[0].value
+    text = url_warnings(at)
+    assert f"{1200 - MAX_PARAMS:,} parameter(s) after the first {MAX_PARAMS} ignored" in text
+    assert dict(at.query_params) == {"orderly.kappa": "1.5"}
+    assert lever(at, "orderly.kappa").value == 1.5
+
+
+def test_a_link_too_long_to_share_offers_the_scenario_file():
+    """Lever paths over a long horizon make a link longer than MAX_LINK_CHARS: the share
+    box says so and offers the scenario file instead of the link."""
+    from rebalancing.scenario import PATHABLE
+    from rebalancing.share import MAX_LINK_CHARS, path_params
+
+    scn = Scenario().with_values({"global.horizon": 2100})
+    paths = {}
+    for lid in PATHABLE[:6]:
+        lev = LEVERS[lid]
+        paths[lid] = {
+            y: lev.lo + (lev.hi - lev.lo) * ((y * 7919) % 1000) / 1000.37 for y in range(2030, 2101)
+        }
+    scn = scn.with_paths(paths)
+    at = new_app({"global.horizon": "2100", **path_params(scn)})
+    no_exceptions(at)
+    share = [w.value for w in at.sidebar.warning]
+    assert any(f"more than the {MAX_LINK_CHARS:,}" in w for w in share), share
+    assert any(
+        b.label == "Scenario file to share (JSON)" for b in at.sidebar.get("download_button")
+    )
+    assert not [c for c in at.sidebar.code if c.value.startswith("http")]
+    # a link of ordinary length is shown as before
+    short = new_app({"orderly.kappa": "1.5"})
+    assert not short.sidebar.warning
+    assert any("orderly.kappa=1.5" in c.value for c in short.sidebar.code)
+
+
+def test_a_lever_of_a_hidden_group_keeps_its_value_when_another_group_moves():
+    """A lever moved, its group left, then a changed lever of another group moved (a rerun
+    of the body only): the model ran, and the link carried, the first lever at its old
+    value (the key of a widget Streamlit no longer draws reads the value last written to
+    it, not the last move; app.lever_value)."""
+    at = new_app()
+    lever(at, "baseline.cn_tariff_on_us").set_value(32.5).run()
+    lever(at, "unilateral.us_tariff_on_cn").set_value(126.0).run()
+    at.segmented_control(key="lever_group").set_value("baseline").run()
+    at.slider(key="baseline.cn_tariff_on_us").set_value(32.4).run()  # the body only
+    no_exceptions(at)
+    assert dict(at.query_params) == {
+        "baseline.cn_tariff_on_us": "32.4",
+        "unilateral.us_tariff_on_cn": "126.0",
+    }

@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rebalancing import Scenario, ScenarioError, dumps_scenario, parse_scenario
-from rebalancing.pinned import Pinned, check_name, from_query, parse_with_pinned
+from rebalancing.pinned import Pinned, check_name, parse_with_pinned
+from rebalancing.share import pinned_from_query
 
 B = Pinned("Plan B", Scenario().with_values({"orderly.kappa": 2.5, "global.two_country": True}))
 
@@ -15,7 +16,7 @@ B = Pinned("Plan B", Scenario().with_values({"orderly.kappa": 2.5, "global.two_c
 def test_round_trip_through_the_share_link():
     q = B.to_query()
     assert q == {"pin": "Plan B", "pin.orderly.kappa": "2.5", "pin.global.two_country": "true"}
-    back, warnings = from_query({**q, "orderly.kappa": "1.0", "view": "mirror"})
+    back, warnings = pinned_from_query({**q, "orderly.kappa": "1.0", "view": "mirror"})
     assert back == B and warnings == []
 
 
@@ -63,7 +64,7 @@ def test_an_accepted_name_is_plain_text(name):
 
 
 def test_levers_without_a_name_are_pinned_as_pinned():
-    back, warnings = from_query({"pin.orderly.kappa": "2.5"})
+    back, warnings = pinned_from_query({"pin.orderly.kappa": "2.5"})
     assert back.name == "Pinned" and back.scenario.orderly.kappa == 2.5 and not warnings
-    none, warnings = from_query({"orderly.kappa": "2"})
+    none, warnings = pinned_from_query({"orderly.kappa": "2"})
     assert none is None and not warnings

@@ -94,6 +94,21 @@ def open_downloads(page: Page) -> None:
     )
 
 
+def uploader(page: Page):
+    """The scenario-file uploader's input, in its container (``st.container(key="uploader")``
+    in app.py). After each file the uploader gets a new key (app.on_upload) and the page
+    keeps the old one beside the new until that run ends: a locator of both is ambiguous
+    (strict mode), so wait until the script is idle and one is left."""
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stApp\"]')"
+        ".getAttribute('data-test-script-state') === 'notRunning'",
+        timeout=60_000,
+    )
+    inputs = page.locator('.st-key-uploader [data-testid="stFileUploaderDropzoneInput"]')
+    expect(inputs).to_have_count(1, timeout=30_000)
+    return inputs
+
+
 def chart_trace(page: Page, key: str, name: str, which: int = 0) -> list[float]:
     """The ``which``-th trace called ``name`` (0 = the US panel of a two-panel chart)."""
     data = page.evaluate(CHART_DATA_JS, key)
@@ -255,13 +270,13 @@ def test_downloads_parse_and_upload_round_trip(page: Page, app_url, tmp_path):
     # reset, then load the downloaded scenario back: same state
     page.locator(".st-key-reset_all button").click()
     expect(slider).to_have_value("1")
-    upload = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
-    upload.set_input_files(str(scn_path))
+    uploader(page).set_input_files(str(scn_path))
     expect(slider).to_have_value("1.05", timeout=30_000)
+    expect(page.get_by_text("Loaded scenario.json")).to_be_visible(timeout=30_000)
     # a bad file: one error naming the field, nothing changes
     bad = tmp_path / "bad.json"
     bad.write_text('{"global": {"closure": 3}}')
-    upload.set_input_files(str(bad))
+    uploader(page).set_input_files(str(bad))
     errors = page.locator('[data-testid="stAlertContentError"]')
     expect(errors).to_have_count(1, timeout=30_000)
     expect(errors).to_contain_text(
