@@ -20,14 +20,15 @@ import pandas as pd
 import streamlit as st
 
 import rebalancing as rb
-from rebalancing import charts, export, uncertainty
+from rebalancing import charts, export, workers
 from rebalancing.data import data_key
 from rebalancing.errors import markdown_text as md
 from rebalancing.errors import shown
+from rebalancing.goalseek import instruments as goalseek_instruments
 from rebalancing.pinned import Pinned, parse_with_pinned
 from rebalancing.scenario import LEVERS, PATHABLE, ScenarioError, validate_value
-from rebalancing.share import MAX_LINK_CHARS, cut_query, link_too_long, parse_link, path_params
-from rebalancing.story import PATH_DESCRIPTIONS, summary, with_labels
+from rebalancing.share import MAX_LINK_CHARS, cut_query, link_too_long, parse_link, to_query
+from rebalancing.story import PATH_DESCRIPTIONS, goal_sentence, summary, with_labels
 
 VIEWS = {
     "compare": "Compare paths",
@@ -72,9 +73,9 @@ def start_model_workers() -> None:
     """Start the worker processes the lever moves' model runs go to (``model_run``) and warm
     each with the default scenario (its imports, calibration, status-quo steering and
     charts: ~1 s), in the background: until they answer, runs are made here."""
-    for _ in range(uncertainty.run_workers()):  # one warm-up each: each takes an idle one
+    for _ in range(workers.run_workers()):  # one warm-up each: each takes an idle one
         threading.Thread(
-            target=uncertainty.simulate_and_draw_in_worker,
+            target=workers.simulate_and_draw_in_worker,
             args=(rb.Scenario(),),
             kwargs={"wait": 30},
             daemon=True,
@@ -97,7 +98,7 @@ def model_run(scenario_json: str, data: str) -> tuple[rb.Results, dict | None]:
     # session's thread waits without the interpreter lock that all sessions share); here
     # otherwise, and here again for a run the worker could not make, so that its error is
     # raised here as it would be.
-    drawn = uncertainty.simulate_and_draw_in_worker(scn, data=data)
+    drawn = workers.simulate_and_draw_in_worker(scn, data=data)
     return drawn if drawn is not None else (rb.simulate(scn), None)
 
 
@@ -108,29 +109,11 @@ def run_model(scenario_json: str, data: str) -> rb.Results:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def validation_frame(data: str) -> pd.DataFrame:
-    """The published-results table (rebalancing.validate): independent of the levers."""
-    from rebalancing.validate import validation_table
+    """The published-results table (rebalancing.validate.frame): independent of the levers,
+    cached per data vintage."""
+    from rebalancing.validate import frame
 
-    rows = []
-    for c in validation_table():
-        rows.append(
-            {
-                "Topic": c.topic,
-                "Study": c.study,
-                "Published": c.published,
-                "Allowed range": (
-                    f"must contain {c.model:,.0f}"
-                    if c.model_text
-                    else f"{c.low:+.2f} to {c.high:+.2f}"
-                )
-                + f" {c.unit}",
-                "Model": c.model_text or f"{c.model:+.2f}",
-                "Result": "inside" if c.inside else "OUTSIDE",
-                "Experiment": c.experiment,
-                "Why this range": c.why_range,
-            }
-        )
-    return pd.DataFrame(rows)
+    return frame()
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -587,27 +570,20 @@ def current_scenario() -> rb.Scenario:
 
 
 def share_params(scn: rb.Scenario) -> dict[str, str]:
-    """URL parameters that restore this exact view: changed levers, view, path, year, mode."""
-    p = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in scn.changed().items()}
-    p.update(path_params(scn))  # path.<lever id>=2030:1.5,...
-    ss = st.session_state
-    now = ss.to_dict()
+    """URL parameters that restore this exact view (rebalancing.share.to_query)."""
+    now = st.session_state.to_dict()
     view, path, year, years = (ui_value(k, now=now) for k in ("view", "path", "year", "years"))
-    if view != "compare":
-        p["view"] = view
-    if view == "accounts" and path != "baseline":  # the one single-path view
-        p["path"] = path
-    if view == "accounts" and year is not None:
-        p["year"] = str(year)
-    if view == "compare" and years and years != now.get("_default_years"):
-        p["years"] = ",".join(str(y) for y in years)
-    if ui_value("present", now=now):
-        p["present"] = "true"
-    if ui_value("fan", now=now) and view == "compare":
-        p["fan"] = "true"
-    if now.get("_pinned") is not None:
-        p.update(now["_pinned"].to_query())
-    return p
+    return to_query(
+        scn,
+        view=view,
+        path=path,
+        year=year,
+        years=years,
+        default_years=now.get("_default_years"),
+        present=bool(ui_value("present", now=now)),
+        fan=bool(ui_value("fan", now=now)),
+        pinned=now.get("_pinned"),
+    )
 
 
 def pin_current() -> None:
@@ -1115,12 +1091,6 @@ def accounts(res, present) -> None:
     sync_url()
 
 
-#: Levers a goal-seek can move: the continuous ones that change a path.
-def goal_instruments() -> list[str]:
-    skip = {"global.seed", "global.draws", "global.horizon", "global.policy_start"}
-    return [lid for lid, lev in LEVERS.items() if lev.kind == "float" and lid not in skip]
-
-
 def apply_goal(instrument: str, value: float) -> None:
     """One click: the lever set to the goal-seek's answer (it then travels in the link); a
     path it had is cleared (the answer is one value for every year)."""
@@ -1134,53 +1104,6 @@ def apply_goal_path(instrument: str, path: dict) -> None:
     paths = dict(st.session_state.get("_lever_paths") or {})
     paths[instrument] = dict(path)
     st.session_state["_lever_paths"] = paths
-
-
-def goal_path_sentence(r, label: str, unit: str) -> str:
-    """A year-by-year goal-seek answer in on-screen words."""
-    lev = LEVERS[r.instrument]
-    t = r.target
-    what = f"{label.rsplit(',', 1)[0]} on the {rb.PATH_TITLES[r.path].lower()} path"
-    span = f"{r.years[0]}-{r.years[-1]}"
-    rng = f"{min(r.values):.3g} to {max(r.values):.3g} {lev.unit}"
-    if r.hit:
-        return (
-            f"A path of '{lev.label}' from {rng} brings the {what} to {t.value:g} {unit} in "
-            f"every year {span}; it moves by up to {r.largest_step:.3g} {lev.unit} from one "
-            "year to the next."
-        )
-    missed = [y for y, h in zip(r.years, r.hits) if not h]
-    worst = max(range(len(r.gaps)), key=lambda i: abs(r.gaps[i]))
-    return (
-        f"A path of '{lev.label}' within its range ({r.lo:g} to {r.hi:g} {lev.unit}) brings "
-        f"the {what} to {t.value:g} {unit} in {sum(r.hits)} of {len(r.years)} years "
-        f"{span}, not in {', '.join(map(str, missed))}: the furthest is {r.achieved[worst]:.2f} "
-        f"in {r.years[worst]} (at {r.values[worst]:.3g} {lev.unit})."
-    )
-
-
-def goal_sentence(r, label: str, unit: str) -> str:
-    """A goal-seek answer in on-screen words (lever label, target label, path title)."""
-    lev = LEVERS[r.instrument]
-    t = r.target
-    when = f"from {t.year} on" if t.onwards else f"in {t.year}"
-    what = f"{label.rsplit(',', 1)[0]} on the {rb.PATH_TITLES[r.path].lower()} path"
-    if r.hit:
-        return (
-            f"Setting '{lev.label}' to {r.value:.4g} {lev.unit} brings the {what} to "
-            f"{r.achieved:.2f} {unit} {when} (with the current {r.start_value:g} it is "
-            f"{r.start_achieved:.2f})."
-        )
-    if r.method != "closest":
-        return (
-            f"'{lev.label}' cannot bring the {what} exactly to {t.value:g} {unit} {when}: it "
-            f"jumps across the target at {r.value:.4g} {lev.unit}, where it is {r.achieved:.2f}."
-        )
-    return (
-        f"'{lev.label}' cannot bring the {what} to {t.value:g} {unit} {when} within its range "
-        f"({r.lo:g} to {r.hi:g} {lev.unit}): the closest is {r.achieved:.2f} at "
-        f"{r.value:.4g} {lev.unit} (now {r.start_achieved:.2f} at {r.start_value:g})."
-    )
 
 
 def view_goal(res, style, present, pinned=None) -> None:
@@ -1232,7 +1155,7 @@ def view_goal(res, style, present, pinned=None) -> None:
         )
         == "path"
     )
-    options = goal_instruments()
+    options = goalseek_instruments()
     if by_year:
         options = [lid for lid in options if lid in PATHABLE]
     keep("goal_instrument", lambda lid: lid in options, "orderly.cn_consumption_rise")
@@ -1295,7 +1218,7 @@ def goal_path_result(found, label: str, unit: str, style, present: bool) -> None
     ss = st.session_state
     r = found[4]
     lev = LEVERS[r.instrument]
-    (st.success if r.hit else st.warning)(goal_path_sentence(r, label, unit))
+    (st.success if r.hit else st.warning)(goal_sentence(r, label, unit))
     st.caption(
         f"{r.evaluations} model runs, {r.seconds:.2f} s. Starting settings: "
         + ("the current ones." if found[0] == ss["_scenario_json"] else "changed since.")
@@ -1383,12 +1306,19 @@ def view_sensitivity(res, style, present, pinned=None) -> None:
 
 def view_validation(res, style, present, pinned=None) -> None:
     table = validation_frame(data_key())
-    inside = int((table["Result"] == "inside").sum())
+    counts = {
+        kind: (int((rows["Result"] == "inside").sum()), len(rows))
+        for kind, rows in table.groupby("Kind", sort=False)
+    }
+    v_in, v_n = counts.get("validation", (0, 0))
+    c_in, c_n = counts.get("calibration", (0, 0))
     st.markdown(
-        f"**The model against published results: {inside} of {len(table)} inside the "
-        "range each allows.** Each row reruns the study's experiment with the default "
-        "settings except the levers it names; the published figures and their sources "
-        "are in data/facts.csv, the method in docs/validation.md."
+        f"**The model against published results: {v_in} of {v_n} validation checks inside "
+        f"the range each allows** (and {c_in} of {c_n} calibration checks, results the model "
+        "is set to match). Each row reruns the study's experiment with the default settings "
+        "except those it names; a check outside its range is shown as failing, with the "
+        "reason the model cannot match it. Bands and sources: data/validation_bands.csv, "
+        "the method: docs/validation.md."
     )
     st.dataframe(
         table,
@@ -1397,6 +1327,7 @@ def view_validation(res, style, present, pinned=None) -> None:
         column_config={
             "Experiment": st.column_config.TextColumn(width="large"),
             "Why this range": st.column_config.TextColumn(width="large"),
+            "Why it cannot match": st.column_config.TextColumn(width="large"),
         },
     )
     if not present:

@@ -32,7 +32,7 @@ def lever_sequence(start: float = 1.0) -> list[float]:
 
 class _SimulateCounter:
     """Count the model runs the app makes: ``rb.simulate`` calls in this process and runs
-    made in a worker process (``uncertainty.simulate_and_draw_in_worker`` returning one)."""
+    made in a worker process (``workers.simulate_and_draw_in_worker`` returning one)."""
 
     def __enter__(self):
         import rebalancing

@@ -26,7 +26,7 @@ from .version import __version__
 # https://personal.sron.nl/~pault/#sec:qualitative), with black for the status quo; every
 # colour has >= 3:1 contrast on white. Regions: Tol's "high-contrast" scheme (blue, red,
 # yellow) with his grey for the rest of the world. Sectors: three of Tol's "muted" colours,
-# told apart by lightness and by a bar pattern. tests/test_charts.py checks the minimum
+# told apart by lightness and by a bar pattern. tests/unit/test_charts.py checks the minimum
 # CIEDE2000 distance of every pair under normal vision, deuteranopia and protanopia.
 PATH_COLORS = {k: v.colour for k, v in PATH_INFO.items()}
 PATH_DASHES = {k: v.dash for k, v in PATH_INFO.items()}

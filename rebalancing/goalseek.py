@@ -59,6 +59,7 @@ from .series import ALIASES, GOAL_TARGETS, series
 from .series import needs as series_needs
 from .series import unit as series_unit
 from .series import values as series_values
+from .story import goal_sentence
 
 #: Targets the "What would it take?" panel offers: (region, variable, label), from the
 #: catalogue of series (rebalancing.series.GOAL_TARGETS).
@@ -137,27 +138,15 @@ class GoalResult:
         return f"{self.instrument}={self.value:.10g}"
 
     def message(self) -> str:
-        t, lev = self.target, LEVERS[self.instrument]
-        what = f"{t.region} {t.variable} on the {self.path} path"
-        when = f"from {t.year} on" if t.onwards else f"in {t.year}"
-        if self.hit:
-            return (
-                f"{self.instrument} = {self.value:.6g} {lev.unit} brings {what} to "
-                f"{self.achieved:.6g} {t.unit} {when} (target {t.value:g}; was "
-                f"{self.start_achieved:.6g} at {self.start_value:g})."
-            )
-        if self.method != "closest":
-            return (
-                f"{self.instrument} cannot bring {what} exactly to {t.value:g} {t.unit} "
-                f"{when}: it jumps across the target at {self.instrument} = "
-                f"{self.value:.6g}, where it is {self.achieved:.6g}."
-            )
-        return (
-            f"{self.instrument} cannot bring {what} to {t.value:g} {t.unit} {when} within "
-            f"its range [{self.lo:g}, {self.hi:g}] {lev.unit}: the closest is "
-            f"{self.achieved:.6g} at {self.instrument} = {self.value:.6g} "
-            f"(was {self.start_achieved:.6g} at {self.start_value:g})."
-        )
+        """The answer in one sentence, by lever id (:func:`rebalancing.story.goal_sentence`)."""
+        return goal_sentence(self)
+
+
+def instruments() -> list[str]:
+    """Levers a goal-seek can move: the continuous ones that change a path (not the seed,
+    the draws, the horizon or the policy start year)."""
+    skip = {"global.seed", "global.draws", "global.horizon", "global.policy_start"}
+    return [lid for lid, lev in LEVERS.items() if lev.kind == "float" and lid not in skip]
 
 
 def default_path(instrument: str) -> str:
@@ -390,38 +379,8 @@ class PathGoalResult:
         return float(np.abs(np.diff(v)).max())
 
     def message(self) -> str:
-        t, lev = self.target, LEVERS[self.instrument]
-        what = f"{t.region} {t.variable} on the {self.path} path"
-        n, hit = len(self.years), sum(self.hits)
-        span = f"{self.years[0]}-{self.years[-1]}"
-        rng = f"{min(self.values):.6g} to {max(self.values):.6g} {lev.unit}"
-        if self.hit:
-            return (
-                f"A path of {self.instrument} ({rng}, largest yearly step "
-                f"{self.largest_step:.3g}) brings {what} to {t.value:g} {t.unit} in every year "
-                f"{span} (largest gap {max(abs(g) for g in self.gaps):.1e})."
-            )
-        missed = [y for y, h in zip(self.years, self.hits) if not h]
-        worst = int(np.argmax(np.abs(self.gaps)))
-        return (
-            f"A path of {self.instrument} within [{self.lo:g}, {self.hi:g}] {lev.unit} hits "
-            f"{what} = {t.value:g} {t.unit} in {hit} of {n} years {span}; it cannot in "
-            f"{_years_text(missed)}: the largest gap is {self.gaps[worst]:+.3g} {t.unit} in "
-            f"{self.years[worst]} (at {self.values[worst]:.6g} {lev.unit})."
-        )
-
-
-def _years_text(years: list[int]) -> str:
-    """2030-2033, 2035 (runs of consecutive years)."""
-    out, run = [], []
-    for y in years:
-        if run and y != run[-1] + 1:
-            out.append(run)
-            run = []
-        run.append(y)
-    if run:
-        out.append(run)
-    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in out)
+        """The answer in one sentence, by lever id (:func:`rebalancing.story.goal_sentence`)."""
+        return goal_sentence(self)
 
 
 def goal_seek_path(

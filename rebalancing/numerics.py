@@ -16,7 +16,7 @@ _add_reduce = np.add.reduce
 # clip(x, lo, hi): the ufunc that np.clip ends in, called directly: the same operation, so
 # the same bits (signed zeros and NaN included, where np.minimum(np.maximum(...)) differs in
 # the sign of a zero at a zero bound), without np.clip's wrapper, most of the call's time
-# on the year loop's (P, n) arrays (tests/test_numerics.py).
+# on the year loop's (P, n) arrays (tests/unit/test_numerics.py).
 try:
     from numpy._core.umath import clip
 except ImportError:  # a NumPy without that module: its public function
@@ -29,7 +29,7 @@ SMALL = 2048
 def sum_last(x: np.ndarray) -> np.ndarray:
     """``x.sum(-1)``, as sequential additions over the last axis (x[..., 0] + x[..., 1] +
     ...): for fewer than 8 terms NumPy adds in this order too, so the two are the same to
-    the bit (checked in tests/test_numerics.py); small arrays go to NumPy directly."""
+    the bit (checked in tests/unit/test_numerics.py); small arrays go to NumPy directly."""
     n = x.shape[-1]
     if n < 2 or n > 7 or x.size < SMALL:
         return _add_reduce(x, -1)

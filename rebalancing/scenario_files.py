@@ -76,7 +76,7 @@ def load_document(content: bytes | str, filename: str = "scenario") -> Any:
 #: parsers take time quadratic in some shapes (tomllib in the parts of one dotted key:
 #: ``a.a.a...a = 1`` of 40 kB took 7-15 s) and at least linear in the number of entries,
 #: so each is bounded. Measured at these bounds, at the 1 MB size limit, on this project's
-#: 2-core machine: the worst case parses in about 0.1 s (tests/test_files.py).
+#: 2-core machine: the worst case parses in about 0.1 s (tests/unit/test_files.py).
 MAX_LINES = 20_000
 MAX_ENTRIES = 5_000  # key/value pairs: "=" in TOML, ":" in JSON
 MAX_ITEMS = 20_000  # list items and inline-table entries: ","

@@ -14,7 +14,7 @@ ones, docs/model.md 3.10); whole-number levers are rounded. The model runs go th
 for each setting as in a single run.
 
 :func:`sobol_indices` is the model-free core (any function of a (runs, D) array), which
-``tests/test_sensitivity.py`` checks on the Ishigami function against its analytical
+``tests/unit/test_sensitivity.py`` checks on the Ishigami function against its analytical
 indices.
 """
 

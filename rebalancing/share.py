@@ -112,6 +112,40 @@ def pinned_from_query(params: Mapping[str, str]) -> tuple[Pinned | None, list[st
     return pinned, warnings
 
 
+def to_query(
+    scn: Scenario,
+    *,
+    view: str = "compare",
+    path: str | None = None,
+    year: int | None = None,
+    years: Sequence[int] | None = None,
+    default_years: Sequence[int] | None = None,
+    present: bool = False,
+    fan: bool = False,
+    pinned: Pinned | None = None,
+) -> dict[str, str]:
+    """The URL parameters that restore this exact view (the inverse of :func:`parse_query`):
+    the changed levers, lever paths (``path.<lever id>``), the view and its settings where
+    they differ from the defaults, and the pinned scenario."""
+    p = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in scn.changed().items()}
+    p.update(path_params(scn))
+    if view != "compare":
+        p["view"] = view
+    if view == "accounts" and path is not None and path != "baseline":  # one-path view
+        p["path"] = path
+    if view == "accounts" and year is not None:
+        p["year"] = str(year)
+    if view == "compare" and years and list(years) != list(default_years or ()):
+        p["years"] = ",".join(str(y) for y in years)
+    if present:
+        p["present"] = "true"
+    if fan and view == "compare":
+        p["fan"] = "true"
+    if pinned is not None:
+        p.update(pinned.to_query())
+    return p
+
+
 def path_param(lid: str, path: Mapping[int, Any]) -> tuple[str, str]:
     """A lever path as a share-link parameter: ``("path.<lid>", "2030:1.5,2031:2.0")``
     (each value as Python writes it, which reads back to the same number)."""

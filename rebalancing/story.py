@@ -87,3 +87,100 @@ def summary(res: Results, year: int | None = None) -> list[str]:
             f"{_signed(v(p, 'CN', 'gdp_vs_baseline_pct', year))} in China."
         )
     return out
+
+
+def _years_text(years) -> str:
+    """2030-2033, 2035 (runs of consecutive years)."""
+    out: list[list[int]] = []
+    for y in years:
+        if out and y == out[-1][-1] + 1:
+            out[-1].append(y)
+        else:
+            out.append([y])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in out)
+
+
+def goal_sentence(r, label: str | None = None, unit: str | None = None) -> str:
+    """A goal-seek answer (:class:`~rebalancing.goalseek.GoalResult` or
+    :class:`~rebalancing.goalseek.PathGoalResult`) in one sentence.
+
+    By id (``label`` None: lever ids, ``US current_account on the orderly path``, six
+    significant digits; the command line's and :attr:`GoalResult.message`'s form), or
+    labelled (``label`` the target's on-screen label, ``unit`` its unit: lever labels and
+    path titles, as the dashboard shows it)."""
+    lev, t = LEVERS[r.instrument], r.target
+    if label is None:
+        what = f"{t.region} {t.variable} on the {r.path} path"
+        name, unit, fig = r.instrument, t.unit, ".6g"
+    else:
+        what = f"{label.rsplit(',', 1)[0]} on the {PATH_TITLES[r.path].lower()} path"
+        name, unit, fig = f"'{lev.label}'", unit or t.unit, ".2f"
+    if hasattr(r, "years"):  # a path of the instrument, year by year
+        return _goal_path_sentence(r, lev, t, what, name, unit, labelled=label is not None)
+    when = f"from {t.year} on" if t.onwards else f"in {t.year}"
+    setting = f"{r.value:.6g}" if label is None else f"{r.value:.4g}"
+    if r.hit:
+        if label is None:
+            return (
+                f"{name} = {setting} {lev.unit} brings {what} to {r.achieved:{fig}} {unit} "
+                f"{when} (target {t.value:g}; was {r.start_achieved:{fig}} at "
+                f"{r.start_value:g})."
+            )
+        return (
+            f"Setting {name} to {setting} {lev.unit} brings the {what} to "
+            f"{r.achieved:{fig}} {unit} {when} (with the current {r.start_value:g} it is "
+            f"{r.start_achieved:{fig}})."
+        )
+    the = "" if label is None else "the "
+    if r.method != "closest":
+        at = f"{name} = {setting}" if label is None else f"{setting} {lev.unit}"
+        return (
+            f"{name} cannot bring {the}{what} exactly to {t.value:g} {unit} {when}: it jumps "
+            f"across the target at {at}, where it is {r.achieved:{fig}}."
+        )
+    if label is None:
+        return (
+            f"{name} cannot bring {what} to {t.value:g} {unit} {when} within its range "
+            f"[{r.lo:g}, {r.hi:g}] {lev.unit}: the closest is {r.achieved:{fig}} at "
+            f"{name} = {setting} (was {r.start_achieved:{fig}} at {r.start_value:g})."
+        )
+    return (
+        f"{name} cannot bring the {what} to {t.value:g} {unit} {when} within its range "
+        f"({r.lo:g} to {r.hi:g} {lev.unit}): the closest is {r.achieved:{fig}} at "
+        f"{setting} {lev.unit} (now {r.start_achieved:{fig}} at {r.start_value:g})."
+    )
+
+
+def _goal_path_sentence(r, lev, t, what, name, unit, *, labelled: bool) -> str:
+    span = f"{r.years[0]}-{r.years[-1]}"
+    if not labelled:
+        rng = f"{min(r.values):.6g} to {max(r.values):.6g} {lev.unit}"
+        if r.hit:
+            return (
+                f"A path of {name} ({rng}, largest yearly step {r.largest_step:.3g}) brings "
+                f"{what} to {t.value:g} {unit} in every year {span} (largest gap "
+                f"{max(abs(g) for g in r.gaps):.1e})."
+            )
+        missed = [y for y, h in zip(r.years, r.hits) if not h]
+        worst = max(range(len(r.gaps)), key=lambda i: abs(r.gaps[i]))
+        return (
+            f"A path of {name} within [{r.lo:g}, {r.hi:g}] {lev.unit} hits {what} = "
+            f"{t.value:g} {unit} in {sum(r.hits)} of {len(r.years)} years {span}; it cannot "
+            f"in {_years_text(missed)}: the largest gap is {r.gaps[worst]:+.3g} {unit} in "
+            f"{r.years[worst]} (at {r.values[worst]:.6g} {lev.unit})."
+        )
+    rng = f"{min(r.values):.3g} to {max(r.values):.3g} {lev.unit}"
+    if r.hit:
+        return (
+            f"A path of {name} from {rng} brings the {what} to {t.value:g} {unit} in every "
+            f"year {span}; it moves by up to {r.largest_step:.3g} {lev.unit} from one year "
+            "to the next."
+        )
+    missed = [y for y, h in zip(r.years, r.hits) if not h]
+    worst = max(range(len(r.gaps)), key=lambda i: abs(r.gaps[i]))
+    return (
+        f"A path of {name} within its range ({r.lo:g} to {r.hi:g} {lev.unit}) brings the "
+        f"{what} to {t.value:g} {unit} in {sum(r.hits)} of {len(r.years)} years {span}, not "
+        f"in {', '.join(map(str, missed))}: the furthest is {r.achieved[worst]:.2f} in "
+        f"{r.years[worst]} (at {r.values[worst]:.3g} {lev.unit})."
+    )

@@ -478,7 +478,3 @@ def fan(
         max_residual=float(resid.max()),
         seconds=time.perf_counter() - t0,
     )
-
-
-# TEMPORARY (issue 21, removed with app.py's move to rebalancing.workers in this change).
-from .workers import run_workers, simulate_and_draw_in_worker, simulate_in_worker  # noqa: E402,F401

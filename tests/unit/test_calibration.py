@@ -106,11 +106,21 @@ def test_simulated_base_year_equals_calibration(default_results):
 
 
 def test_two_country_base_year():
-    """Two-country mode keeps each GDP and the Census bilateral flows; CA mirror exactly."""
-    c2 = calibrate(two_country=True)
+    """Two-country mode keeps each GDP; each economy trades with the other as with the
+    world (the pair's flows the mean of the two sides' totals in four-region mode, so trade
+    is the same share of GDP); CA mirror exactly."""
+    c2, c4 = calibrate(two_country=True), calibrate(two_country=False)
+    us, cn = c4.index("US"), c4.index("CN")
     assert c2.Y[0] == pytest.approx(US_GDP) and c2.Y[1] == pytest.approx(CN_GDP)
-    assert c2.trade[0, 1] == pytest.approx(US_GOODS_FROM_CN)
-    assert c2.trade[1, 0] == pytest.approx(US_GOODS_TO_CN)
+    assert c2.trade[0, 1] == pytest.approx(0.5 * (c4.trade[us].sum() + c4.trade[:, cn].sum()))
+    assert c2.trade[1, 0] == pytest.approx(0.5 * (c4.trade[:, us].sum() + c4.trade[cn].sum()))
+    # the Census bilateral flows are a small part of it
+    assert c2.trade[0, 1] > 5 * US_GOODS_FROM_CN and c2.trade[1, 0] > 5 * US_GOODS_TO_CN
+    # trade's share of GDP within a fifth of four-region mode's, for each economy
+    for k, r in ((0, us), (1, cn)):
+        share2 = (c2.trade[k].sum() + c2.trade[:, k].sum()) / c2.Y[k]
+        share4 = (c4.trade[r].sum() + c4.trade[:, r].sum()) / c4.Y[r]
+        assert share2 == pytest.approx(share4, rel=0.2)
     assert c2.CA[0] == -c2.CA[1]
     assert c2.NFA[0] == -c2.NFA[1] == -CN_NFA
     np.testing.assert_allclose(c2.C + c2.I + c2.G + c2.X - c2.M, c2.Y, rtol=1e-14)

@@ -23,7 +23,7 @@ import pytest
 from rebalancing.pinned import parse_with_pinned
 from rebalancing.scenario import ScenarioError, parse_scenario
 
-CORPUS = Path(__file__).parent / "corpus" / "scenario_files.json"
+CORPUS = Path(__file__).parents[1] / "corpus" / "scenario_files.json"
 PROG = "python -m rebalancing"
 #: Seconds after which a command counts as hung (a minute of a shared 2-core machine).
 HANG = 120
@@ -118,7 +118,7 @@ def test_an_input_is_not_overwritten_through_a_folder_that_does_not_exist(tmp_pa
 def test_the_model_s_data_is_not_overwritten_through_dot_dot(tmp_path):
     data = tmp_path / "checkout" / "data"
     shutil.copytree(
-        Path(__file__).parents[1] / "data", data, ignore=shutil.ignore_patterns("vintages")
+        Path(__file__).parents[2] / "data", data, ignore=shutil.ignore_patterns("vintages")
     )
     before = snapshot(data)
     (tmp_path / "work" / "somewhere").mkdir(parents=True)

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from rebalancing.errors import markdown_text
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 LINK = "[Session expired - sign in](http://evil.example)"
 IMAGE = "![x](http://evil.example/p.png)"

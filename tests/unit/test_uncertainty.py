@@ -197,5 +197,5 @@ def test_docs_table_is_current():
 
     from rebalancing.uncertainty import distribution_markdown
 
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "uncertainty.md").read_text()
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "uncertainty.md").read_text()
     assert distribution_markdown() in doc

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from rebalancing import LEVERS, PATH_TITLES, Scenario, dumps_scenario, simulate
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 @pytest.fixture(autouse=True)
@@ -342,15 +342,20 @@ def test_notes_on_conflicting_settings_are_shown():
     assert any("'Crisis year' (2045)" in i.value for i in at.info)
 
 
-def test_validation_view_lists_every_published_result_inside():
+def test_validation_view_lists_every_published_result_with_its_verdict():
     at = new_app({"view": "validation"})
     no_exceptions(at)
     from rebalancing.validate import validation_table
 
-    n = len(validation_table())
-    assert any(f"{n} of {n} inside" in m.value for m in at.markdown)
+    checks = validation_table()
+    val = [c for c in checks if c.kind == "validation"]
+    inside = sum(c.inside for c in val)
+    assert any(f"{inside} of {len(val)} validation checks inside" in m.value for m in at.markdown)
     df = next(d.value for d in at.dataframe if "Result" in d.value.columns)
-    assert len(df) == n and (df["Result"] == "inside").all()
+    assert len(df) == len(checks)
+    assert list(df["Result"]) == ["inside" if c.inside else "OUTSIDE" for c in checks]
+    # A failing check is shown failing with its reason, never hidden.
+    assert (df.loc[df["Result"] == "OUTSIDE", "Why it cannot match"].str.len() > 20).all()
 
 
 def test_a_refusal_keeps_the_last_good_result_on_screen():

@@ -14,7 +14,7 @@ from rebalancing.cli import main
 from rebalancing.data import DEFAULT_DATA_DIR, load_history
 from rebalancing.refresh import refresh
 
-FIXTURE = Path(__file__).parent / "fixtures" / "wdi_v2_responses.json"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "wdi_v2_responses.json"
 
 
 def shipped_digest():

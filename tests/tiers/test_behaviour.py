@@ -35,6 +35,9 @@ def _random_values(rng):
         else:
             vals[lid] = float(rng.uniform(lev.lo, lev.hi))
     vals["global.horizon"] = 2040
+    # The adaptive engine over its whole box; the model-consistent engine's box is
+    # tests/unit/test_engine3.py's (its path levers jointly, the rest one at a time).
+    vals["global.expectations"] = "adaptive"
     return vals
 
 
