@@ -9,7 +9,7 @@ array operations, not R calls of :func:`~rebalancing.simulate`. The Monte Carlo 
 all run through :func:`run_batch`.
 
 With ``drift="own"`` (the default) each row is exactly :func:`~rebalancing.simulate` of its
-scenario (to rounding; ``tests/test_batch.py``): the status quo is steered onto the
+scenario (to rounding; ``tests/unit/test_batch.py``): the status quo is steered onto the
 published projections for that row's levers (docs/model.md 3.8), the steering of all rows
 solved together (:func:`rebalancing.drift.status_quo_drifts`). With ``drift="base"`` every
 row keeps the base scenario's steering: the Monte Carlo's choice (docs/uncertainty.md).
@@ -49,7 +49,13 @@ from .scenario import Scenario
 
 #: Levers that cannot vary within one batch (they change the years, the regions or the
 #: crisis side): run one batch per setting instead.
-STRUCTURAL = ("global.horizon", "global.two_country", "disorderly.side", "disorderly.timing")
+STRUCTURAL = (
+    "global.horizon",
+    "global.two_country",
+    "global.expectations",
+    "disorderly.side",
+    "disorderly.timing",
+)
 
 #: Levers that :func:`rebalancing.paths.build_paths` reads beyond the per-row crisis levers:
 #: a batch that varies one of them builds the paths of each distinct setting.
@@ -286,6 +292,28 @@ def run_batch(
         spec = replace(spec, crisis_quantile=q[row_of])
     spec = replace(spec, names=tuple(f"{p} (row {r})" for r in range(R) for p in run_paths))
 
+    if base.global_.expectations == "model-consistent":
+        from .levers import consistent_range_problem
+
+        for r in range(R):
+            bad = consistent_range_problem(
+                {**base.flat(), **{k: _python(v[r]) for k, v in values.items()}}
+            )
+            if bad:
+                raise ScenarioError(f"row {r}: {bad[1]}", bad[0])
+        sol = _run_consistent(base, values, R, run_paths, cal, spec)
+        resid = idn.check(sol, spec.names, sol.years)
+        return Batch(
+            scenario=base,
+            values=values,
+            paths=req,
+            run_paths=run_paths,
+            calibration=cal,
+            solution=sol,
+            anchor_miss=np.zeros(R),
+            residuals=resid,
+            crisis_quantile=None if crisis_quantile is None else np.asarray(crisis_quantile, float),
+        )
     drift_rows, miss = _drifts(base, values, lev, R, cal, prm, spec, row_of, P, drift)
     sol = run(cal, prm, spec, drift=drift_rows, keep=keep)
     if sol.residuals is None:
@@ -340,3 +368,49 @@ def _drifts(base, values, lev, R, cal, prm, spec, row_of, P, mode):
         sel = follow[firsts]
         drifts[sel], misses[sel] = d, m
     return drifts[inverse][row_of], misses[inverse]
+
+
+def _run_consistent(base, values, R, run_paths, cal, spec) -> Solution:
+    """Every row of a batch solved with model-consistent expectations
+    (:mod:`rebalancing.engine3`), each as :func:`~rebalancing.simulate` solves its scenario
+    (the status quo's structural shifts of its anchor setting), one row at a time: each
+    starts from the last one's Jacobian and solution, so a row near the last costs a few
+    chord steps. ``spec`` has the rows' paths (R x P rows, the crisis levers and quantiles
+    set)."""
+    from .engine3 import run as run3
+    from .inputs import structural_shifts
+
+    P = len(run_paths)
+    key = data_key()
+    sols = []
+    for r in range(R):
+        scn = base.with_values({k: _python(v[r]) for k, v in values.items()})
+        cal_r, prm_r = calibrated(scn)
+        spec_r = replace(spec_rows(spec, np.arange(r * P, (r + 1) * P)), names=run_paths)
+        sol, _ = run3(cal_r, prm_r, spec_r, anchor=False, shifts=structural_shifts(scn, key))
+        sols.append(sol)
+    return concat_solutions(sols)
+
+
+def concat_solutions(sols: list[Solution]) -> Solution:
+    """The path rows of several solutions of the same years and regions, one after another."""
+    if len(sols) == 1:
+        return sols[0]
+    first = sols[0]
+    kw = {}
+    for f in first.__dataclass_fields__:
+        a = getattr(first, f)
+        if f == "years":
+            kw[f] = a
+        elif f == "alpha":  # (n,) per solution: one row per path row
+            kw[f] = np.concatenate(
+                [
+                    np.broadcast_to(np.asarray(s.alpha), (s.Y.shape[0], 1, s.Y.shape[-1]))
+                    for s in sols
+                ]
+            )
+        elif isinstance(a, np.ndarray):
+            kw[f] = np.concatenate([getattr(s, f) for s in sols])
+        else:
+            kw[f] = a
+    return Solution(**kw)

@@ -317,17 +317,39 @@ def _calibrate4(h: History, facts: Facts) -> Calibration:
     )
 
 
-def _calibrate2(h: History, facts: Facts, cal4: Calibration) -> Calibration:
-    """Two-country mode: US and China as a closed pair.
+#: In two-country mode each economy trades with the other as it trades with the world: the
+#: pair's flows are its whole trade (each the mean of the two sides' totals), so trade is
+#: the same share of GDP as in four-region mode and every parameter stated per unit of trade
+#: (elasticities, the tariff cost, the crisis premium) has the same effect in % of GDP
+#: (docs/model.md 3b, "Two-country mode").
+def pair_shares(cal4: Calibration) -> tuple[float, float]:
+    """The shares of the US's imports that come from China and of China's imports that come
+    from the US in the four-region calibration: the weights of the bilateral tariffs in the
+    pair's average tariffs (:func:`rebalancing.paths.pair_tariffs`)."""
+    us, cn = cal4.index("US"), cal4.index("CN")
+    return (
+        float(cal4.trade[us, cn] / cal4.trade[us].sum()),
+        float(cal4.trade[cn, us] / cal4.trade[cn].sum()),
+    )
 
-    GDP of each is the data; their trade is the Census bilateral goods flows; each one's
-    domestic demand (C, I, G in the four-region shares of absorption) absorbs the net exports
-    it had with everyone else. Net income between the pair is not measured: zero in the base
-    year (assumption). China's NFA is the SAFE figure and the US holds the mirror.
+
+def _calibrate2(h: History, facts: Facts, cal4: Calibration) -> Calibration:
+    """Two-country mode: US and China as a closed pair, each trading with the other as it
+    trades with the world.
+
+    GDP of each is the data; the US's imports from China are the mean of the US's total
+    imports and China's total exports in the four-region calibration, and its exports to
+    China the mean of its total exports and China's total imports (so trade is the same share
+    of GDP as there, and CA_US = -CA_CN exactly); each one's domestic demand (C, I, G in the
+    four-region shares of absorption) absorbs the difference. The pair's tariffs are the
+    averages of the bilateral ones and those on other partners, weighted by the four-region
+    import shares (:func:`pair_shares`). Net income between the pair is not measured: zero in
+    the base year (assumption). China's NFA is the SAFE figure and the US holds the mirror.
     """
     regions = REGIONS2
-    us_x_cn = h.value("US", "us_goods_exports_to_china_usd_bn", BASE_YEAR)
-    us_m_cn = h.value("US", "us_goods_imports_from_china_usd_bn", BASE_YEAR)
+    us, cn = cal4.index("US"), cal4.index("CN")
+    us_m_cn = 0.5 * (cal4.trade[us].sum() + cal4.trade[:, cn].sum())
+    us_x_cn = 0.5 * (cal4.trade[:, us].sum() + cal4.trade[cn].sum())
     trade = np.array([[0.0, us_m_cn], [us_x_cn, 0.0]])
     Y = cal4.Y[:2].copy()
     NX = trade.sum(0) - trade.sum(1)
@@ -340,6 +362,13 @@ def _calibrate2(h: History, facts: Facts, cal4: Calibration) -> Calibration:
     nfa_cn = facts.get("China", "net_international_investment_position").number
     nfa = np.array([-nfa_cn, nfa_cn])
     A, L = positions(regions, Y, nfa, facts, residual="US")
+    w_us, w_cn = pair_shares(cal4)
+    t4 = cal4.tariff0
+    others = [k for k in range(cal4.n) if k not in (us, cn)]
+    m_us, m_cn = cal4.trade[us], cal4.trade[cn]
+    tariff0 = np.zeros((2, 2))
+    tariff0[0, 1] = w_us * t4[us, cn] + (m_us[others] * t4[us, others]).sum() / m_us.sum()
+    tariff0[1, 0] = w_cn * t4[cn, us] + (m_cn[others] * t4[cn, others]).sum() / m_cn.sum()
     return Calibration(
         regions=regions,
         Y=Y,
@@ -350,13 +379,14 @@ def _calibrate2(h: History, facts: Facts, cal4: Calibration) -> Calibration:
         CA=CA,
         NI=NI,
         NFA=nfa,
-        tariff0=_tariffs0(facts, regions),
+        tariff0=tariff0,
         public_saving=np.array([PUBLIC_SAVING_PCT[r] / 100 for r in regions]) * Y,
         assets=A,
         liabilities=L,
         notes={
-            "two_country": "bilateral Census goods trade; rest of trade folded into "
-            "domestic demand; base-year net income set to 0"
+            "two_country": "each economy trades with the other as with the world (the pair's "
+            "flows are the mean of the two sides' total trade); tariffs are import-weighted "
+            "averages of the bilateral ones and those on others; base-year net income set to 0"
         },
         vintages=cal4.vintages,
     )

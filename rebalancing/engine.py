@@ -370,6 +370,10 @@ def year_inputs(
     )
 
 
+#: The arrays of :class:`Solution` only version 3 (rebalancing.engine3) records.
+VERSION3_ONLY = ("Yreal", "Creal", "reer", "Xreal", "Mreal")
+
+
 @dataclass
 class Solution:
     """Raw arrays of a run, shapes (P, T, n) unless noted."""
@@ -408,6 +412,13 @@ class Solution:
     # the identities were checked year by year: their residuals, (P, T) shares of world GDP
     # (as :func:`rebalancing.identities.residuals` gives them).
     residuals: dict | None = None
+    # Version 3 (rebalancing.engine3) books prices apart from volumes; version 2's
+    # solutions leave these None (its accounts are at 2024 prices, volumes = values):
+    Yreal: np.ndarray | None = None  # real GDP, USD bn at 2024 prices
+    Creal: np.ndarray | None = None  # consumption deflated by consumer prices
+    reer: np.ndarray | None = None  # log real effective exchange rate vs partners
+    Xreal: np.ndarray | None = None  # export volumes, USD bn at 2024 prices
+    Mreal: np.ndarray | None = None  # import volumes
 
 
 def _uniform(mask: np.ndarray):
@@ -758,7 +769,8 @@ def run(
     alpha_w = CONSUMPTION_ADJUSTMENT * prm.alpha
     by_year_checks = keep is not None
     if by_year_checks:
-        keep = set(keep)
+        # version 3's arrays (volumes and prices apart) are not version 2's: it has none
+        keep = set(keep) - set(VERSION3_ONLY)
         unknown = keep - RECORDED
         if unknown:
             raise ValueError(f"keep: not arrays of a solution: {', '.join(sorted(unknown))}")

@@ -189,3 +189,79 @@ def clear_caches() -> None:
     """Empty every cache of the model's inputs (calibrations, parameters, drifts)."""
     calibrated_for.cache_clear()
     DRIFTS.cache_clear()
+    SHIFTS.cache_clear()
+
+
+# --- version 3: the status quo's structural shifts ---------------------------------------
+
+#: Levers that are assumptions of a scenario rather than parameters of the model: under
+#: model-consistent expectations the status quo's structural shifts (the saving and demand
+#: assumptions that reach the published 2030 anchors) are found at their defaults and kept
+#: when they move, so that moving one moves the status quo's current account. A move of any
+#: other lever (a parameter: an elasticity, the policy rule, the premium; the mode or the
+#: horizon) re-anchors: the same projections, read through the new parameters.
+ASSUMPTION_LEVERS = (
+    "global.policy_start",
+    "global.growth_US",
+    "global.growth_CN",
+    "global.growth_BLOC",
+    "global.growth_ROW",
+    "baseline.us_tariff_on_cn",
+    "baseline.cn_tariff_on_us",
+    "baseline.us_tariff_on_others",
+)
+
+
+def anchor_scenario(scn: Scenario) -> Scenario:
+    """The reference setting whose status quo is anchored: ``scn``'s model parameters, its
+    assumptions (:data:`ASSUMPTION_LEVERS`) at their defaults, following the projections."""
+    defaults = {
+        lid.split(".", 1)[1]: LEVERS[lid].default
+        for lid in ASSUMPTION_LEVERS
+        if lid.startswith("global.")
+    }
+    g = dataclasses.replace(model_globals(scn.global_), **defaults)
+    b = dataclasses.replace(
+        type(scn.baseline)(),
+        diversion=scn.baseline.diversion,
+        rerouting=scn.baseline.rerouting,
+    )
+    paths = {
+        lid: p
+        for lid, p in scn.paths().items()
+        if LEVERS[lid].group in ("global", "baseline") and lid not in ASSUMPTION_LEVERS
+    }
+    ref = Scenario(global_=g, baseline=b)
+    return ref.with_paths(paths) if paths else ref
+
+
+#: The structural shifts of the anchor scenarios seen last, by (anchor scenario, data).
+SHIFTS = DriftCache(64)
+
+
+def structural_shifts(scn: Scenario, data: str) -> np.ndarray | None:
+    """The status quo's structural consumption shifts (years, regions), share of potential,
+    for a model-consistent run of ``scn``: solved once per :func:`anchor_scenario` (the
+    first run of a new parameter setting re-anchors; every other lever move reuses them).
+    ``None`` when the status quo does not follow the projections or there is no anchor
+    (two-country mode)."""
+    from .engine3 import anchor_shifts
+
+    if not scn.baseline.follow_projection or scn.global_.two_country:
+        return None
+    ref = anchor_scenario(scn)
+    hit = SHIFTS.get((ref, data))
+    if hit is None:
+        default = anchor_scenario(Scenario(global_=_mode_of(scn.global_)))
+        if ref != default and SHIFTS.get((default, data)) is None:
+            # the default setting first: the solver reaches a far setting from it
+            structural_shifts(default, data)
+        cal, prm = calibrated(ref)
+        hit = anchor_shifts(cal, prm, build_paths(ref, cal, ("baseline",)))
+        SHIFTS.put((ref, data), hit)
+    return hit
+
+
+def _mode_of(g: GlobalSettings) -> GlobalSettings:
+    """The default global settings of ``g``'s mode, horizon and expectations."""
+    return GlobalSettings(two_country=g.two_country, horizon=g.horizon, expectations=g.expectations)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
@@ -105,6 +106,17 @@ class GlobalSettings(LeverGroup):
         label="Two-country mode",
         help="Only US and China: every flow is bilateral and CA_US = -CA_CN exactly.",
         source="docs/model.md section 2",
+    )
+    expectations: str = lever(
+        "adaptive",
+        choices=("model-consistent", "adaptive"),
+        unit="rule",
+        label="Expectations",
+        help="model-consistent: every year of every path solved at once, agents foresee "
+        "the model's own future (policies once announced, crises once they happen); "
+        "adaptive: version 2's engine, year by year on the past, its status quo steered "
+        "to the same 2030 projections by the equilibrium exchange rate.",
+        source="docs/model.md section 3b (IMF GPM/G3MOD, FRB/US MCE, G-Cubed)",
     )
     monetary_response: float = lever(
         1.0,
@@ -815,7 +827,7 @@ for _g, _cls in GROUPS.items():
 
 #: Levers that can follow a path (a value per year): those whose effect enters the model
 #: only through the time-indexed arrays of :func:`rebalancing.paths.build_paths` (tariff
-#: schedules, demand shifts, investment, trade-share factors). tests/test_goalseek.py checks
+#: schedules, demand shifts, investment, trade-share factors). tests/unit/test_goalseek.py checks
 #: this list against that definition, lever by lever.
 PATHABLE = (
     "baseline.us_tariff_on_cn",
@@ -840,6 +852,31 @@ PATHABLE = (
 
 #: First year a lever path may set (the base year, 2024, is the calibration's).
 FIRST_PATH_YEAR = 2025
+
+#: Levers whose range is narrower with model-consistent expectations: the range the engine
+#: was validated for (docs/model.md 3b.1). Below it, trade answers prices so little or so
+#: slowly that the forward-looking exchange rate has to move very far to clear the
+#: accounts: the solution was not found (0.2-0.33, 10-11.5) or jumped between neighbouring
+#: settings (up to 2.6 pp of output gap at 0.34; 1.4 pp at 12) in sweeps of 1/100 of the
+#: range. The adaptive engine covers the whole range.
+CONSISTENT_RANGES = {
+    "global.price_elasticity": (0.4, 1.5),
+    "global.switching_speed": (15.0, 60.0),
+}
+
+
+def consistent_range_problem(values: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(lever id, message) for the first value outside :data:`CONSISTENT_RANGES`, or None."""
+    for lid, (lo, hi) in CONSISTENT_RANGES.items():
+        v = values.get(lid)
+        if v is not None and not lo <= v <= hi:
+            lev = LEVERS[lid]
+            return lid, (
+                f"{lid}: {v:g} {lev.unit} is outside {lo:g}-{hi:g}, the range the "
+                "model-consistent engine is validated for; choose a value inside it, or "
+                "global.expectations = adaptive (validated for the whole range)"
+            )
+    return None
 
 
 def not_pathable_reason(lid: str) -> str:

@@ -21,7 +21,7 @@ class PathInfo:
     """What every face says and draws of a path: ``title`` (short), ``help`` (one line: the
     widgets' help and the CLI), ``description`` (a paragraph paraphrasing the IOG report,
     then what the model does: the story), its line's ``colour``, ``dash`` and ``marker`` on
-    every chart (Paul Tol's palette, checked under colour blindness: tests/test_charts.py)
+    every chart (Paul Tol's palette, checked under colour blindness: tests/unit/test_charts.py)
     and the lever ``group`` that holds its levers (:data:`rebalancing.levers.GROUPS`)."""
 
     id: str
@@ -218,6 +218,28 @@ def _floor_scale(cal: Calibration) -> float:
     return float(openness(cal) / openness(cal4))
 
 
+def pair_tariffs(cal: Calibration, tau: np.ndarray, us_on_others: np.ndarray) -> np.ndarray:
+    """Two-country mode: the pair's tariffs (P, T, 2, 2) from the bilateral ones ``tau`` and
+    the US tariff on other partners (P, T): each importer's tariffs on China (or the US) and
+    on the rest of its partners, averaged with the four-region import shares (each economy
+    trades with the other as with the world: :func:`rebalancing.calibration._calibrate2`).
+    China's tariffs on partners other than the US stay at their base-year level."""
+    from .calibration import calibrate, pair_shares
+
+    cal4 = calibrate(False)
+    w_us, w_cn = pair_shares(cal4)
+    us4, cn4 = cal4.index("US"), cal4.index("CN")
+    rest4 = [k for k in range(cal4.n) if k not in (us4, cn4)]
+    m_cn = cal4.trade[cn4]
+    cn_rest = float((m_cn[rest4] * cal4.tariff0[cn4, rest4]).sum() / m_cn.sum())
+    us, cn = cal.index("US"), cal.index("CN")
+    out = tau.copy()
+    out[:, :, us, cn] = w_us * tau[:, :, us, cn] + (1 - w_us) * us_on_others
+    out[:, :, cn, us] = w_cn * tau[:, :, cn, us] + cn_rest
+    out[:, 0] = cal.tariff0  # the base year: the calibration's (already the pair's averages)
+    return out
+
+
 #: The PathSpec fields indexed by year (axis 1): what a lever path sets year by year.
 TIME_FIELDS = ("tau", "share_factor", "c_shift", "g_cut", "i_extra", "i_shift")
 
@@ -279,6 +301,11 @@ def _build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS
     others = [k for k in range(n) if k not in (us, cn)]
     for k in others:  # the status quo's US tariff on other partners, from 2025, all paths
         tau[:, :, us, k] = np.where(after_base, b.us_tariff_on_others / 100, cal.tariff0[us, k])
+    # the US tariff on partners other than China, by path and year (two-country mode folds
+    # it into the pair's average: pair_tariffs)
+    us_on_others = np.broadcast_to(
+        np.where(after_base, b.us_tariff_on_others / 100, 0.0), (P, T)
+    ).copy()
 
     def us_cn_tariffs(p, target_us, target_cn, n_years):
         """Status-quo tariffs from 2025, moving linearly to targets from the policy start."""
@@ -303,6 +330,7 @@ def _build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS
                 tau[p, :, us, k] = np.where(
                     after_base, b.us_tariff_on_others / 100 * (1 - w), cal.tariff0[us, k]
                 )
+            us_on_others[p] = np.where(after_base, b.us_tariff_on_others / 100 * (1 - w), 0.0)
             c_shift[p, :, cn] = o.cn_consumption_rise / 100 * w
             i_shift[p, :, cn] = -o.cn_investment_offset / 100 * o.cn_consumption_rise / 100 * w
             g_cut[p, :, us] = o.us_fiscal_consolidation / 100 * w
@@ -325,6 +353,8 @@ def _build_paths(scn: Scenario, cal: Calibration, names: tuple[str, ...] = PATHS
                 bloc_speed[p, members] = s.speed
                 bloc_band[p, members] = s.band / 100
 
+    if bloc is None:
+        tau = pair_tariffs(cal, tau, us_on_others)
     d = scn.disorderly
     side = us if d.side == "US" else cn
     return PathSpec(

@@ -58,9 +58,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "net_foreign_assets": (USD, "NFA, end of year"),
     "real_exchange_rate": (
         "index, 2024 = 100",
-        "real effective exchange rate against the world, p (up = appreciation)",
+        "real effective exchange rate against the region's partners (up = appreciation): "
+        "the prices of its output against theirs, weighted by its 2024 trade (exports plus "
+        "imports) with each, itself excluded",
     ),
-    "real_gdp": (USD, "real GDP (GDP at 2024 prices; the accounts' unit)"),
+    "real_gdp": (USD, "real GDP, at 2024 prices (volumes)"),
     "real_consumption": (USD, "C deflated by consumer prices relative to the GDP deflator"),
     "inflation": ("%", "consumer-price inflation, Phillips curve"),
     "policy_rate": ("%", "nominal policy rate, inertial Taylor rule"),
@@ -88,7 +90,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "public_balance_pct_gdp": (PCT_GDP, "public sector balance (T - G) / Y"),
     "foreign_balance_pct_gdp": (PCT_GDP, "rest of world's balance with the region, -CA / Y"),
     "output_gap_pct": ("% of potential", "Y / Ypot - 1"),
-    "gdp_vs_baseline_pct": ("% vs status quo", "Y / Y(status quo) - 1, same year"),
+    "gdp_vs_baseline_pct": ("% vs status quo", "real GDP / real GDP(status quo) - 1, same year"),
+    "export_volume": (USD, "exports at 2024 prices (volumes)"),
+    "import_volume": (USD, "imports at 2024 prices (volumes)"),
+    "terms_of_trade": ("index, 2024 = 100", "export prices / import prices"),
+    "real_net_exports_pct_gdp": (PCT_GDP, "(export - import volumes) / real GDP"),
     "bilateral_balance": (
         USD,
         "US-China bilateral trade balance, seen from each of the two: for US, exports to "
@@ -112,6 +118,13 @@ def _bilateral(trade: np.ndarray, regions) -> np.ndarray:
     out[:, :, us] = bal
     out[:, :, cn] = -bal
     return out
+
+
+def _terms_of_trade(s, X, M) -> np.ndarray:
+    """Export prices over import prices, 2024 = 1: values over volumes of each."""
+    if getattr(s, "Xreal", None) is None:
+        return np.ones_like(X)
+    return (X / s.Xreal) / (M / s.Mreal)
 
 
 def all_variables(regions) -> list[str]:
@@ -141,9 +154,9 @@ _RAW = {
     "public_saving": "T G",
     "current_account": "trade NI",
     "net_foreign_assets": "NFA",
-    "real_exchange_rate": "logp",
-    "real_gdp": "Y",
-    "real_consumption": "C w",
+    "real_exchange_rate": "logp reer",
+    "real_gdp": "Y Yreal",
+    "real_consumption": "C w Creal",
     "inflation": "pi",
     "policy_rate": "i",
     "real_interest_rate": "r",
@@ -163,8 +176,12 @@ _RAW = {
     "private_balance_pct_gdp": "Y NI T C I",
     "public_balance_pct_gdp": "T G Y",
     "foreign_balance_pct_gdp": "trade NI Y",
-    "output_gap_pct": "Y Ypot",
-    "gdp_vs_baseline_pct": "Y",
+    "output_gap_pct": "Y Ypot Yreal",
+    "gdp_vs_baseline_pct": "Y Yreal",
+    "export_volume": "trade Xreal",
+    "import_volume": "trade Mreal",
+    "terms_of_trade": "trade Xreal Mreal",
+    "real_net_exports_pct_gdp": "trade Xreal Mreal Y Yreal",
     "bilateral_balance": "trade",
 }
 
@@ -197,9 +214,12 @@ def derive_variables(
         return want is None or any(k in want for k in names)
 
     Y = s.Y
+    Yv = Y if getattr(s, "Yreal", None) is None else s.Yreal  # volumes (2024 prices)
     X = M = S = Sp = Sg = CA = None
-    if need("exports", "imports", "net_exports", "net_exports_pct_gdp") or need(
-        "current_account", "current_account_pct_gdp", "foreign_balance_pct_gdp"
+    if (
+        need("exports", "imports", "net_exports", "net_exports_pct_gdp")
+        or need("export_volume", "import_volume", "terms_of_trade", "real_net_exports_pct_gdp")
+        or need("current_account", "current_account_pct_gdp", "foreign_balance_pct_gdp")
     ):
         X, M = idn.exports(s), idn.imports(s)
     if need("national_saving", "saving_pct_gdp"):
@@ -229,9 +249,9 @@ def derive_variables(
         "public_saving": lambda: Sg,
         "current_account": lambda: CA,
         "net_foreign_assets": lambda: s.NFA,
-        "real_exchange_rate": lambda: 100.0 * np.exp(s.logp),
-        "real_gdp": lambda: Y,
-        "real_consumption": lambda: s.C / np.exp(s.w),
+        "real_exchange_rate": lambda: 100.0 * np.exp(s.logp if s.reer is None else s.reer),
+        "real_gdp": lambda: Yv,
+        "real_consumption": lambda: s.C / np.exp(s.w) if s.Creal is None else s.Creal,
         "inflation": lambda: 100.0 * s.pi,
         "policy_rate": lambda: 100.0 * s.i,
         "real_interest_rate": lambda: 100.0 * s.r,
@@ -251,8 +271,14 @@ def derive_variables(
         "private_balance_pct_gdp": lambda: _pct(Sp - s.I, Y),
         "public_balance_pct_gdp": lambda: _pct(Sg, Y),
         "foreign_balance_pct_gdp": lambda: _pct(-CA, Y),
-        "output_gap_pct": lambda: 100.0 * (Y / s.Ypot - 1),
-        "gdp_vs_baseline_pct": lambda: 100.0 * (Y / Y[base_rows] - 1),
+        "output_gap_pct": lambda: 100.0 * (Yv / s.Ypot - 1),
+        "gdp_vs_baseline_pct": lambda: 100.0 * (Yv / Yv[base_rows] - 1),
+        "export_volume": lambda: X if s.Xreal is None else s.Xreal,
+        "import_volume": lambda: M if s.Mreal is None else s.Mreal,
+        "terms_of_trade": lambda: 100.0 * _terms_of_trade(s, X, M),
+        "real_net_exports_pct_gdp": lambda: _pct(
+            (X - M) if s.Xreal is None else (s.Xreal - s.Mreal), Yv
+        ),
         "bilateral_balance": lambda: _bilateral(s.trade, regions),
     }
     for k, r in enumerate(regions):
@@ -502,9 +528,21 @@ def simulate(
     key = data_key()
     cal, prm = calibrated_for(model_globals(scn.global_), scn.baseline, key)
     spec = build_paths(scn, cal, run_paths)
-    drift, miss, sol = status_quo_for_run(scn, cal, prm, spec, key)
-    if sol is None:
-        sol = run(cal, prm, spec, drift=drift)
+    miss = 0.0
+    if scn.global_.expectations == "model-consistent":
+        from .engine3 import run as run3
+        from .inputs import structural_shifts
+        from .levers import consistent_range_problem
+
+        bad = consistent_range_problem(scn.flat())
+        if bad:
+            raise ScenarioError(bad[1], bad[0])
+        shifts = structural_shifts(scn, key)
+        sol, _ = run3(cal, prm, spec, anchor=False, shifts=shifts)
+    else:
+        drift, miss, sol = status_quo_for_run(scn, cal, prm, spec, key)
+        if sol is None:
+            sol = run(cal, prm, spec, drift=drift)
     resid = idn.check(sol, run_paths, sol.years)
     res = Results(
         scenario=scn,

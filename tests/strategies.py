@@ -17,11 +17,15 @@ def lever_values(lev):
 
 
 @st.composite
-def scenarios(draw, max_horizon=2060):
+def scenarios(draw, max_horizon=2060, expectations="adaptive"):
     """Random admissible scenarios: every lever drawn over its range (horizon capped for
-    speed; the long-horizon end is covered by its own test)."""
-    values = {}
+    speed; the long-horizon end is covered by its own test). ``expectations``: the engine
+    (the whole lever box is the adaptive engine's; the model-consistent engine's validated
+    box is drawn by :func:`consistent_scenarios`)."""
+    values = {"global.expectations": expectations}
     for lid, lev in LEVERS.items():
+        if lid == "global.expectations":
+            continue
         if lid == "global.horizon":
             values[lid] = draw(st.integers(lev.lo, max_horizon))
         else:
@@ -41,3 +45,23 @@ def lever_paths(draw, horizon=2040, max_levers=3):
         lid: draw(st.dictionaries(years, lever_values(LEVERS[lid]), min_size=1, max_size=16))
         for lid in lids
     }
+
+
+#: The groups whose levers the model-consistent engine is validated for over their whole
+#: ranges, jointly (docs/model.md section 3b.7): the paths' policies. The status quo's
+#: assumptions and the global parameters are validated one at a time (the sweeps).
+CONSISTENT_GROUPS = ("orderly", "disorderly", "unilateral", "subglobal")
+
+
+@st.composite
+def consistent_scenarios(draw):
+    """Random scenarios for the model-consistent engine: every path lever over its range,
+    the rest at their defaults, in four-region or two-country mode."""
+    values = {
+        "global.expectations": "model-consistent",
+        "global.two_country": draw(st.booleans()),
+    }
+    for lid, lev in LEVERS.items():
+        if lid.split(".")[0] in CONSISTENT_GROUPS:
+            values[lid] = draw(lever_values(lev))
+    return Scenario().with_values(values)
