@@ -1255,8 +1255,9 @@ def fan_traces(fan, chart_id: str) -> list[dict]:
 
 def fan_note(fan) -> str:
     return (
-        f" Bands: Monte Carlo, {fan.draws:,} draws, seed {fan.seed}; distributions in the "
-        "model documentation (uncertainty)."
+        f" Bands: Monte Carlo, {fan.draws:,} draws, seed {fan.seed}, each run with adaptive "
+        "expectations (whatever the line's); distributions in the model documentation "
+        "(uncertainty)."
     )
 
 

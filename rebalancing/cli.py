@@ -155,6 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_path_arg,
         help="also write the table as Markdown (e.g. docs/validation.md)",
     )
+    v.add_argument(
+        "--charts",
+        type=_path_arg,
+        metavar="DIR",
+        help="also write the impulse-response charts as PNG files irf_<shock>.png in DIR "
+        "(e.g. docs/img; needs Chromium for the static export)",
+    )
 
     f = sub.add_parser(
         "fan",
@@ -556,18 +563,39 @@ def _history(args) -> int:
 
 
 def _validate(args) -> int:
-    from .validate import markdown, text, validation_table
+    from .validate import impulse_markdown, impulses, markdown, text, validation_table
 
-    if args.markdown:
-        check_outputs([args.markdown], data_inputs())
+    charts = None
+    if args.charts:
+        charts = {args.charts / f"irf_{k}.png" for k in ("monetary", "premium", "fiscal", "tariff")}
+    if args.markdown or charts:
+        check_outputs(
+            [*([args.markdown] if args.markdown else []), *sorted(charts or ())], data_inputs()
+        )
     checks = validation_table()
     print(text(checks), end="")
     for kind in ("validation", "calibration"):
         rows = [c for c in checks if c.kind == kind]
         print(f"{sum(c.inside for c in rows)} of {len(rows)} {kind} checks inside their band")
+    items = impulses() if args.markdown or charts else []
     if args.markdown:
-        write_text(args.markdown, VALIDATION_HEADER + markdown(checks), data_inputs())
+        doc = VALIDATION_HEADER + markdown(checks) + "\n" + impulse_markdown(items, checks)
+        write_text(args.markdown, doc, data_inputs())
         print(f"wrote {shown(args.markdown, 200)}")
+    if charts:
+        from .export import ExportUnavailable, figure_bytes
+        from .validate import impulse_figure
+
+        try:
+            files = {
+                args.charts / f"irf_{imp.id}.png": figure_bytes(impulse_figure(imp, checks), "png")
+                for imp in items
+            }
+        except ExportUnavailable as e:
+            print(f"validate: the charts were not written: {e}", file=sys.stderr)
+            return 2
+        write_files(files, data_inputs())
+        print(f"wrote {len(files)} charts in {shown(str(args.charts), 200)}")
     outside = [c.id for c in checks if not c.inside]
     if outside:
         print(

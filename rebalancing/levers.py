@@ -522,7 +522,9 @@ class DisorderlyLevers(LeverGroup):
         label="Financing floor for the US current account",
         help="A sudden stop forces the deficit country's CA up to this "
         "floor (0 = net inflows stop; above 0 = capital flight to be "
-        "repaid); the demand cut that achieves it is found exactly.",
+        "repaid); the demand cut that achieves it is found exactly."
+        " Adaptive engine only: with model-consistent expectations a crisis is a "
+        "repricing (docs/model.md 3b.4).",
         source="Hutchison & Noy (JDE 2006), Freund (JIMF 2005): reversals "
         "of 3-5 points of GDP, from deficit to balance or surplus",
     )
@@ -533,7 +535,9 @@ class DisorderlyLevers(LeverGroup):
         step=1,
         unit="years",
         label="Years to reach the floor",
-        help="The CA reaches the floor within 1-2 years.",
+        help="The CA reaches the floor within 1-2 years."
+        " Adaptive engine only: with model-consistent expectations a crisis is a "
+        "repricing (docs/model.md 3b.4).",
         source="Calvo et al. (2004): reversals within 1-2 years",
     )
     constraint_years: int = lever(
@@ -544,7 +548,9 @@ class DisorderlyLevers(LeverGroup):
         unit="years",
         label="Years the financing constraint binds",
         help="After these years, markets finance deficits again and "
-        "the forced cut fades at the recovery speed.",
+        "the forced cut fades at the recovery speed."
+        " Adaptive engine only: with model-consistent expectations a crisis is a "
+        "repricing (docs/model.md 3b.4).",
         source="Hutchison & Noy (JDE 2006): output losses of sudden "
         "stops measured over three years",
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -606,3 +606,222 @@ def write_headline(path) -> None:
 
     p = _Path(path)
     write_text(p, with_headline(p.read_text(encoding="utf-8"), headline_markdown()))
+
+
+# --- impulse responses beside the published ones (docs/validation.md) -------------------
+
+
+@dataclass(frozen=True)
+class Impulse:
+    """One shock's response in the model, by year after the shock (1 = its first year),
+    beside the bands of the checks it is compared with."""
+
+    id: str
+    title: str
+    unit: str
+    lines: dict  # label -> tuple of values, years 1..len
+    checks: tuple  # (check id, year after the shock, label)
+    scale: dict = field(default_factory=dict)  # check id -> factor on its band (charts)
+
+
+IMPULSE_YEARS = 10
+
+
+def impulses() -> list[Impulse]:
+    """The four shocks of the validation (a monetary tightening, a risk-premium shock, a
+    fiscal consolidation, a tariff war), the model's responses over :data:`IMPULSE_YEARS`."""
+    n = IMPULSE_YEARS
+    out = []
+    sol, cal = impulse_response("monetary")
+    t0 = IRF_START - int(sol.years[0])
+    gap, pi = _irf_var(sol, cal, "output_gap_pct"), _irf_var(sol, cal, "inflation")
+    out.append(
+        Impulse(
+            "monetary",
+            "US monetary tightening: 1 pp on the policy rule for one year",
+            "pp or % of potential, difference from no shock",
+            {
+                "output gap (% of potential)": tuple((gap[1] - gap[0])[t0 : t0 + n]),
+                "inflation (pp)": tuple((pi[1] - pi[0])[t0 : t0 + n]),
+            },
+            (
+                ("monetary_gap_year1", 1, "output gap"),
+                ("monetary_gap_year2", 2, "output gap"),
+                ("monetary_gap_year3", 3, "output gap"),
+                ("monetary_inflation_year2", 2, "inflation"),
+            ),
+        )
+    )
+    sol, cal = impulse_response("premium", 0.02)
+    t0 = IRF_START - int(sol.years[0])
+    reer = _irf_var(sol, cal, "real_exchange_rate")
+    fall = 100.0 * (1.0 - reer[1] / reer[0])
+    rnx = _irf_var(sol, cal, "real_net_exports_pct_gdp")
+    ca = _irf_var(sol, cal, "current_account_pct_gdp")
+    out.append(
+        Impulse(
+            "premium",
+            "Risk premium on US assets: +2 pp for good",
+            "% of GDP or %, difference from no shock; the bands (per 10% depreciation) "
+            "scaled to the model's fall that year",
+            {
+                "real net exports (% of GDP)": tuple((rnx[1] - rnx[0])[t0 : t0 + n]),
+                "current account (% of GDP)": tuple((ca[1] - ca[0])[t0 : t0 + n]),
+                "real effective dollar (% fall)": tuple(fall[t0 : t0 + n]),
+            },
+            (
+                ("premium_jcurve", 1, "current account"),
+                ("premium_net_exports", 2, "real net exports"),
+            ),
+            {"premium_jcurve": fall[t0] / 10.0, "premium_net_exports": fall[t0 + 1] / 10.0},
+        )
+    )
+    res = _sim({**ONLY_FISCAL, "orderly.years": 3}, ("orderly",))
+    start = res.scenario.global_.policy_start
+    years = range(start, min(start + n, res.scenario.global_.horizon + 1))
+    d_ca = tuple(
+        res.value("orderly", "US", "current_account_pct_gdp", y)
+        - res.value("baseline", "US", "current_account_pct_gdp", y)
+        for y in years
+    )
+    sol, cal = impulse_response("fiscal")
+    t0 = IRF_START - int(sol.years[0])
+    gdp = _irf_var(sol, cal, "real_gdp")
+    out.append(
+        Impulse(
+            "fiscal",
+            "US fiscal consolidation: 1% of GDP (phased in over 3 years; GDP: at once)",
+            "% of GDP or %, difference from no consolidation",
+            {
+                "current account (% of GDP; 3-year phase-in)": d_ca,
+                "real GDP (%; permanent cut at once)": tuple(
+                    (100 * (gdp[1] / gdp[0] - 1))[t0 : t0 + n]
+                ),
+            },
+            (
+                ("fiscal_gdp_two_years", 2, "real GDP"),
+                ("fiscal_consolidation_ca", 3 + 2, "current account"),
+                ("fiscal_ca_five_years", 3 + 5, "current account"),
+            ),
+        )
+    )
+    war = {
+        "baseline.us_tariff_on_cn": 80.8,
+        "baseline.cn_tariff_on_us": 81.2,
+        "baseline.us_tariff_on_others": round(GOODS_SHARE_OF_US_IMPORTS * 10.0, 1),
+    }
+    a, b = _sim(war), _sim(TARIFFS_2024)
+    years = range(2025, 2025 + n)
+
+    def gdp_pct(r):
+        return tuple(
+            _pct(a.value("baseline", r, "real_gdp", y), b.value("baseline", r, "real_gdp", y))
+            for y in years
+        )
+
+    out.append(
+        Impulse(
+            "tariff",
+            "Tariff war from 2025: US-China tariffs about 81%, the US 10% on others",
+            "% of real GDP, difference from the 2024 tariffs",
+            {"US real GDP (%)": gdp_pct("US"), "China real GDP (%)": gdp_pct("CN")},
+            (
+                ("tariff_war_us_two_years", 2, "US real GDP"),
+                ("tariff_war_cn", 2, "China real GDP"),
+                ("tariff_war_us", 6, "US real GDP"),
+            ),
+        )
+    )
+    return out
+
+
+def impulse_markdown(items: list[Impulse], checks: list[Check], img: str = "img") -> str:
+    """The impulse responses as numbers (the model's, year by year, and the bands they are
+    compared with), each with its chart (``img``/irf_<id>.png, written by
+    :func:`impulse_figure`)."""
+    by_id = {c.id: c for c in checks}
+    out = [
+        "## Impulse responses beside the published ones",
+        "",
+        "Numbers are compared, not pictures: each table gives the model's response by year "
+        "after the shock; the bands are the checks above (the chart draws each as a bar at "
+        "its horizon). Charts: `python -m rebalancing validate --charts docs/img`.",
+        "",
+    ]
+    for imp in items:
+        n = max(len(v) for v in imp.lines.values())
+        out += [
+            f"### {imp.title}",
+            "",
+            f"![{imp.title}]({img}/irf_{imp.id}.png)",
+            "",
+            "| series (" + imp.unit + ") | " + " | ".join(str(k) for k in range(1, n + 1)) + " |",
+            "|---|" + "---|" * n,
+        ]
+        for label, vals in imp.lines.items():
+            out.append(f"| {label} | " + " | ".join(f"{v:+.2f}" for v in vals) + " |")
+        out.append("")
+        for cid, year, label in imp.checks:
+            c = by_id[cid]
+            out.append(
+                f"- {label}, year {year}: {c.published} ({c.study}); band {_range(c)}, "
+                f"model {_model(c)}: {_result(c)}"
+            )
+        out.append("")
+    return "\n".join(out)
+
+
+def impulse_figure(imp: Impulse, checks: list[Check]):
+    """A plotly figure of one impulse response: the model's lines and each check's band as
+    a bar at its horizon (16:9, title, unit, source)."""
+    import plotly.graph_objects as go
+
+    by_id = {c.id: c for c in checks}
+    fig = go.Figure()
+    palette = ("#1f4e79", "#b03a2e", "#7d6608")
+    colour = {}
+    for k, (label, vals) in enumerate(imp.lines.items()):
+        colour[label] = palette[k % len(palette)]
+        fig.add_trace(
+            go.Scatter(
+                x=list(range(1, len(vals) + 1)),
+                y=list(vals),
+                name=f"model: {label}",
+                mode="lines+markers",
+                line={"color": colour[label], "width": 3},
+            )
+        )
+    seen = set()
+    for cid, year, label in imp.checks:
+        c = by_id[cid]
+        line = next((lab for lab in imp.lines if lab.startswith(label)), None)
+        study = c.study.split("(")[0].split(";")[0].split(",")[0].strip()
+        k = imp.scale.get(cid, 1.0)
+        fig.add_trace(
+            go.Scatter(
+                x=[year, year],
+                y=[k * c.low, k * c.high],
+                name=f"published band: {study}",
+                legendgroup=study,
+                showlegend=study not in seen,
+                mode="lines",
+                line={"color": colour.get(line, "#555555"), "width": 12},
+                opacity=0.4,
+            )
+        )
+        seen.add(study)
+    fig.add_hline(y=0, line={"color": "#999999", "width": 1})
+    fig.update_layout(
+        title={
+            "text": f"{imp.title}<br><sup>{imp.unit}. Source: rebalancing validate "
+            "(model-consistent engine); bands: data/validation_bands.csv</sup>",
+            "x": 0.02,
+        },
+        xaxis={"title": "year after the shock", "dtick": 1},
+        width=1280,
+        height=720,
+        template="plotly_white",
+        legend={"orientation": "h", "y": -0.15},
+        margin={"b": 150},
+    )
+    return fig

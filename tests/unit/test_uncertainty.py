@@ -199,3 +199,18 @@ def test_docs_table_is_current():
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "uncertainty.md").read_text()
     assert distribution_markdown() in doc
+
+
+def test_the_draws_of_a_model_consistent_scenario_run_the_adaptive_engine_and_say_so():
+    """The fan's draws run the adaptive engine whatever the central line's (docs/
+    uncertainty.md, "Which engine"): the bands are those of the same scenario with adaptive
+    expectations, and the metadata and the chart note say so."""
+    from rebalancing.charts import fan_note
+
+    mc = Scenario().with_values({"global.expectations": "model-consistent"})
+    a = fan(mc, draws=40, seed=3, paths=("baseline", "orderly"))
+    b = fan(Scenario(), draws=40, seed=3, paths=("baseline", "orderly"))
+    assert a.engine == "adaptive" and "adaptive" in a.metadata()["engine"]
+    for s in a.series:
+        np.testing.assert_array_equal(a.bands_[s], b.bands_[s])
+    assert "adaptive expectations" in fan_note(a)

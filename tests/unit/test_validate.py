@@ -54,7 +54,10 @@ def test_the_bands_are_those_committed_before_the_comparison(checks):
 def test_the_validation_document_is_current(checks):
     """docs/validation.md is what `validate --markdown` writes today (regenerate it with
     that command when a number moves)."""
-    assert DOC.read_text(encoding="utf-8") == VALIDATION_HEADER + markdown(checks)
+    from rebalancing.validate import impulse_markdown, impulses
+
+    expected = VALIDATION_HEADER + markdown(checks) + "\n" + impulse_markdown(impulses(), checks)
+    assert DOC.read_text(encoding="utf-8") == expected
 
 
 def test_validate_cli_prints_the_table_and_exits_1_while_a_check_fails(capsys, tmp_path, checks):
@@ -71,3 +74,19 @@ def test_the_headline_table_in_the_model_document_is_current():
 
     doc = (DOC.parent / "model.md").read_text(encoding="utf-8")
     assert doc == with_headline(doc, headline_markdown())
+
+
+def test_validate_writes_the_impulse_response_charts(tmp_path, capsys):
+    """`validate --charts DIR`: one 16:9 PNG per shock (docs/img holds the committed ones)."""
+    import os
+
+    from rebalancing.export import chromium_path
+
+    if chromium_path() is None and os.environ.get("CI") != "true":
+        pytest.skip("no Chromium for the static export")
+    main(["validate", "--charts", str(tmp_path / "img")])
+    for shock in ("monetary", "premium", "fiscal", "tariff"):
+        png = (tmp_path / "img" / f"irf_{shock}.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert (width, height) == (2560, 1440)
