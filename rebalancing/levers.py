@@ -860,14 +860,20 @@ PATHABLE = (
 FIRST_PATH_YEAR = 2025
 
 #: Levers whose range is narrower with model-consistent expectations: the range the engine
-#: was validated for (docs/model.md 3b.1). Below it, trade answers prices so little or so
-#: slowly that the forward-looking exchange rate has to move very far to clear the
-#: accounts: the solution was not found (0.2-0.33, 10-11.5) or jumped between neighbouring
-#: settings (up to 2.6 pp of output gap at 0.34; 1.4 pp at 12) in sweeps of 1/100 of the
-#: range. The adaptive engine covers the whole range.
+#: was validated for (docs/model.md 3b.1); the adaptive engine covers the whole range.
+#: Elasticity and switching: below these, trade answers prices so little or so slowly that
+#: the forward-looking exchange rate has to move very far to clear the accounts: the
+#: solution was not found (0.2-0.33, 10-11.5) or jumped between neighbouring settings (up
+#: to 2.6 pp of output gap at 0.34; 1.4 pp at 12) in sweeps of 1/100 of the range. The
+#: orderly band: below 2.5% of GDP the realignment rule reaches the bloc, whose current
+#: account first rises as its currency appreciates (prices move before volumes), so the
+#: rule feeds on itself: realignments of 25% and more, 5.7 pp of output gap between bands
+#: of 1.925 and 2.0, and no solution at 0.65-0.8 or with kappa above 2.7 at 2.2. From 2.5
+#: the sweeps of the band (every kappa) move output gaps by at most 0.13 pp a step.
 CONSISTENT_RANGES = {
     "global.price_elasticity": (0.4, 1.5),
     "global.switching_speed": (15.0, 60.0),
+    "orderly.band": (2.5, 8.0),
 }
 
 

@@ -55,13 +55,19 @@ CONSISTENT_GROUPS = ("orderly", "disorderly", "unilateral", "subglobal")
 
 @st.composite
 def consistent_scenarios(draw):
-    """Random scenarios for the model-consistent engine: every path lever over its range,
-    the rest at their defaults, in four-region or two-country mode."""
+    """Random scenarios for the model-consistent engine: every path lever over its range
+    (its validated range, levers.CONSISTENT_RANGES, where narrower), the rest at their
+    defaults, in four-region or two-country mode."""
     values = {
         "global.expectations": "model-consistent",
         "global.two_country": draw(st.booleans()),
     }
+    from rebalancing.levers import CONSISTENT_RANGES
+
     for lid, lev in LEVERS.items():
-        if lid.split(".")[0] in CONSISTENT_GROUPS:
+        if lid in CONSISTENT_RANGES:
+            lo, hi = CONSISTENT_RANGES[lid]
+            values[lid] = draw(st.floats(lo, hi, allow_nan=False, allow_infinity=False))
+        elif lid.split(".")[0] in CONSISTENT_GROUPS:
             values[lid] = draw(lever_values(lev))
     return Scenario().with_values(values)
