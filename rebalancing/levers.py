@@ -869,10 +869,17 @@ FIRST_PATH_YEAR = 2025
 #: account first rises as its currency appreciates (prices move before volumes), so the
 #: rule feeds on itself: realignments of 25% and more, 5.7 pp of output gap between bands
 #: of 1.925 and 2.0, and no solution at 0.65-0.8 or with kappa above 2.7 at 2.2. From 2.5
-#: the sweeps of the band (every kappa) move output gaps by at most 0.13 pp a step.
+#: the sweeps of the band (every kappa) move output gaps by at most 0.13 pp a step. The
+#: monetary response: below half of Taylor's, in two-country mode, no solution at
+#: 0.25-0.285 and 1.8 pp of output gap between 0.32 and 0.34 (the rule barely leans
+#: against expected inflation); from 0.5 at most 0.07 pp a step. China's trend growth:
+#: above 4.7% in two-country mode no solution (the pair's sizes drift apart for the 40
+#: years of the terminal extension); up to 4.5 none is refused in either mode.
 CONSISTENT_RANGES = {
+    "global.monetary_response": (0.5, 2.0),
     "global.price_elasticity": (0.4, 1.5),
     "global.switching_speed": (15.0, 60.0),
+    "global.growth_CN": (0.0, 4.5),
     "orderly.band": (2.5, 8.0),
 }
 

@@ -181,7 +181,13 @@ def test_a_setting_beyond_the_work_bound_is_refused_in_one_line(monkeypatch):
 
 @pytest.mark.parametrize(
     ("lid", "value"),
-    [("global.price_elasticity", 0.3), ("global.switching_speed", 12.0), ("orderly.band", 2.0)],
+    [
+        ("global.price_elasticity", 0.3),
+        ("global.switching_speed", 12.0),
+        ("orderly.band", 2.0),
+        ("global.monetary_response", 0.3),
+        ("global.growth_CN", 5.0),
+    ],
 )
 def test_outside_its_validated_range_the_engine_names_the_lever(lid, value):
     """levers.CONSISTENT_RANGES: the model-consistent engine refuses, naming the lever and
