@@ -757,19 +757,9 @@ def _jacobian_key(cal, prm, Te: int):
     h = hashlib.sha1()
     h.update(repr(cal.regions).encode())
     h.update(np.asarray(cal.Y).tobytes())
-    for f in (
-        "growth",
-        "r_nfa",
-        "eps",
-        "eta",
-        "switching",
-        "diversion",
-        "rerouting",
-        "monetary",
-        "rp_slope",
-        "tariff_cost",
-        "q",
-    ):
+    from .engine import LEVER_PARAMS
+
+    for f in ("growth", *LEVER_PARAMS, "q"):
         h.update(np.asarray(getattr(prm, f), float).tobytes())
     h.update(str(Te).encode())
     return h.hexdigest()
