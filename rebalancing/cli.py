@@ -46,7 +46,7 @@ from .errors import RebalancingError, ScenarioError, one_line, shown, shown_repr
 from .files import check_outputs, meta_path, sha256_text, write_files, write_text
 from .levers import LEVERS, number_from_text
 from .paths import PATHS
-from .scenario import Scenario, load_scenario, save_scenario
+from .scenario import Scenario, load_scenario_noted, save_scenario
 from .sweep import MAX_SETTINGS
 
 
@@ -304,7 +304,7 @@ def _run(args) -> int:
     inputs = _inputs(args)
     meta = meta_path(args.out)
     check_outputs({args.out: "", meta: f"the metadata beside {shown(args.out.name)}"}, inputs)
-    scn = load_scenario(args.scenario) if args.scenario else Scenario()
+    scn = _scenario(args)
     changes = {}
     if args.two_country:
         changes["global.two_country"] = True
@@ -327,7 +327,13 @@ def _run(args) -> int:
 
 
 def _scenario(args) -> Scenario:
-    return load_scenario(args.scenario) if getattr(args, "scenario", None) else Scenario()
+    """The --scenario file's scenario (its format note on stderr), else the defaults."""
+    if not getattr(args, "scenario", None):
+        return Scenario()
+    scn, note = load_scenario_noted(args.scenario)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    return scn
 
 
 def _inputs(args) -> dict:

@@ -67,7 +67,9 @@ from .scenario_files import (  # noqa: F401 -- re-exported: the scenario files' 
     read_document,
     write_document,
 )
-from .version import FORMAT_VERSION
+from .version import FORMAT_VERSION, KNOWN_FORMATS
+
+_KNOWN = ", ".join(map(str, KNOWN_FORMATS[:-1])) + f" or {KNOWN_FORMATS[-1]}"
 
 
 @dataclass(frozen=True)
@@ -239,16 +241,17 @@ def scenario_from_dict(data: Any) -> Scenario:
     version = data.pop("format_version", 1)
     if type(version) not in (int, NumberText):  # NumberText: a number too long to read
         raise ScenarioError(
-            f"format_version: expected a whole number (1 or {FORMAT_VERSION}), got "
-            f"{describe(version)}",
+            f"format_version: expected a whole number ({_KNOWN}), got {describe(version)}",
             "format_version",
         )
-    if version not in (1, FORMAT_VERSION):
+    if version not in KNOWN_FORMATS:
         raise ScenarioError(
-            f"format_version: {shown(version, 40)} is not a known scenario "
-            f"format (expected 1 or {FORMAT_VERSION})",
+            f"format_version: {shown(version, 40)} is not a known scenario format "
+            f"(expected {_KNOWN})",
             "format_version",
         )
+    if version < 3:  # written for version 2's engine: run it with that engine
+        values["global.expectations"] = "adaptive"
     for g, table in data.items():
         if g not in GROUPS:
             raise ScenarioError(
@@ -265,6 +268,26 @@ def scenario_from_dict(data: Any) -> Scenario:
     return scn.with_paths(paths) if paths else scn
 
 
+def format_note(data: Any) -> str | None:
+    """The note for a scenario file written before the current format: which engine runs
+    it (None for a current file, flat lever ids and results metadata)."""
+    if not isinstance(data, dict) or data.get("package") == "rebalancing":
+        return None
+    if data and all(isinstance(k, str) and "." in k for k in data):
+        return None
+    version = data.get("format_version", 1)
+    if version not in KNOWN_FORMATS or version >= 3:
+        return None
+    table = data.get("global")
+    if isinstance(table, dict) and "expectations" in table:
+        return None
+    return (
+        f"the file is in scenario format {version} (before version 0.3): it runs with "
+        "global.expectations = adaptive, the engine it was written for; set "
+        "global.expectations = model-consistent to run it with the new engine"
+    )
+
+
 def parse_scenario(content: bytes | str, filename: str = "scenario") -> Scenario:
     """Parse a JSON or TOML scenario (format from the extension, else sniffed)."""
     return scenario_from_dict(load_document(content, filename))
@@ -273,6 +296,12 @@ def parse_scenario(content: bytes | str, filename: str = "scenario") -> Scenario
 def load_scenario(path: str | Path) -> Scenario:
     """Read a scenario file (:func:`rebalancing.scenario_files.read_document`)."""
     return scenario_from_dict(read_document(path))
+
+
+def load_scenario_noted(path: str | Path) -> tuple[Scenario, str | None]:
+    """A scenario file's scenario and its :func:`format_note` (None for a current file)."""
+    data = read_document(path)
+    return scenario_from_dict(data), format_note(data)
 
 
 #: dumps_scenario's recent texts, by the repr of its arguments (which tells 1 from 1.0 and

@@ -300,7 +300,7 @@ def test_a_limit_can_be_raised_by_its_flag(tmp_path):
         (
             '{"format_version": "2"}',
             "s.json",
-            "format_version: expected a whole number (1 or 2), got text '2'",
+            "format_version: expected a whole number (1, 2 or 3), got text '2'",
         ),
         ("a." * 40_000 + "a = 1\n", "s.toml", "a dotted key of more than 6 parts"),
     ],

@@ -185,12 +185,44 @@ def test_files_carry_a_format_version():
     from rebalancing.scenario import FORMAT_VERSION
 
     d = json.loads(dumps_scenario(Scenario(), "json"))
-    assert d["format_version"] == FORMAT_VERSION == 2
+    assert d["format_version"] == FORMAT_VERSION == 3
     assert parse_scenario(
         b'{"format_version": 1, "global": {"horizon": 2050}}', "s.json"
     ) == Scenario().with_values({"global.horizon": 2050})
     with pytest.raises(ScenarioError, match="format_version: 7 is not a known"):
         parse_scenario(b'{"format_version": 7}', "s.json")
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_older_file_runs_the_engine_it_was_written_for_with_a_note(version, tmp_path):
+    """Format 1 and 2 files (before engine v3) run with global.expectations = adaptive
+    unless they set it, and say so; a format 3 file and one that sets it get no note."""
+    import json
+
+    from rebalancing.scenario import format_note, load_scenario_noted
+
+    doc = {"format_version": version, "orderly": {"kappa": 2.5}}
+    scn = parse_scenario(json.dumps(doc), "s.json")
+    assert scn.global_.expectations == "adaptive" and scn.orderly.kappa == 2.5
+    assert "global.expectations = adaptive" in format_note(doc)
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert load_scenario_noted(path) == (scn, format_note(doc))
+    chosen = {**doc, "global": {"expectations": "model-consistent"}}
+    assert parse_scenario(json.dumps(chosen), "s.json").global_.expectations == ("model-consistent")
+    assert format_note(chosen) is None
+    assert format_note({"format_version": 3, "orderly": {"kappa": 2.5}}) is None
+    assert format_note({"orderly.kappa": 2.5}) is None  # flat lever ids: no format
+
+
+def test_the_cli_prints_the_note_of_an_older_file(tmp_path, capsys):
+    from rebalancing.cli import main
+
+    old = tmp_path / "old.json"
+    old.write_text('{"format_version": 2, "global": {"horizon": 2030}}', encoding="utf-8")
+    assert main(["run", "--scenario", str(old), "--out", str(tmp_path / "r.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "note: the file is in scenario format 2" in err
 
 
 def test_a_byte_order_mark_is_read():
