@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from rebalancing import ModelError, Scenario, engine3, simulate
 from rebalancing.data import data_key
 from rebalancing.inputs import calibrated_for, model_globals, structural_shifts
+from rebalancing.levers import CONSISTENT_RANGES
 from rebalancing.paths import PATHS, build_paths
 from strategies import consistent_scenarios
 
@@ -197,3 +198,26 @@ def test_outside_its_validated_range_the_engine_names_the_lever(lid, value):
     with pytest.raises(ScenarioError, match=f"{lid}: .* global.expectations = adaptive"):
         simulate(Scenario().with_values({**MC, lid: value}))
     assert simulate(Scenario().with_values({lid: value})).max_residual < TOL
+
+
+@pytest.mark.parametrize("two_country", [False, True])
+@pytest.mark.parametrize("lid", sorted(CONSISTENT_RANGES))
+def test_no_cliff_at_the_edge_of_a_validated_range(lid, two_country):
+    """Where the sweeps (benchmarks/sweeps.py, 1/100 of the range a step) found a cliff or a
+    refusal, the validated range stops short of it: the ten steps inside each bounded edge
+    solve, and no output gap moves by more than 1 pp between neighbouring settings."""
+    from rebalancing import LEVERS
+
+    lev, (lo, hi) = LEVERS[lid], CONSISTENT_RANGES[lid]
+    step = (lev.hi - lev.lo) / 100
+    base = Scenario().with_values({**MC, "global.two_country": two_country})
+    for edge, sign in ((lo, 1), (hi, -1)):
+        if edge in (lev.lo, lev.hi):
+            continue  # the lever's own end: not narrowed
+        prev = None
+        for k in range(11):
+            v = edge + sign * k * step
+            gaps = np.asarray(simulate(base.with_values({lid: v})).variables["output_gap_pct"])
+            if prev is not None:
+                assert np.abs(gaps - prev).max() <= 1.0, (lid, v)
+            prev = gaps
