@@ -574,6 +574,27 @@ class OverBudget(ModelError):
     """A solve that would take more than :data:`MAX_JACOBIANS` Jacobians: not retried."""
 
 
+#: What most often puts a path beyond the work bound, and the way back (the survey of
+#: docs/model.md 3b.1).
+OVER_BUDGET_HINTS = {
+    "disorderly": "a crisis this deep and lasting can hold interest rates at their floor for "
+    "good, and a demand shock that never ends at the floor has no model-consistent "
+    "solution (a deflation trap): lower its size or raise disorderly.recovery",
+    "orderly": "a strong realignment rule can feed on itself: lower orderly.kappa or raise "
+    "orderly.band",
+    "subglobal": "lower subglobal.speed or subglobal.trade_creation",
+}
+
+
+def over_budget_message(path: str) -> str:
+    """The one-line refusal for a path beyond the work bound, with its likely cause."""
+    hint = OVER_BUDGET_HINTS.get(path.split(" ")[0], "move the levers last changed back")
+    return (
+        f"{path}: the model-consistent solution was not found within its work bound "
+        f"({MAX_JACOBIANS} Jacobians): {hint}; or set global.expectations = adaptive"
+    )
+
+
 @dataclass
 class Stats:
     """How a solve went: Newton steps, Jacobians (and factorisations) computed, and the
@@ -836,19 +857,23 @@ def continued(
         pass
     B = x_start.shape[0]
     if B > 1:  # the rows are independent: solve each alone (a hard one holds no other back)
-        return np.concatenate(
-            [
-                continued(
-                    _take(target, [b]),
-                    _take(start, [b]),
-                    _take_cf(cf, [b]),
-                    x_start[[b]],
-                    stats,
-                    min_step,
+        rows = []
+        for b in range(B):
+            try:
+                rows.append(
+                    continued(
+                        _take(target, [b]),
+                        _take(start, [b]),
+                        _take_cf(cf, [b]),
+                        x_start[[b]],
+                        stats,
+                        min_step,
+                    )
                 )
-                for b in range(B)
-            ]
-        )
+            except OverBudget as e:
+                e.row = getattr(e, "row", b)  # the row that used up the bound
+                raise
+        return np.concatenate(rows)
     done, step, x = 0.0, 0.5, x_start
     while done < 1.0:
         lam = min(1.0, done + step)
@@ -1294,8 +1319,11 @@ def solve_paths(
             start = np.where(io.pre[:, :, None, None], start, warm)
         try:
             x[others] = continued(io, base, co, start, alt, fac0=_pattern_factors(cached, io.pre))
-        except OverBudget:
-            raise
+        except OverBudget as e:
+            row = getattr(e, "row", None)
+            if row is None:
+                raise
+            raise OverBudget(over_budget_message(names[others[row]])) from None
         except ModelError:
             if warm is None:
                 raise

@@ -221,3 +221,16 @@ def test_no_cliff_at_the_edge_of_a_validated_range(lid, two_country):
             if prev is not None:
                 assert np.abs(gaps - prev).max() <= 1.0, (lid, v)
             prev = gaps
+
+
+def test_a_deflation_trap_is_refused_naming_the_path_and_the_way_back():
+    """A Chinese crisis whose investment collapse never recovers holds rates at their floor
+    for good: no model-consistent solution exists; the refusal names the path, the cause
+    and the levers (the survey's refusals, docs/model.md 3b.1)."""
+    trap = {
+        "disorderly.side": "CN",
+        "disorderly.cn_investment_collapse": 12.0,
+        "disorderly.recovery": 0.05,
+    }
+    with pytest.raises(ModelError, match=r"^disorderly: .*deflation trap.*disorderly\.recovery"):
+        simulate(Scenario().with_values({**MC, **trap}))
