@@ -1519,6 +1519,41 @@ TABLE_CSS = (
 )
 
 
+#: A click on a segmented control (the lever groups, the views) selects the option clicked.
+#: Streamlit 1.67 draws the control as a react-aria toggle-button group, a toolbar: when the
+#: focus enters it from outside, the toolbar moves it on to the button last focused in it,
+#: with ``focus()``, which scrolls that button into view. A press is the focus entering:
+#: if the button last focused (say Status quo, in the first row of the lever groups) had
+#: been scrolled out of the sidebar's view, the sidebar jumped to show it between pointer
+#: down and up, the pointer came up over another element, react-aria cancelled the press
+#: and the click was lost (no selection, no run; a random walk's seed 963818, and a user who
+#: scrolled the sidebar half-way up the lever groups). While a pointer presses a button of a
+#: segmented control, this script drops programmatic focus moves to another button of the
+#: same control, so the focus stays on the button pressed, as for any button; the toolbar's
+#: return to the last focused button still serves keyboard focus (Tab). Installed once a
+#: page; in a hidden container of its own.
+PRESS_FOCUS = """<style>.st-key-press_focus{display:none}</style><script>
+(() => {
+  if (window.__pressFocus) return;
+  window.__pressFocus = true;
+  const GROUP = '[data-testid="stButtonGroup"]';
+  let pressed = null;
+  document.addEventListener('pointerdown', (e) => {
+    pressed = e.target instanceof Element ? e.target.closest(GROUP + ' button') : null;
+  }, true);
+  const release = () => setTimeout(() => { pressed = null; });
+  for (const type of ['pointerup', 'pointercancel', 'keydown'])
+    document.addEventListener(type, release, true);
+  const focus = HTMLElement.prototype.focus;
+  HTMLElement.prototype.focus = function (options) {
+    if (pressed && this !== pressed && pressed.isConnected && this.closest
+        && this.closest(GROUP) === pressed.closest(GROUP)) return;
+    return focus.call(this, options);
+  };
+})();
+</script>"""
+
+
 def redrawn(key: str) -> None:
     """At the top of fragment ``key``: a full run and a redraw asked for by a callback
     (``redraw``) go on; otherwise a widget of the fragment itself moved (the
@@ -1676,6 +1711,8 @@ def main() -> None:
     # its own row: beside the title its label was cut short ("Prese...") at 1024 px
     st.toggle("Presentation mode", key="present")
     st.markdown(TABLE_CSS, unsafe_allow_html=True)
+    with st.container(key="press_focus"):  # PRESS_FOCUS: a click selects what it presses
+        st.html(PRESS_FOCUS, unsafe_allow_javascript=True)
     if present:
         st.markdown(PRESENT_CSS, unsafe_allow_html=True)
     remember(shown, part=set(LEVERS) | set(UI_KEYS) - VIEW_KEYS)

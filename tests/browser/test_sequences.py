@@ -493,6 +493,46 @@ def test_the_reported_sequence_keeps_the_lever_group_and_loads_the_file(
     page.wait_for_function("() => location.search === ''", timeout=30_000)
 
 
+#: Scrolls the sidebar so that the lever group's button ``hidden`` is just above its visible
+#: part and returns whether button ``shown`` is then wholly visible (a precondition).
+SCROLL_GROUP = """([hidden, shown]) => {
+  const box = document.querySelector('[data-testid="stSidebarContent"]');
+  const radios = Array.from(document.querySelectorAll('.st-key-lever_group [role=radio]'));
+  const find = (t) => radios.find(e => e.innerText.trim().startsWith(t));
+  const top = box.getBoundingClientRect().top;
+  box.scrollTop += find(hidden).getBoundingClientRect().bottom - top + 2;
+  const r = find(shown).getBoundingClientRect(), b = box.getBoundingClientRect();
+  return r.top >= b.top && r.bottom <= b.bottom;
+}"""
+
+
+def test_a_click_on_a_lever_group_below_the_last_focused_one_out_of_view(page: Page, app_url):
+    """Seed 963818: a click on a lever group was lost when the group last focused (here
+    Status quo) had been scrolled out of the sidebar's view. The segmented control moves the
+    focus, on the press, to the button last focused in it (react-aria's toolbar), the
+    browser scrolls the sidebar to show that one, and the pointer is released over another
+    element: no selection, no run (app.PRESS_FOCUS keeps the focus on the button pressed)."""
+    runs = open_app(page, app_url)
+    ready(page, 7)
+    radios = page.locator(".st-key-lever_group [role=radio]")
+    before = runs.mark()
+    radios.filter(has_text=re.compile("^Status quo")).click()
+    runs.idle(before)
+    slider(page, "baseline.rerouting").focus()  # the focus leaves the group from Status quo
+    assert page.evaluate(SCROLL_GROUP, ["Status quo", "Disorderly rebalancing"])
+    scroll_top = "document.querySelector('[data-testid=stSidebarContent]').scrollTop"
+    scrolled = page.evaluate(scroll_top)
+    before = runs.mark()
+    radios.filter(has_text=re.compile("^Disorderly rebalancing")).click()
+    runs.idle(before, timeout=20)
+    expect(page.locator(".st-key-lever_group [role=radio][aria-checked=true]")).to_have_text(
+        "Disorderly rebalancing"
+    )
+    expect(slider(page, "disorderly.currency_fall")).to_be_visible()
+    assert page.evaluate(scroll_top) == scrolled, "the sidebar scrolled under the pointer"
+    no_exception(page)
+
+
 def test_random_sequences_of_actions(page: Page, app_url, tmp_path):
     """Random walks (seeded) over: pick a lever group, move a slider of it with the
     keyboard, change the view (all eight), reset the group or all, load a scenario file
