@@ -26,7 +26,14 @@ from rebalancing.errors import markdown_text as md
 from rebalancing.errors import shown
 from rebalancing.goalseek import instruments as goalseek_instruments
 from rebalancing.pinned import Pinned, parse_with_pinned
-from rebalancing.scenario import LEVERS, PATHABLE, ScenarioError, validate_value
+from rebalancing.scenario import (
+    LEVERS,
+    PATHABLE,
+    ScenarioError,
+    format_note,
+    load_document,
+    validate_value,
+)
 from rebalancing.share import MAX_LINK_CHARS, cut_query, link_too_long, parse_link, to_query
 from rebalancing.story import PATH_DESCRIPTIONS, goal_sentence, summary, with_labels
 
@@ -509,7 +516,9 @@ def on_upload(key: str) -> None:
         return
     try:
         try:
-            scn, pinned = parse_with_pinned(f.getvalue(), f.name)
+            content = f.getvalue()
+            scn, pinned = parse_with_pinned(content, f.name)
+            note = format_note(load_document(content, f.name))
         finally:
             release_upload(f)
     except ScenarioError as e:
@@ -522,6 +531,8 @@ def on_upload(key: str) -> None:
     if pinned is not None:
         ss["_pinned"] = pinned
         text += f" Pinned for comparison: {pinned.name}."
+    if note:
+        text += " Note: " + with_labels(note) + "."
     ss["_upload_msg"] = ("success", text)
 
 
@@ -1612,9 +1623,14 @@ def summary_part() -> None:
             if scn.global_.two_country
             else "four regions (US, China, EU + CPTPP bloc, rest of world)"
         )
+        engine = (
+            "model-consistent expectations (every year solved at once)"
+            if scn.global_.expectations == "model-consistent"
+            else "adaptive expectations (year by year)"
+        )
         st.caption(
-            f"{mode}; {res.years[0]}-{res.years[-1]}; flows in USD bn at 2024 prices. "
-            f"{len(scn.changed())} lever(s) changed from the defaults."
+            f"{mode}; {res.years[0]}-{res.years[-1]}; {engine}; flows in USD bn at 2024 "
+            f"prices. {len(scn.changed())} lever(s) changed from the defaults."
             + (md(f" Faint lines: the pinned scenario {pinned[0]}.") if pinned else "")
         )
 

@@ -250,6 +250,24 @@ def test_good_upload_sets_every_lever():
     assert lever(at, "global.horizon").value == 2045
 
 
+def test_an_older_file_loads_with_a_note_and_the_page_names_the_engine():
+    """A format 2 file (before engine v3) loads, runs adaptive and says so; the page's
+    caption names the engine that ran."""
+    at = new_app()
+    uploader(at).set_value(
+        ("old.json", b'{"format_version": 2, "orderly": {"kappa": 0.7}}', "application/json")
+    ).run()
+    no_exceptions(at)
+    # (read before lever(), which shows a group: a run that no longer shows the message)
+    assert any("scenario format 2" in plain(m.value) for m in at.success)
+    assert any("adaptive expectations" in c.value for c in at.caption)
+    assert lever(at, "orderly.kappa").value == 0.7
+    assert lever(at, "global.expectations").value == "adaptive"
+    lever(at, "global.expectations").set_value("model-consistent").run()
+    no_exceptions(at)
+    assert any("model-consistent expectations" in c.value for c in at.caption)
+
+
 def test_reset_group_and_all():
     at = new_app()
     lever(at, "orderly.kappa").set_value(0.5).run()
