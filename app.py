@@ -620,6 +620,9 @@ def pinned_results(pinned: Pinned | None):
     except (rb.ModelError, rb.IdentityError) as e:
         st.warning(md(f"The pinned scenario {pinned.name} has no admissible solution: {e}"))
         return None
+    except ScenarioError as e:  # e.g. outside the model-consistent engine's validated range
+        st.warning(md(f"The pinned scenario {pinned.name} is not run: {with_labels(str(e))}"))
+        return None
 
 
 # --- widgets ------------------------------------------------------------------------------
@@ -1282,8 +1285,9 @@ def view_sensitivity(res, style, present, pinned=None) -> None:
     st.caption(
         "First-order and total Sobol' indices (SALib): the share of the variance of each "
         "current account that each lever explains alone, and with its interactions, when "
-        "every numeric lever varies uniformly over its range around the current settings. "
-        "A bigger sample narrows the confidence whiskers (and takes longer)."
+        "every numeric lever varies uniformly over its range around the current settings, "
+        "each run with adaptive expectations (whatever the page's). A bigger sample narrows "
+        "the confidence whiskers (and takes longer)."
     )
     a, b = st.columns(2)
     keep("sobol_path", lambda p: p in res.paths, next(iter(res.paths)))
@@ -1595,8 +1599,11 @@ def summary_part() -> None:
     try:
         res, specs = model_run(ss["_scenario_json"], data)
         ss["_last_good_json"] = ss["_scenario_json"]
-    except (rb.ModelError, rb.IdentityError, rb.DataError) as e:
-        st.error(md(f"No admissible solution for these settings: {e}"))
+    except (rb.ModelError, rb.IdentityError, rb.DataError, ScenarioError) as e:
+        if isinstance(e, ScenarioError):  # e.g. outside the model-consistent engine's range
+            st.error(md(f"These settings are not run: {with_labels(str(e))}"))
+        else:
+            st.error(md(f"No admissible solution for these settings: {e}"))
         last = ss.get("_last_good_json")
         if last is None or isinstance(e, rb.DataError):
             ss["_drawn"] = None

@@ -157,8 +157,13 @@ def sensitivity(
     ``n`` (a power of 2, at least 2) is the base sample: N (D + 2) model runs, refused
     before any is run if more than ``max_settings`` (default
     :data:`rebalancing.sweep.MAX_SETTINGS`). Tidy table ``output, parameter, S1, S1_conf,
-    ST, ST_conf``, sorted by output and ST."""
-    scn = scenario or Scenario()
+    ST, ST_conf``, sorted by output and ST.
+
+    The sample runs the adaptive engine (``global.expectations = adaptive``) whatever the
+    scenario's: its levers vary over their whole ranges, beyond the model-consistent
+    engine's validated ones, and N (D + 2) model-consistent runs would take minutes
+    (docs/uncertainty.md, "Which engine")."""
+    scn = (scenario or Scenario()).with_values({"global.expectations": "adaptive"})
     check_base_sample(n)
     outs = [parse_output(o) if isinstance(o, str) else o for o in outputs]
     levers = list(levers) if levers else default_levers(scn)

@@ -268,6 +268,29 @@ def test_an_older_file_loads_with_a_note_and_the_page_names_the_engine():
     assert any("model-consistent expectations" in c.value for c in at.caption)
 
 
+def test_a_pinned_scenario_the_engine_refuses_is_reported_not_raised():
+    """Found by the random walk (seed 14080): a pinned scenario outside the model-consistent
+    engine's validated range (a ScenarioError from simulate) is named in a warning; the
+    page and the current scenario stay."""
+    at = new_app(
+        {"pin": "Far", "pin.global.expectations": "model-consistent", "pin.orderly.band": "2.0"}
+    )
+    no_exceptions(at)
+    assert any("pinned scenario Far is not run" in plain(w.value) for w in at.warning)
+    assert any("lever(s) changed from the defaults" in c.value for c in at.caption)
+
+
+def test_a_setting_outside_the_engines_range_keeps_the_last_good_result():
+    """The model-consistent engine refuses a lever outside its validated range
+    (levers.CONSISTENT_RANGES) with a ScenarioError: the page names it and keeps the last
+    settings that solved, as for any refusal."""
+    at = new_app({"global.expectations": "model-consistent"})
+    lever(at, "orderly.band").set_value(2.0).run()
+    no_exceptions(at)
+    assert any("not run" in plain(e.value) and "2.5-8" in plain(e.value) for e in at.error)
+    assert any("last settings that solved" in c.value for c in at.caption)
+
+
 def test_reset_group_and_all():
     at = new_app()
     lever(at, "orderly.kappa").set_value(0.5).run()

@@ -75,3 +75,18 @@ def test_the_confidence_intervals_are_reproducible_with_seed_0():
         for _ in range(2)
     )
     assert a.equals(b)
+
+
+def test_the_sample_runs_the_adaptive_engine_whatever_the_scenarios():
+    """Sobol' samples vary levers over their whole ranges (beyond the model-consistent
+    engine's validated ones): they run the adaptive engine, so a model-consistent scenario
+    gives the same indices as its adaptive twin."""
+    from rebalancing import Scenario
+    from rebalancing.sensitivity import sensitivity
+
+    out = ["US.current_account_pct_gdp@2030"]
+    levers = ["global.price_elasticity", "orderly.band"]
+    mc = Scenario().with_values({"global.expectations": "model-consistent"})
+    a = sensitivity(mc, out, levers=levers, n=4)
+    b = sensitivity(Scenario(), out, levers=levers, n=4)
+    assert a.equals(b)
