@@ -589,7 +589,7 @@ def _path_traces(
         out.append(
             _path_line(s.index, s.values, path, panel=panel, legend=legend, unit=unit, style=style)
         )
-    if pinned is not None:
+    if pinned is not None and region in pinned[1].regions:  # a two-country pin has no BLOC
         if legend:
             out.append(_pinned_key(pinned))
         for path in pinned[1].paths:
@@ -847,7 +847,7 @@ def sectoral_paths(
         for sector in ("private", "public", "foreign"):
             s = res.series(path, region, f"{sector}_balance_pct_gdp")
             traces.append(_sector_bar(s, sector, legend=i == 0, sfx=sfx, hover=PATH_TITLES[path]))
-        if pinned is not None and path in pinned[1].paths:
+        if pinned is not None and path in pinned[1].paths and region in pinned[1].regions:
             if i == 0:
                 traces.append(_pinned_key(pinned))
             for sector in ("private", "public", "foreign"):
@@ -952,7 +952,7 @@ def history_fan(
         s = res.series(path, region, variable).loc[2025:]
         name = f"Model: {PATH_TITLES[path]}"
         traces.append(_path_line(s.index, s.values, path, name, width=2, unit=unit, style=style))
-    if pinned is not None:
+    if pinned is not None and region in pinned[1].regions:
         traces.append(_pinned_key(pinned))
         for path in shown:
             if path in pinned[1].paths:

@@ -383,3 +383,16 @@ def test_figures_rebuilt_from_specs_reach_the_browser_and_files_unchanged(defaul
     rebuilt["ca"].update_layout(title_text="changed")
     rebuilt["ca"].data[0].y = [0.0]
     assert json.dumps(specs, sort_keys=True) == before
+
+
+def test_a_two_country_pin_beside_four_regions_draws_where_it_has_the_region(
+    default_results, two_country_results
+):
+    """Found by the random walk (seed 289441): a pinned two-country scenario beside a
+    four-region one has no BLOC or ROW; the charts of those regions draw without it, the
+    US and China charts with it."""
+    pinned = ("Two", two_country_results)
+    figs = charts.compare_charts(default_results, charts.Style(), pinned, None)
+    assert figs
+    names = [t.name for f in figs.values() for t in f.data if t.name]
+    assert any("Two" in n for n in names)  # the pin is drawn where its regions are
