@@ -328,7 +328,9 @@ class Results:
         if "disorderly" not in self.run_paths:
             return None
         y = int(self.solution.crisis_year[self.run_paths.index("disorderly")])
-        return y or None
+        # None when there is none within the shown years (a crisis year set past the
+        # horizon, or one the engine dated beyond it): readers take the year's values
+        return y if self.years[0] <= y <= self.years[-1] else None
 
     @cached_property
     def variables(self) -> dict[str, np.ndarray]:
