@@ -16,6 +16,13 @@ unchanged (the page draws both states at once).
 A walk is reproducible from its seed: ``SEQ_SEED=<seed>`` replays it (the seed and the
 actions are printed on a failure); ``SEQ_WALKS`` and ``SEQ_STEPS`` set how many walks and
 actions: 2 x 100 under ``CI=true`` (at least 200 actions there), 2 x 40 otherwise.
+
+Seeds: a fresh random seed each run, except under ``CI=true`` (without ``SEQ_RANDOM=1``),
+where the walks start from :data:`CI_SEED`, so that a landing is not decided by the draw of
+a seed (as hypothesis derandomises in CI). Fresh seeds are explored by every local run;
+each seed that found a bug (963818: a lost click; 14080: a pinned scenario outside the
+engine's range; 289441: a two-country pin beside four regions; 59076: a crisis past the
+horizon in the story) has its unit or AppTest, and replays clean.
 """
 
 import os
@@ -533,14 +540,19 @@ def test_a_click_on_a_lever_group_below_the_last_focused_one_out_of_view(page: P
     no_exception(page)
 
 
+#: The seed CI's walks start from (module docstring): one whose 2 x 100 actions pass.
+CI_SEED = 59076
+
+
 def test_random_sequences_of_actions(page: Page, app_url, tmp_path):
     """Random walks (seeded) over: pick a lever group, move a slider of it with the
     keyboard, change the view (all eight), reset the group or all, load a scenario file
     (JSON or TOML, random levers, sometimes a pinned scenario), pin, unpin, presentation
     mode on and off. After each: no exception, and the page shows what the actions set.
     (Two walks at a time in two pages took twice as long on a 2-core machine.)"""
-    seed = int(os.environ.get("SEQ_SEED") or random.SystemRandom().randrange(10**6))
     ci = os.environ.get("CI", "").lower() == "true"
+    fixed = CI_SEED if ci and os.environ.get("SEQ_RANDOM") != "1" else None
+    seed = int(os.environ.get("SEQ_SEED") or fixed or random.SystemRandom().randrange(10**6))
     walks = int(os.environ.get("SEQ_WALKS", 2))
     steps = int(os.environ.get("SEQ_STEPS", 100 if ci else 40))
     assert not ci or walks * steps >= 200, "CI runs at least 200 actions"
