@@ -302,24 +302,15 @@ def run_batch(
             if bad:
                 raise ScenarioError(f"row {r}: {bad[1]}", bad[0])
         sol = _run_consistent(base, values, R, run_paths, cal, spec)
+        miss = np.zeros(R)
         resid = idn.check(sol, spec.names, sol.years)
-        return Batch(
-            scenario=base,
-            values=values,
-            paths=req,
-            run_paths=run_paths,
-            calibration=cal,
-            solution=sol,
-            anchor_miss=np.zeros(R),
-            residuals=resid,
-            crisis_quantile=None if crisis_quantile is None else np.asarray(crisis_quantile, float),
-        )
-    drift_rows, miss = _drifts(base, values, lev, R, cal, prm, spec, row_of, P, drift)
-    sol = run(cal, prm, spec, drift=drift_rows, keep=keep)
-    if sol.residuals is None:
-        resid = idn.check(sol, spec.names, sol.years)
-    else:  # checked year by year in the run
-        resid = idn.check_residuals(sol.residuals, spec.names, sol.years)
+    else:
+        drift_rows, miss = _drifts(base, values, lev, R, cal, prm, spec, row_of, P, drift)
+        sol = run(cal, prm, spec, drift=drift_rows, keep=keep)
+        if sol.residuals is None:
+            resid = idn.check(sol, spec.names, sol.years)
+        else:  # checked year by year in the run
+            resid = idn.check_residuals(sol.residuals, spec.names, sol.years)
     return Batch(
         scenario=base,
         values=values,
