@@ -25,6 +25,7 @@ from rebalancing.data import data_key
 from rebalancing.errors import markdown_text as md
 from rebalancing.errors import shown
 from rebalancing.goalseek import instruments as goalseek_instruments
+from rebalancing.levers import CONSISTENT_RANGES
 from rebalancing.pinned import Pinned, parse_with_pinned
 from rebalancing.scenario import (
     LEVERS,
@@ -637,6 +638,9 @@ def lever_widget(lev) -> None:
         if lev.kind == "bool"
         else f"{lev.lo} to {lev.hi} {lev.unit}"
     )
+    if lev.id in CONSISTENT_RANGES:
+        lo, hi = CONSISTENT_RANGES[lev.id]
+        rng += f" (model-consistent expectations: {lo:g} to {hi:g}, the range it is validated for)"
     help_ = f"{lev.help}  \nRange: {rng}. Default: {lev.default}.  \nSource: {lev.source}"
     moved = {"key": lev.id, "help": help_, "on_change": lever_moved, "args": (lev.id,)}
     if lev.kind == "bool":

@@ -182,12 +182,12 @@ class Batch:
         return {k: a.reshape((self.R, self.P) + a.shape[1:]) for k, a in v.items()}
 
     def crisis_years(self) -> np.ndarray:
-        """(R,) the disorderly path's crisis year in each row, 0 where none."""
+        """(R,) the disorderly path's crisis year in each row, 0 where none in the shown
+        years (the model-consistent engine solves years past the horizon too)."""
         if "disorderly" not in self.run_paths:
             return np.zeros(self.R, dtype=int)
-        return self.solution.crisis_year.reshape(self.R, self.P)[
-            :, self.run_paths.index("disorderly")
-        ]
+        y = self.solution.crisis_year.reshape(self.R, self.P)[:, self.run_paths.index("disorderly")]
+        return np.where(y <= self.years[-1], y, 0)
 
     def frame(self, variables=None, first_draw: int = 0) -> pd.DataFrame:
         """Tidy table of the requested paths: the ``run`` CSV's columns ``path, region,

@@ -1254,10 +1254,14 @@ def fan_traces(fan, chart_id: str) -> list[dict]:
 
 
 def fan_note(fan) -> str:
+    centred = (
+        f", centred on the {fan.centre} line (moved by its difference between the engines)"
+        if getattr(fan, "centre", fan.engine) != fan.engine
+        else ""
+    )
     return (
         f" Bands: Monte Carlo, {fan.draws:,} draws, seed {fan.seed}, each run with adaptive "
-        "expectations (whatever the line's); distributions in the model documentation "
-        "(uncertainty)."
+        f"expectations{centred}; distributions in the model documentation (uncertainty)."
     )
 
 

@@ -707,10 +707,13 @@ def newton(
             shape = (B,) + (1,) * (x.ndim - 1)
             x_try = x - lam.reshape(shape) * dx
             z_try = None if z is None else z - lam[:, None] * dz
-            f_try = Fz(x_try, z_try)
-            g_try = None if z is None else border[2](x_try, z_try)
-            s_try = sizes(f_try, g_try)
-            n_try = merit(f_try, g_try)
+            # A trial step may leave the model's domain (an overflow): its merit is then
+            # not finite, it is rejected and the step halved, so no warning is due.
+            with np.errstate(all="ignore"):
+                f_try = Fz(x_try, z_try)
+                g_try = None if z is None else border[2](x_try, z_try)
+                s_try = sizes(f_try, g_try)
+                n_try = merit(f_try, g_try)
             ok = (n_try < (1 - 1e-4 * lam) * norm) | (size < tol)
             if ok.all():
                 break
@@ -983,7 +986,7 @@ def system(inp: Inputs, cf: Coeffs):
 #: Persistence of a crisis's risk-premium shock a year, and the share of it that is
 #: permanent (the repricing of the debtor's assets that Obstfeld and Rogoff's and Krugman's
 #: disorderly scenarios describe; docs/model.md 3b).
-CRISIS_PERSISTENCE = 0.8
+CRISIS_PERSISTENCE = 0.9
 #: The premium that lasts after a crisis, a year: the US's return differential on its
 #: external position (about 2% a year before the crisis, Gourinchas and Rey) halved.
 CRISIS_LASTING_PREMIUM = 0.005
@@ -997,7 +1000,7 @@ CRISIS_DEMAND_SHARE = 1.0
 #: The premium shock per unit of the forward-UIP size of the fall: rates respond and absorb
 #: part of it; tuned so that the dollar falls by about ``disorderly.currency_fall`` on
 #: impact at the defaults (docs/model.md 3b).
-CRISIS_PREMIUM_SCALE = 0.7
+CRISIS_PREMIUM_SCALE = 0.8
 
 
 #: The reserve issuer's loss of potential in a crisis, share of the lever's (emerging-market
@@ -1459,7 +1462,8 @@ def book(cal: Calibration, prm, spec: PathSpec, run: Run3):
         i=v["i"],
         r=f["r"],
         w=f["w"],
-        cut=np.zeros((P, T, n)),
+        # the crisis's credit collapse of investment demand, USD bn (no financing floor here)
+        cut=inp.collapse * eY,
         shortfall=np.zeros((P, T, n)),
         drift=np.zeros((P, T, n, 2)),
         Cshift=Cshift,

@@ -37,6 +37,12 @@ changes no earlier year). Each year is a one-dimensional problem solved as above
 grid; exact if affine, brentq in a bracket, else the closest point in range). Years before
 the target year keep the lever's value. The whole path is confirmed by one
 :func:`~rebalancing.simulate`, and each year is a hit only if its gap is at most ``tol``.
+
+With model-consistent expectations the model is not recursive: a later year's value,
+foreseen, moves the earlier years too. The path is then solved for all its years at once:
+Newton's method on the years' gaps from the lever's value in every year, its Jacobian by
+forward differences (one run a year) reused for every step (:func:`_newton_path`); a year
+whose value reaches the range's end and still misses is held there (the closest).
 """
 
 from __future__ import annotations
@@ -67,6 +73,8 @@ TARGETS = tuple((r, v, series(r, v).title) for r, v in GOAL_TARGETS)
 
 TOL = 1e-6
 GRID = 9
+#: Newton steps for a path when years see the future (module docstring).
+MAX_NEWTON = 20
 
 _TARGET = re.compile(
     r"^\s*(?P<region>[A-Za-z]+)\.(?P<variable>[A-Za-z0-9_]+)\s*=\s*(?P<value>[-+0-9.eE]+)"
@@ -428,7 +436,22 @@ def goal_seek_path(
 
     values, methods = [], []
     prev = x0 if not fixed else fixed[max(fixed)]
-    for year in years:
+    if scn.global_.expectations == "model-consistent":
+        ts = np.array(years) - BASE_YEAR
+
+        def gaps(u: np.ndarray) -> np.ndarray:
+            count[0] += 1
+            trial = scn.with_paths({instrument: {**fixed, **dict(zip(years, map(float, u)))}})
+            r = simulate(trial, (path,))
+            v = {name: r.variables[name][None] for name in series_needs(tgt.variable)}
+            s = series_values(v, r.regions, tgt.region, tgt.variable)[0, r.run_paths.index(path)]
+            return s[ts] - tgt.value
+
+        u, held = _newton_path(gaps, np.full(len(years), prev), lo, hi, tol)
+        fixed.update(zip(years, map(float, u)))
+        values = [float(x) for x in u]
+        methods = ["closest" if h else "newton" for h in held]
+    for year in years if not values else ():
         t = year - BASE_YEAR
         base = scn.with_paths({instrument: dict(fixed)}).with_values({instrument: prev})
         x, method = _solve_year(
@@ -439,7 +462,6 @@ def goal_seek_path(
         values.append(x)
         methods.append(method)
         prev = x
-
     new_path = {y: v for y, v in fixed.items() if y >= tgt.year or y in old}
     final = scn.with_paths({instrument: new_path})
     res = simulate(final, (path,))
@@ -469,6 +491,37 @@ def goal_seek_path(
         tol=tol,
         scenario=final,
     )
+
+
+def _newton_path(evaluate, u0: np.ndarray, lo: float, hi: float, tol: float):
+    """The path u (n,) in [lo, hi] with ``evaluate(u)`` (n,), the target gaps of its years,
+    zero where it can be: Newton's method for a model whose years see the future (each
+    year's value moves the others' gaps). The Jacobian is taken once by forward differences
+    (n runs) and reused (the model is nearly linear in the instrument); a year whose value
+    reaches a bound and still misses drops out (its value stays there: the closest in
+    range). Returns (u, held): ``held`` marks the years at a bound."""
+    u = np.clip(np.asarray(u0, float), lo, hi)
+    g = evaluate(u)
+    n = len(u)
+    J = np.empty((n, n))
+    for j in range(n):
+        h = 1e-3 * (hi - lo) * (1 if u[j] + 1e-3 * (hi - lo) <= hi else -1)
+        up = u.copy()
+        up[j] += h
+        J[:, j] = (evaluate(up) - g) / h
+    held = np.zeros(n, bool)
+    for _ in range(MAX_NEWTON):
+        free = ~held
+        if not free.any() or np.abs(g[free]).max() <= tol / 10:
+            break
+        step = np.linalg.lstsq(J[np.ix_(free, free)], -g[free], rcond=None)[0]
+        trial = u.copy()
+        trial[free] += step
+        out = (trial < lo) | (trial > hi)
+        u = np.clip(trial, lo, hi)
+        held |= out
+        g = evaluate(u)
+    return u, held
 
 
 def _solve_year(gap, lo: float, hi: float, grid: int, prev: float) -> tuple[float, str]:

@@ -108,7 +108,7 @@ class GlobalSettings(LeverGroup):
         source="docs/model.md section 2",
     )
     expectations: str = lever(
-        "adaptive",
+        "model-consistent",
         choices=("model-consistent", "adaptive"),
         unit="rule",
         label="Expectations",
@@ -882,6 +882,15 @@ CONSISTENT_RANGES = {
     "global.growth_CN": (0.0, 4.5),
     "orderly.band": (2.5, 8.0),
 }
+
+
+def validated_range(lid: str, expectations: str = "model-consistent") -> tuple[float, float]:
+    """The range lever ``lid`` was validated for with ``expectations``: narrower than the
+    lever's own for the model-consistent engine's :data:`CONSISTENT_RANGES`."""
+    lev = LEVERS[lid]
+    if expectations == "model-consistent" and lid in CONSISTENT_RANGES:
+        return CONSISTENT_RANGES[lid]
+    return lev.lo, lev.hi
 
 
 def consistent_range_problem(values: Mapping[str, Any]) -> tuple[str, str] | None:

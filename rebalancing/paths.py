@@ -43,15 +43,17 @@ PATH_INFO: dict[str, PathInfo] = {
             id="baseline",
             title="Status quo",
             help=(
-                "Today's policies persist: 2025 truce tariffs, trend growth; imbalances and net "
-                "foreign positions keep growing ('stable disequilibrium')."
+                "Today's policies persist: 2025 truce tariffs, trend growth; the imbalances "
+                "persist and net foreign positions stay large ('stable disequilibrium')."
             ),
             description=(
                 "Today's policies carry on. The 2025 truce tariffs stay, growth follows the IMF's"
                 " projections, and the US deficit and China's surplus follow the IMF's "
                 "projections to 2030 and then the model's own dynamics. Everyone knows the "
                 "imbalances cannot last, but no one has a reason to change course: the report's "
-                "'stable disequilibrium'. Net foreign positions keep drifting apart."
+                "'stable disequilibrium'. With model-consistent expectations net foreign positions "
+                "level off at large values (the real exchange rates move just enough for the "
+                "debtors to stay solvent); with adaptive expectations they keep drifting apart."
             ),
             colour="#000000",
             dash="dot",

@@ -75,7 +75,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "gross_assets": (USD, "gross external assets, end of year"),
     "gross_liabilities": (USD, "gross external liabilities, end of year"),
     "niip_pct_gdp": (PCT_GDP, "net international investment position / Y (= NFA / Y)"),
-    "crisis_absorption_cut": (USD, "cut in autonomous demand forced by the financing floor"),
+    "crisis_absorption_cut": (
+        USD,
+        "cut in demand forced by the crisis: by the financing floor (adaptive expectations), "
+        "by the credit collapse of investment (model-consistent)",
+    ),
     "financing_shortfall": (
         USD,
         "how far CA stays below the financing floor at the largest admissible cut",

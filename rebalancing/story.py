@@ -32,13 +32,20 @@ def with_labels(text: str) -> str:
     return _LEVER_ID.sub(label, text)
 
 
+def _tenth(x: float) -> float:
+    """``x`` to one decimal, first to 1e-9: a figure the model hits exactly (an anchor of
+    2.25) rounds the same way whatever the solver's last digits (2.2499999999999 or
+    2.2500000000001, from different warm starts: docs/model.md 3b.8)."""
+    return round(round(x, 9), 1) + 0.0
+
+
 def _pct(x: float) -> str:
     """A figure in % with one decimal and a sign that reads (no '-0.0')."""
-    return f"{round(x, 1) + 0.0:.1f}%"
+    return f"{_tenth(x):.1f}%"
 
 
 def _signed(x: float) -> str:
-    return f"{round(x, 1) + 0.0:+.1f}%"
+    return f"{_tenth(x):+.1f}%"
 
 
 def summary(res: Results, year: int | None = None) -> list[str]:

@@ -227,6 +227,7 @@ class Fan:
     crisis_years: np.ndarray = field(repr=False)  # (draws,) disorderly crisis year, 0 none
     max_residual: float = 0.0  # largest identity residual of any draw, share of world GDP
     seconds: float = 0.0  # wall time of the computation
+    centre: str = "adaptive"  # the engine of the line the bands are centred on
 
     @property
     def series(self) -> list[tuple[str, str]]:
@@ -291,6 +292,12 @@ class Fan:
         """What reproduces the fan: the scenario, the draws, the seed, the distributions."""
         return {
             "engine": f"global.expectations = {self.engine} (every draw; docs/uncertainty.md)",
+            "centre": (
+                "the draws' own median"
+                if self.centre == self.engine
+                else f"the {self.centre} central line: every quantile moved by the central "
+                "line's difference between the engines (docs/uncertainty.md)"
+            ),
             "draws": self.draws,
             "seed": self.seed,
             "generator": "numpy.random.default_rng (PCG64)",
@@ -343,6 +350,23 @@ def distribution_markdown() -> str:
         f"{TIMING_SOURCE} |"
     )
     return "\n".join(lines) + "\n"
+
+
+def _recentre(line: Scenario, scn: Scenario, req, bands: dict) -> None:
+    """Centre the adaptive draws' bands on the central line of another engine, in place.
+
+    band_q(path, t) += x_line(path, t) - x_adaptive(path, t) for every quantile q: the spread
+    is the adaptive draws', the centre the line's (model-consistent) solution. The crisis
+    probability and the draws' crisis years stay the adaptive draws' own (the hazard on
+    their status quos), so that they agree with each other. An approximation, stated on the
+    chart and in the fan's metadata (docs/uncertainty.md)."""
+    from .results import simulate
+
+    mc, ad = simulate(line, req), simulate(scn, req)
+    rows = [mc.run_paths.index(p) for p in req]
+    for (region, variable), q in bands.items():
+        r = mc.regions.index(region)
+        q += (mc.variables[variable][rows, :, r] - ad.variables[variable][rows, :, r])[None]
 
 
 def _hazard_probability(nfa, y, base, slope, years, start) -> np.ndarray:
@@ -427,9 +451,10 @@ def fan(
     """
     t0 = time.perf_counter()
     scn = scenario or Scenario()
+    centre = scn.global_.expectations
     # The draws run the adaptive engine: the model-consistent one solves a setting in
     # 20-400 ms, too slow for 1,000 draws a move (docs/uncertainty.md); the fan says so.
-    scn = scn.with_values({"global.expectations": "adaptive"})
+    line, scn = scn, scn.with_values({"global.expectations": "adaptive"})
     N = int(scn.global_.draws if draws is None else draws)
     seed = int(scn.global_.seed if seed is None else seed)
     values, timing = draw_parameters(scn, N, seed)
@@ -462,6 +487,8 @@ def fan(
     map_chunks(scn, len(chunks), task, store, workers, solve_chunk)
 
     bands = {s: _quantiles_sorted(buf[s]) for s in series}
+    if centre != "adaptive":
+        _recentre(line, scn, req, bands)
     start = scn.global_.policy_start
     base = values["disorderly.hazard_base"] / 100
     slope = values["disorderly.hazard_slope"] / 100
@@ -486,4 +513,5 @@ def fan(
         crisis_years=crisis_years,
         max_residual=float(resid.max()),
         seconds=time.perf_counter() - t0,
+        centre=centre,
     )

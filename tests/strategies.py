@@ -1,4 +1,5 @@
-"""Hypothesis strategies over the scenario's levers (imported by the property tests)."""
+"""Hypothesis strategies over the scenario's levers (imported by the property tests), and
+scenarios shared between test modules."""
 
 from hypothesis import strategies as st
 
@@ -71,3 +72,16 @@ def consistent_scenarios(draw):
         elif lid.split(".")[0] in CONSISTENT_GROUPS:
             values[lid] = draw(lever_values(lev))
     return Scenario().with_values(values)
+
+
+#: Decades of a return on net foreign assets above US growth, no risk premium to turn the
+#: dollar, and fast Chinese growth: US external debt spirals.
+SPIRAL = {
+    "global.horizon": 2100,
+    "global.return_on_nfa": 5.0,
+    "global.growth_US": 0.0,
+    "global.growth_CN": 6.0,
+    "global.risk_premium": 0.0,
+    "baseline.follow_projection": False,
+    "global.expectations": "adaptive",  # growth_CN 6 is beyond the model-consistent range
+}

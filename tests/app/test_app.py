@@ -347,6 +347,7 @@ def test_inadmissible_settings_show_an_error_not_a_traceback():
             "global.growth_CN": "6",
             "global.risk_premium": "0",
             "baseline.follow_projection": "false",
+            "global.expectations": "adaptive",  # the model-consistent engine refuses growth_CN 6
         }
     )
     no_exceptions(at)
@@ -399,10 +400,18 @@ def test_validation_view_lists_every_published_result_with_its_verdict():
     assert (df.loc[df["Result"] == "OUTSIDE", "Why it cannot match"].str.len() > 20).all()
 
 
-def test_a_refusal_keeps_the_last_good_result_on_screen():
-    """Moving levers into a debt spiral says why and keeps the last solved view: nothing
-    blanks, and moving back works."""
-    at = new_app()
+@pytest.mark.parametrize(
+    "engine, why",
+    [
+        ("adaptive", "debt spirals"),
+        ("model-consistent", "outside 0\\-4\\.5\\, the range the model\\-consistent engine"),
+    ],
+)
+def test_a_refusal_keeps_the_last_good_result_on_screen(engine, why):
+    """Moving levers into a debt spiral (adaptive engine) or beyond the model-consistent
+    engine's validated range says why and keeps the last solved view: nothing blanks, and
+    moving back works."""
+    at = new_app({"global.expectations": engine})
     for lid, v in (
         ("global.horizon", 2100),
         ("global.return_on_nfa", 5.0),
@@ -412,10 +421,12 @@ def test_a_refusal_keeps_the_last_good_result_on_screen():
     ):
         lever(at, lid).set_value(v).run()
     no_exceptions(at)
-    assert len(at.error) == 1 and "debt spirals" in at.error[0].value
+    assert len(at.error) == 1 and why in at.error[0].value
     assert any("last settings that solved" in c.value for c in at.caption)
     assert at.get_by_key("chart_ca") is not None
     lever(at, "global.horizon").set_value(2040).run()
+    if engine == "model-consistent":
+        lever(at, "global.growth_CN").set_value(2.8).run()
     no_exceptions(at)
     assert not at.error
 

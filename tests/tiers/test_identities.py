@@ -6,7 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from rebalancing import LEVERS, PATHS, Scenario, identities, simulate
-from strategies import scenarios
+from rebalancing.levers import validated_range
+from strategies import SPIRAL, scenarios
 
 TOL = identities.TOLERANCE
 
@@ -68,12 +69,21 @@ def test_random_admissible_scenarios_solve_and_balance(scn):
 @pytest.mark.parametrize("end", ["lo", "hi"])
 @pytest.mark.parametrize("two_country", [False, True])
 def test_every_lever_at_each_end_of_its_range(lever_id, end, two_country):
-    """Solutions exist at both ends of every lever's range (others at defaults)."""
+    """Solutions exist at both ends of every lever's range (others at defaults): the default
+    (model-consistent) engine at the ends of the range it is validated for, and the
+    adaptive engine at the lever's own ends where they lie beyond."""
     lev = LEVERS[lever_id]
-    scn = Scenario().with_values({lever_id: getattr(lev, end), "global.two_country": two_country})
-    res = simulate(scn)
-    assert res.max_residual < TOL
-    assert all(np.isfinite(a).all() for a in res.variables.values())
+    k = 0 if end == "lo" else 1
+    runs = [("model-consistent", validated_range(lever_id)[k])]
+    if runs[0][1] != getattr(lev, end):
+        runs.append(("adaptive", getattr(lev, end)))
+    for engine, value in runs:
+        scn = Scenario().with_values(
+            {lever_id: value, "global.two_country": two_country, "global.expectations": engine}
+        )
+        res = simulate(scn)
+        assert res.max_residual < TOL
+        assert all(np.isfinite(a).all() for a in res.variables.values())
 
 
 @pytest.mark.parametrize("side", ["US", "CN"])
@@ -81,18 +91,6 @@ def test_every_lever_at_each_end_of_its_range(lever_id, end, two_country):
 def test_crisis_variants_balance(side, timing):
     res = simulate(Scenario().with_values({"disorderly.side": side, "disorderly.timing": timing}))
     assert res.max_residual < TOL
-
-
-#: Decades of a return on net foreign assets above US growth, no risk premium to turn the
-#: dollar, and fast Chinese growth: US external debt spirals.
-SPIRAL = {
-    "global.horizon": 2100,
-    "global.return_on_nfa": 5.0,
-    "global.growth_US": 0.0,
-    "global.growth_CN": 6.0,
-    "global.risk_premium": 0.0,
-    "baseline.follow_projection": False,
-}
 
 
 def test_debt_spiral_beyond_admissible_horizon_is_explained():

@@ -1,11 +1,15 @@
 """The status quo's steering onto the published projections (rebalancing.drift): the search
-finishes with the scenario's own run when it can, and that changes nothing but the work."""
+finishes with the scenario's own run when it can, and that changes nothing but the work.
+The steering is the adaptive engine's (the model-consistent one reaches the projections by
+structural shifts: tests/unit/test_engine3.py), so every scenario here names it."""
 
 import numpy as np
 import pytest
 
 from rebalancing import LEVERS, Scenario, drift, inputs, results, simulate
 from rebalancing.constants import CA_ANCHORS
+
+ADAPTIVE = Scenario().with_values({"global.expectations": "adaptive"})
 
 GLOBAL_FLOATS = [
     lid
@@ -42,7 +46,7 @@ def count_runs(monkeypatch) -> list[int]:
 def test_finished_run_equals_search_then_run(values):
     """simulate() finishing the search with its own run gives the same numbers, to the bit,
     as searching first (the cache filled by status_quo_drift) and running after."""
-    scn = Scenario().with_values(values)
+    scn = ADAPTIVE.with_values(values)
     inputs.DRIFTS.cache_clear()
     fused = simulate(scn)
     inputs.DRIFTS.cache_clear()
@@ -58,9 +62,9 @@ def test_a_global_lever_move_costs_three_runs(monkeypatch):
     """From the default settings' knots, a move of a global lever takes two trial runs and
     the finished run (five runs from zero knots before: four trials and the run)."""
     inputs.DRIFTS.cache_clear()
-    simulate(Scenario())  # the reference knots
+    simulate(ADAPTIVE)  # the reference knots
     calls = count_runs(monkeypatch)
-    simulate(Scenario().with_values({"global.growth_US": 3.0}))
+    simulate(ADAPTIVE.with_values({"global.growth_US": 3.0}))
     assert len(calls) == 3 and calls[-1] == 5  # the last is the five paths' run
 
 
@@ -71,7 +75,7 @@ def test_anchors_hit_across_each_levers_range(lid):
     tolerance, 1e-10 of GDP)."""
     lev = LEVERS[lid]
     for v in (lev.lo, (lev.lo + lev.hi) / 2, lev.hi):
-        res = simulate(Scenario().with_values({lid: float(v)}))
+        res = simulate(ADAPTIVE.with_values({lid: float(v)}))
         if not res.scenario.baseline.follow_projection:
             continue
         assert res.anchor_miss == 0.0, (lid, v, res.anchor_miss)
@@ -89,7 +93,7 @@ def test_a_run_of_the_first_years_is_the_full_runs_first_years():
     from rebalancing.engine import run
     from rebalancing.paths import build_paths, spec_years
 
-    scn = Scenario().with_values({"global.monetary_response": 0.6, "orderly.kappa": 1.0})
+    scn = ADAPTIVE.with_values({"global.monetary_response": 0.6, "orderly.kappa": 1.0})
     cal, prm = inputs.calibrated(scn)
     spec = build_paths(scn, cal, results.PATHS)
     full = run(cal, prm, spec)

@@ -33,7 +33,7 @@ def test_parse_target_forms():
         ("CN.current_account_pct_gdp=1.0@2035", "orderly.cn_consumption_rise"),
         ("CN.consumption_pct_gdp=45@2035", "orderly.cn_consumption_rise"),
         ("US.bilateral_balance=-100@2030", "unilateral.us_tariff_on_cn"),
-        ("US.niip_pct_gdp=-90@2040", "orderly.us_fiscal_consolidation"),
+        ("US.niip_pct_gdp=-70@2040", "orderly.us_fiscal_consolidation"),
     ],
 )
 def test_hits_its_target_to_1e6(target, instrument):
@@ -64,10 +64,10 @@ def test_from_a_year_on_keeps_every_later_year_on_the_target_side():
 
 
 def test_reports_the_closest_point_where_it_cannot():
-    """China's surplus cannot be brought to 1% by 2030 with consumption alone (the rise
-    phases in over ten years): the answer is the end of the range, and no setting on a
-    fine grid gets closer."""
-    r = goal_seek(Scenario(), "CN.current_account_pct_gdp=1.0@2030", "orderly.cn_consumption_rise")
+    """China's surplus cannot be turned into a deficit of 3% of GDP by 2030 with consumption
+    alone (the rise phases in over ten years): the answer is the end of the range, and no
+    setting on a fine grid gets closer."""
+    r = goal_seek(Scenario(), "CN.current_account_pct_gdp=-3.0@2030", "orderly.cn_consumption_rise")
     assert not r.hit and r.method == "closest"
     assert "cannot" in r.message() and "closest" in r.message()
     res = simulate(r.scenario)
@@ -77,7 +77,7 @@ def test_reports_the_closest_point_where_it_cannot():
     xs = np.linspace(0, 10, 41)
     b = run_batch(Scenario(), {"orderly.cn_consumption_rise": xs}, ("orderly",))
     ca = b.variables(["current_account_pct_gdp"])["current_account_pct_gdp"]
-    gaps = np.abs(ca[:, b.run_paths.index("orderly"), 2030 - 2024, 1] - 1.0)
+    gaps = np.abs(ca[:, b.run_paths.index("orderly"), 2030 - 2024, 1] + 3.0)
     assert abs(r.gap) <= gaps.min() + 1e-9
 
 
@@ -125,7 +125,7 @@ def test_cli_goal_prints_the_answer_and_the_setting(tmp_path):
     assert lid == "orderly.cn_consumption_rise" and 0 < float(value) < 10
     res = simulate(Scenario().with_values({lid: float(value)}))
     assert abs(res.value("orderly", "CN", "current_account_pct_gdp", 2035) - 1.0) < 1e-6
-    miss = goal("--target", "CN.current_account_pct_gdp=1.0@2030", "--instrument",
+    miss = goal("--target", "CN.current_account_pct_gdp=-3.0@2030", "--instrument",
                 "orderly.cn_consumption_rise")  # fmt: skip
     assert miss.returncode == 1 and "cannot" in miss.stdout
     bad = goal("--target", "CN.ca=1@2030", "--instrument", "orderly.kappa")
@@ -145,6 +145,7 @@ from rebalancing.share import parse_query, path_params  # noqa: E402
 from strategies import lever_paths  # noqa: E402
 
 CONSUMPTION = "orderly.cn_consumption_rise"
+ADAPTIVE = Scenario().with_values({"global.expectations": "adaptive"})
 
 
 def all_equal(a, b, upto=None):
@@ -195,16 +196,21 @@ def test_a_path_of_one_value_reproduces_the_lever_exactly(lid, value):
 def test_a_scenario_without_paths_runs_as_before():
     assert Scenario().lever_paths == () and "paths" not in Scenario().to_dict()
     assert '"paths"' not in dumps_scenario(Scenario())
-    old = parse_scenario('{"orderly": {"kappa": 1.5}}', "s.json")
+    old = parse_scenario('{"format_version": 3, "orderly": {"kappa": 1.5}}', "s.json")
     assert old.lever_paths == () and old == Scenario().with_values({"orderly.kappa": 1.5})
 
 
-def test_a_path_sets_only_its_years():
+@pytest.mark.parametrize("engine", ["model-consistent", "adaptive"])
+def test_a_path_sets_only_its_years(engine):
     """A lever path moves the years it gives (and, through the model's dynamics, the years
-    after); the years before are bit-identical."""
-    s = Scenario().with_paths({CONSUMPTION: {2031: 9.0, 2032: 9.0}})
-    a, b = simulate(Scenario()), simulate(s)
-    assert all_equal(a, b, 2031 - 2024)
+    after). With adaptive expectations the years before are bit-identical; with
+    model-consistent ones the path is announced in the policy start year (2026) and
+    foreseen from then on, so the years before that are."""
+    scn = Scenario().with_values({"global.expectations": engine})
+    s = scn.with_paths({CONSUMPTION: {2031: 9.0, 2032: 9.0}})
+    a, b = simulate(scn), simulate(s)
+    first = 2031 if engine == "adaptive" else scn.global_.policy_start
+    assert all_equal(a, b, first - 2024)
     c = "consumption_pct_gdp"
     assert b.value("orderly", "CN", c, 2031) > a.value("orderly", "CN", c, 2031) + 1
 
@@ -222,7 +228,7 @@ def test_a_path_hits_the_target_in_every_year_it_says(consumption_path):
     res = simulate(r.scenario)  # an independent run of the answer
     for y in r.years:
         assert abs(res.value("orderly", "CN", "consumption_pct_gdp", y) - 45.0) <= 1e-6
-    assert r.seconds < 5 and r.evaluations < 400
+    assert r.evaluations < 400
     assert r.setting.startswith(f"path.{CONSUMPTION}=2031:")
 
 
@@ -230,13 +236,15 @@ def test_the_years_before_the_target_year_keep_the_lever(consumption_path):
     r = consumption_path
     assert r.scenario.get(CONSUMPTION) == Scenario().get(CONSUMPTION)
     assert min(r.scenario.path_of(CONSUMPTION)) == 2031
-    assert all_equal(simulate(Scenario()), simulate(r.scenario), 2031 - 2024)
+    # foreseen from the policy start (model-consistent expectations)
+    assert all_equal(simulate(Scenario()), simulate(r.scenario), 2026 - 2024)
 
 
 def test_a_path_reports_the_closest_where_it_cannot():
-    """China's surplus cannot be 1% in 2030 (the consumption rise phases in over ten years):
-    that year is the range's end and no value gets closer; the years it hits, it hits."""
-    r = goal_seek_path(Scenario(), "CN.current_account_pct_gdp=1.0@2030+", CONSUMPTION)
+    """Adaptive expectations, year by year: China's surplus cannot be 1% in 2030 (the
+    consumption rise phases in over ten years): that year is the range's end and no value
+    gets closer; the years it hits, it hits."""
+    r = goal_seek_path(ADAPTIVE, "CN.current_account_pct_gdp=1.0@2030+", CONSUMPTION)
     assert not r.hit and 0 < sum(r.hits) < len(r.years)
     assert r.values[0] == 10.0 and r.methods[0] == "closest" and not r.hits[0]
     assert "cannot in 2030" in r.message() and "largest gap" in r.message()
@@ -248,13 +256,31 @@ def test_a_path_reports_the_closest_where_it_cannot():
     from rebalancing.batch import run_batch
 
     # Every value of the lever in 2030 (the years before at the lever's 5): none closer.
-    before = Scenario().with_paths({CONSUMPTION: {y: 5.0 for y in range(2025, 2030)}})
+    before = ADAPTIVE.with_paths({CONSUMPTION: {y: 5.0 for y in range(2025, 2030)}})
     b = run_batch(before, {CONSUMPTION: np.linspace(0, 10, 41)}, ("orderly",))
     ca = b.variables(["current_account_pct_gdp"])["current_account_pct_gdp"]
     gaps = np.abs(ca[:, b.run_paths.index("orderly"), 2030 - 2024, 1] - 1.0)
     assert abs(r.gaps[0]) <= gaps.min() + 1e-9
     # The instrument swings year to year (docs/model.md; rebalancing/drift.py): reported.
     assert r.largest_step > 5
+
+
+def test_a_foreseen_path_holds_the_years_it_cannot_hit_at_the_range_end():
+    """Model-consistent expectations, all years at once (Newton): a Chinese deficit of 3% of
+    GDP cannot be had before 2034 even at the largest consumption rise, which those years
+    keep; every later year hits, and an independent run agrees."""
+    r = goal_seek_path(Scenario(), "CN.current_account_pct_gdp=-3.0@2030+", CONSUMPTION)
+    assert not r.hit and 0 < sum(r.hits) < len(r.years)
+    missed = [y for y, h in zip(r.years, r.hits) if not h]
+    assert missed == list(range(2030, missed[-1] + 1))
+    assert all(v == r.hi for v, h in zip(r.values, r.hits) if not h)
+    assert {m for m, h in zip(r.methods, r.hits) if not h} == {"closest"}
+    assert "cannot in 2030" in r.message()
+    res = simulate(r.scenario)
+    for y, a, h in zip(r.years, r.achieved, r.hits):
+        got = res.value("orderly", "CN", "current_account_pct_gdp", y)
+        assert got == pytest.approx(a, abs=1e-9)  # Newton's tolerance from another start
+        assert (abs(got + 3.0) <= 1e-6) == h
 
 
 @pytest.mark.parametrize(

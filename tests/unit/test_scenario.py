@@ -47,9 +47,13 @@ def test_every_lever_is_in_the_file_with_its_default():
 
 
 def test_partial_file_keeps_other_defaults():
-    scn = parse_scenario('{"orderly": {"band": 4}}', "s.json")
+    scn = parse_scenario('{"format_version": 3, "orderly": {"band": 4}}', "s.json")
     assert scn.orderly.band == 4.0 and isinstance(scn.orderly.band, float)
     assert scn.changed() == {"orderly.band": 4.0}
+    # Without a format version a file is read as format 1 (version 0.1 wrote none): the
+    # engine it was written for, the adaptive one, runs it
+    old = parse_scenario('{"orderly": {"band": 4}}', "s.json")
+    assert old.changed() == {"orderly.band": 4.0, "global.expectations": "adaptive"}
 
 
 def test_format_is_sniffed_without_extension():
@@ -188,7 +192,7 @@ def test_files_carry_a_format_version():
     assert d["format_version"] == FORMAT_VERSION == 3
     assert parse_scenario(
         b'{"format_version": 1, "global": {"horizon": 2050}}', "s.json"
-    ) == Scenario().with_values({"global.horizon": 2050})
+    ) == Scenario().with_values({"global.horizon": 2050, "global.expectations": "adaptive"})
     with pytest.raises(ScenarioError, match="format_version: 7 is not a known"):
         parse_scenario(b'{"format_version": 7}', "s.json")
 

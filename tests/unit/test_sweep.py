@@ -62,7 +62,9 @@ def test_csv_and_parquet_written_in_chunks_with_metadata(tmp_path):
     b = write_sweep(Scenario(), design, tmp_path / "s.parquet", variables=VARS, chunk=4)
     csv, pq = pd.read_csv(tmp_path / "s.csv"), pd.read_parquet(tmp_path / "s.parquet")
     assert a.rows == b.rows == len(csv) == len(pq)
-    np.testing.assert_allclose(csv.value, pq.value, rtol=1e-9)  # CSV keeps 10 digits
+    # CSV keeps 10 digits; a value near zero differs by Newton's tolerance between chunkings
+    # (the model-consistent engine warm-starts from the last row: docs/model.md 3b.8)
+    np.testing.assert_allclose(csv.value, pq.value, rtol=1e-9, atol=1e-9)
     assert (csv.draw == pq.draw).all() and (csv.variable == pq.variable).all()
     meta = json.loads((tmp_path / "s.meta.json").read_text())
     assert meta["design"]["settings"] == 4 and meta["rows"] == len(csv)
@@ -72,8 +74,11 @@ def test_csv_and_parquet_written_in_chunks_with_metadata(tmp_path):
 
 
 def test_a_setting_without_solution_is_recorded_not_fatal(tmp_path):
+    # The adaptive engine's debt spiral (the model-consistent one stays solvent: its real
+    # exchange rate turns)
     base = Scenario().with_values(
         {
+            "global.expectations": "adaptive",
             "global.horizon": 2100,
             "global.growth_US": 0.0,
             "global.risk_premium": 0.0,
@@ -136,7 +141,7 @@ def test_cli_sweep_grid_sample_and_scheduler(tmp_path):
     assert "4 settings" in r.stdout and "setting" in r.stderr  # the progress bar
     grid = pd.read_csv(tmp_path / "g.csv")
     expect = sweep(Scenario(), grid_design(GRID), variables=VARS)
-    np.testing.assert_allclose(grid.value, expect.value, rtol=1e-9)
+    np.testing.assert_allclose(grid.value, expect.value, rtol=1e-9, atol=1e-9)
 
     sample = ["--sample", "8", "--design", "sobol", "--levers", "orderly.kappa"]
     r = cli("sweep", *sample, "--variables", "gdp", "--paths", "orderly", "--out", "s.parquet",
