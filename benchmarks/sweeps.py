@@ -5,7 +5,8 @@ levers at their defaults, in four-region or two-country mode. For each lever: th
 change of any output gap (every path, region and year, in percentage points) between
 neighbouring settings, where it happens, and the settings the engine refused.
 
-Run on demand (about 15-25 min a mode on 2 cores, not part of the test suite)::
+Run on demand (about 1-3 min a mode on 2 cores; tests/tiers/test_sweeps.py runs the same
+sweeps as batches and bounds each step)::
 
     python -m benchmarks.sweeps four [LEVER ...] > sweeps_four.json
     python -m benchmarks.sweeps two
