@@ -25,9 +25,11 @@ import atexit
 import os
 import pickle
 import queue
+import select
 import subprocess
 import sys
 import threading
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,15 +67,43 @@ def widen_pipe(fd: int) -> None:
 #: The largest answer a worker can give, in bytes: a length beyond it is a broken pipe's.
 MAX_ANSWER_BYTES = 1 << 30
 
+#: Seconds a worker has for a task, counted from the request, by kind of task (the verb):
+#: a dashboard's model run (``simulate``: a move solves in 20-600 ms, a far setting of the
+#: model-consistent engine takes up to its work bound, about 10 s) and a fan's chunk
+#: (``chunk``: 1,000 adaptive draws in about 0.5 s). A worker that misses its time-out (it
+#: was stopped, or it hangs) is killed and replaced, and the task runs in the caller.
+TIMEOUTS = {"simulate": 15.0, "chunk": 20.0}
 
-def read_answer(fd: int) -> bytearray:
+
+class WorkerTimeout(EOFError):
+    """A worker did not answer within its task's time-out (:data:`TIMEOUTS`)."""
+
+
+def _wait_readable(fd: int, deadline: float | None) -> None:
+    """Return once ``fd`` has bytes (or its end) to read; WorkerTimeout at ``deadline``
+    (a :func:`time.monotonic` time; None: no limit)."""
+    if deadline is None:
+        return
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise WorkerTimeout("the worker did not answer in time")
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            return
+
+
+def read_answer(fd: int, deadline: float | None = None) -> bytearray:
     """One answer's pickle from the worker's pipe ``fd``: its length (8 bytes) and then
     that many bytes, with as few reads as the pipe allows (each read gives the interpreter
     lock up and must take it back, which under load means a wait): a dashboard's answer in
     one. EOFError if the pipe ends first (the worker is lost), or if the length is not one
-    an answer can have or more bytes come than it said (the pipe is out of step)."""
+    an answer can have or more bytes come than it said (the pipe is out of step);
+    WorkerTimeout if a read would wait past ``deadline``."""
+    _wait_readable(fd, deadline)
     first = os.read(fd, PIPE_BYTES)
     while 0 < len(first) < 8:
+        _wait_readable(fd, deadline)
         more = os.read(fd, 8 - len(first))
         if not more:
             break
@@ -88,6 +118,7 @@ def read_answer(fd: int) -> bytearray:
     out[:got] = first[8:]
     view = memoryview(out)
     while got < size:
+        _wait_readable(fd, deadline)
         n = os.readv(fd, [view[got : got + PIPE_BYTES]])
         if not n:
             raise EOFError("the worker process ended")
@@ -119,17 +150,29 @@ class Worker:
         widen_pipe(self.proc.stdout.fileno())
 
     def ask(self, args: tuple) -> bytearray:
-        """Send a request; the answer's pickle, read whole (:func:`open_answer` opens it)."""
+        """Send a request; the answer's pickle, read whole (:func:`open_answer` opens it),
+        within the time-out of its kind (:data:`TIMEOUTS`, from now) or WorkerTimeout."""
+        deadline = time.monotonic() + TIMEOUTS.get(args[0], max(TIMEOUTS.values()))
         # Pickles only between this process and the child it started, over that child's
         # own pipes: user input never becomes pickle bytes (a scenario goes as its file
         # text, a str inside our request, and is parsed and validated again there).
         self.proc.stdin.write(pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
         self.proc.stdin.flush()
-        return read_answer(self.proc.stdout.fileno())
+        return read_answer(self.proc.stdout.fileno(), deadline)
 
     def solve(self, args: tuple):
         """The answer to a request (:meth:`ask`, :func:`open_answer`)."""
         return open_answer(self.ask(args))
+
+    def kill(self) -> None:
+        """End the process at once (also a stopped one: SIGKILL needs no cooperation)."""
+        self.proc.kill()
+        self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
 
     def close(self) -> None:
         """End the process: its input closed, it returns."""
@@ -160,6 +203,20 @@ class Workers:
             except queue.Empty:
                 continue
         return None
+
+    def replace(self, w: Worker) -> None:
+        """Kill ``w`` (it missed its time-out) and put a new worker in its place, started
+        now so that it has imported the model before the next task needs it."""
+        w.kill()
+        if _POOL is not self:  # dropped meanwhile: nothing to keep up
+            return
+        try:
+            new = Worker()
+        except OSError:  # no process can be started: the pool has one worker fewer
+            self.all = [x for x in self.all if x is not w]
+            return
+        self.all = [new if x is w else x for x in self.all]
+        self.idle.put(new)
 
     def close(self) -> None:
         for w in self.all:
@@ -306,6 +363,9 @@ def ask_worker(verb: str, scn: Scenario, wait: float, data: str | None, *args):
         return None
     try:
         raw = w.ask((*request, *args))
+    except WorkerTimeout:  # stopped or hung: replaced, and the caller runs it
+        pool.replace(w)
+        return None
     except Exception:  # the worker is lost (ended, out of step)
         drop_pool(pool)
         return None
@@ -377,6 +437,10 @@ def map_chunks(scn: Scenario, n: int, task, store, workers: int, solve) -> None:
                     out = w.solve(("chunk", text, data, *task(c)))
                 except WorkerError:
                     pool.idle.put(w)
+                    here(c)
+                    continue
+                except WorkerTimeout:  # stopped or hung: replaced, the chunk solved here
+                    pool.replace(w)
                     here(c)
                     continue
                 except Exception:  # the worker is lost (ended, unreadable answer)

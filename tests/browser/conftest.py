@@ -58,7 +58,9 @@ def app_url():
     _require_chromium()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = _free_port()
-    log = open(ARTIFACTS / "streamlit.log", "w")
+    # one server per pytest-xdist worker (PYTEST_XDIST_WORKER: gw0, gw1, ...), one log each
+    log_path = ARTIFACTS / f"streamlit-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log"
+    log = open(log_path, "w")
     env = {**os.environ, "BROWSER_PATH": CHROMIUM}
     proc = subprocess.Popen(
         [
@@ -92,7 +94,7 @@ def app_url():
             pass
         if proc.poll() is not None or time.time() > deadline:
             proc.kill()
-            pytest.fail(f"streamlit did not start; see {ARTIFACTS / 'streamlit.log'}")
+            pytest.fail(f"streamlit did not start; see {log_path}")
         time.sleep(0.2)
     yield url
     proc.terminate()

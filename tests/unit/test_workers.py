@@ -254,3 +254,144 @@ def test_a_worker_answer_is_read_whole_and_checked():
     ):
         with pytest.raises(EOFError):
             read(bad)
+
+
+# --- faults: a stopped worker, killed workers (issue 23) ---------------------------------
+
+
+def _live_pool(size: int = 2):
+    from rebalancing import workers
+
+    workers.close_pool()  # a pool of its own, whatever another test left
+    workers._POOL = None
+    pool = workers.pool_of(size)
+    assert pool is not None
+    for w in pool.all:  # every worker has imported the model and answers
+        assert workers.open_answer(w.ask(("simulate", _text(Scenario()), _data(), False)))
+    return pool
+
+
+def _text(scn):
+    from rebalancing.scenario import dumps_scenario
+
+    return dumps_scenario(scn)
+
+
+def _data():
+    import os
+
+    from rebalancing.data import data_key
+
+    return (os.environ.get("REBALANCING_DATA_DIR"), data_key())
+
+
+def test_a_stopped_worker_costs_a_session_at_most_its_timeout(monkeypatch):
+    """Every worker stopped (SIGSTOP), a lever move asks one: it gives up at the run's
+    time-out, the stopped worker is killed and replaced by a fresh one, and the caller runs
+    the model itself; the next move is answered by the replacement."""
+    import os
+    import signal
+    import time
+
+    from rebalancing import workers
+
+    pool = _live_pool()
+    monkeypatch.setitem(workers.TIMEOUTS, "simulate", 1.0)
+    stopped = list(pool.all)
+    for w in stopped:
+        os.kill(w.proc.pid, signal.SIGSTOP)
+    try:
+        scn = Scenario().with_values({"orderly.kappa": 0.7})
+        t0 = time.monotonic()
+        assert workers.simulate_in_worker(scn, wait=1.0) is None
+        waited = time.monotonic() - t0
+        assert waited < 1.0 + 1.0 + 5.0  # the wait for a worker, its time-out, slack
+        assert sum(w.proc.poll() is not None for w in stopped) == 1  # the one asked: killed
+        assert len(pool.all) == 2 and workers._POOL is pool
+        fresh = [w for w in pool.all if w not in stopped]
+        assert len(fresh) == 1
+        got = None
+        for _ in range(3):  # the replacement may still be importing; the stopped one is busy
+            got = workers.simulate_in_worker(scn, wait=5.0)
+            if got is not None:
+                break
+        assert got is not None
+        assert got.scenario == scn
+    finally:
+        for w in stopped:
+            if w.proc.poll() is None:
+                os.kill(w.proc.pid, signal.SIGCONT)
+        workers.close_pool()
+        workers._POOL = None
+
+
+def test_a_fan_finishes_with_a_stopped_worker_and_equals_one_without(monkeypatch):
+    """A worker stopped while a fan's chunks run: its chunk is solved here after the chunk
+    time-out, the worker replaced, and the fan is the same to the bit as one solved in this
+    process alone (the chunks, not the workers, set the batches)."""
+    import os
+    import signal
+
+    from rebalancing import workers
+
+    monkeypatch.setitem(workers.TIMEOUTS, "chunk", 1.0)
+    scn = Scenario().with_values({"global.expectations": "adaptive"})
+    alone = fan(scn, 400, 7, chunk=100, workers=1)
+    pool = _live_pool(1)
+    victim = pool.all[0]
+    os.kill(victim.proc.pid, signal.SIGSTOP)
+    try:
+        both = fan(scn, 400, 7, chunk=100, workers=2)
+        assert victim.proc.poll() is not None and victim not in pool.all
+        for key, q in alone.bands_.items():
+            np.testing.assert_array_equal(q, both.bands_[key])
+    finally:
+        if victim.proc.poll() is None:
+            os.kill(victim.proc.pid, signal.SIGCONT)
+        workers.close_pool()
+        workers._POOL = None
+
+
+@pytest.mark.parametrize("which", ["one", "all"])
+def test_killed_workers_under_load_cost_a_run_here_and_recover(which):
+    """kill -9 of one or of every worker while lever moves arrive from four threads (the
+    sessions of a server): every move gets its results (from a worker, or run here where
+    the worker was lost), and the next moves are answered by new workers."""
+    import os
+    import signal
+    import threading
+
+    from rebalancing import workers
+
+    pool = _live_pool()
+    victims = pool.all[:1] if which == "one" else list(pool.all)
+    results, errors = [], []
+
+    def session(k: int) -> None:
+        try:
+            for j in range(6):
+                scn = Scenario().with_values({"orderly.kappa": 0.1 * k + 0.02 * j})
+                res = workers.simulate_in_worker(scn, wait=0.5) or simulate(scn)
+                results.append(res.scenario == scn)
+        except Exception as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=session, args=(k,)) for k in range(4)]
+    for th in threads:
+        th.start()
+    for w in victims:
+        os.kill(w.proc.pid, signal.SIGKILL)
+    for th in threads:
+        th.join(timeout=120)
+    try:
+        assert not errors and len(results) == 24 and all(results)
+        got = None
+        for _ in range(5):
+            got = workers.simulate_in_worker(Scenario(), wait=5.0)
+            if got is not None:
+                break
+        assert got is not None  # new workers answer
+        assert all(w.proc.poll() is None for w in workers._POOL.all)
+    finally:
+        workers.close_pool()
+        workers._POOL = None
