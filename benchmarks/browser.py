@@ -120,6 +120,19 @@ class Server:
                 total += c.memory_info().rss
         return total
 
+    def pss(self) -> int:
+        """Proportional set size of the server and its children (its workers): a page
+        shared by n processes (after a fork, or a shared library) counts 1/n in each, so
+        the sum is what the machine pays (Linux /proc/<pid>/smaps_rollup, via psutil)."""
+        import psutil
+
+        p = psutil.Process(self.proc.pid)
+        total = p.memory_full_info().pss
+        for c in p.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += c.memory_full_info().pss
+        return total
+
     def tail(self, n: int = 1500) -> str:
         try:
             return Path(self.log.name).read_text()[-n:]
@@ -221,7 +234,7 @@ def _session(browser, script: Path, env: dict | None, *, memory: bool) -> dict:
             out["cold"] = time.perf_counter() - s.t_launch
             if memory:
                 time.sleep(SETTLE_S)
-                out["rss1"] = s.rss()
+                out["rss1"], out["pss1"] = s.rss(), s.pss()
                 others = []
                 for _ in range(SESSIONS - 1):
                     p = ctx.new_page()
@@ -229,7 +242,7 @@ def _session(browser, script: Path, env: dict | None, *, memory: bool) -> dict:
                     wait_rendered(p)
                     others.append(p)
                 time.sleep(SETTLE_S)
-                out["rss10"] = s.rss()
+                out["rss10"], out["pss10"] = s.rss(), s.pss()
         finally:
             ctx.close()
         return out
@@ -328,6 +341,25 @@ def browser_rows(
                     f"{SETTLE_S} s after the k-th page (one browser context, pages "
                     "kept open) is fully rendered; new server per repeat, no key "
                     "presses (only the default scenario cached)"
+                },
+            )
+        )
+    for k in (1, SESSIONS):
+        rows.append(
+            Row(
+                f"memory_pss_{k}",
+                f"memory: server and workers PSS with {k} open session{'s' * (k > 1)}",
+                "MB",
+                1e-6,
+                measured=stats(get("app", f"pss{k}")),
+                floor=stats(get("floor", f"pss{k}")),
+                target=1.5,
+                notes={
+                    "method": "psutil proportional set size (Linux smaps_rollup) of the "
+                    "streamlit server process plus its children, summed: a page shared "
+                    "between them (the interpreter, NumPy's libraries) counts once; "
+                    "the workers are fresh interpreters (not forks), so they share only "
+                    "the libraries' file-backed pages. Same moment as the RSS rows."
                 },
             )
         )

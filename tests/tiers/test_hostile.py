@@ -321,7 +321,7 @@ def test_an_interrupted_sweep_keeps_its_whole_chunks_under_a_partial_name(tmp_pa
             "rebalancing",
             "sweep",
             "--grid",
-            "orderly.kappa=0:3:400",
+            "orderly.kappa=0:3:4000",  # minutes if not interrupted
             "--chunk",
             "2",
             "--paths",
