@@ -310,8 +310,14 @@ def test_a_stopped_worker_costs_a_session_at_most_its_timeout(monkeypatch):
         assert len(pool.all) == 2 and workers._POOL is pool
         fresh = [w for w in pool.all if w not in stopped]
         assert len(fresh) == 1
+        # the replacement imports the model and solves cold: the usual time-out again, and
+        # the other worker resumed, so that whichever is asked answers
+        monkeypatch.setitem(workers.TIMEOUTS, "simulate", 60.0)
+        for w in stopped:
+            if w.proc.poll() is None:
+                os.kill(w.proc.pid, signal.SIGCONT)
         got = None
-        for _ in range(3):  # the replacement may still be importing; the stopped one is busy
+        for _ in range(3):
             got = workers.simulate_in_worker(scn, wait=5.0)
             if got is not None:
                 break
