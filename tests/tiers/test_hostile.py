@@ -336,12 +336,18 @@ def test_an_interrupted_sweep_keeps_its_whole_chunks_under_a_partial_name(tmp_pa
     )
     partial = tmp_path / "s.partial.csv"
     deadline = time.monotonic() + HANG
-    while (not partial.exists() or partial.stat().st_size < 100_000) and p.poll() is None:
+    seen = []  # sizes of the partial file while the sweep runs
+    while p.poll() is None:
+        size = partial.stat().st_size if partial.exists() else -1
+        seen.append(size)
+        if size >= 100_000:  # a few whole chunks
+            break
         assert time.monotonic() < deadline, "the sweep wrote nothing"
         time.sleep(0.05)
     p.send_signal(signal.SIGINT)
     err = p.communicate(timeout=HANG)[1]
-    assert p.returncode == 130 and "Traceback" not in err, err
+    files = sorted(x.name for x in tmp_path.iterdir())
+    assert p.returncode == 130 and "Traceback" not in err, (err, seen[-5:], len(seen), files)
     assert "are kept in s.partial.csv, not under s.csv" in err
     assert (tmp_path / "s.csv").read_text() == "the last complete sweep\n"
     lines = partial.read_text().splitlines()
