@@ -333,6 +333,9 @@ def test_an_interrupted_sweep_keeps_its_whole_chunks_under_a_partial_name(tmp_pa
         cwd=tmp_path,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C's disposition in a terminal: a test run in a background job inherits
+        # SIGINT ignored (POSIX), and the sweep would then never see the interrupt
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     partial = tmp_path / "s.partial.csv"
     deadline = time.monotonic() + HANG
