@@ -25,7 +25,7 @@ from rebalancing.data import data_key
 from rebalancing.errors import markdown_text as md
 from rebalancing.errors import shown
 from rebalancing.goalseek import instruments as goalseek_instruments
-from rebalancing.levers import CONSISTENT_RANGES
+from rebalancing.levers import CONSISTENT_RANGES, validated_range
 from rebalancing.pinned import Pinned, parse_with_pinned
 from rebalancing.scenario import (
     LEVERS,
@@ -639,7 +639,7 @@ def lever_widget(lev) -> None:
         else f"{lev.lo} to {lev.hi} {lev.unit}"
     )
     if lev.id in CONSISTENT_RANGES:
-        lo, hi = CONSISTENT_RANGES[lev.id]
+        lo, hi = validated_range(lev.id)
         rng += f" (model-consistent expectations: {lo:g} to {hi:g}, the range it is validated for)"
     help_ = f"{lev.help}  \nRange: {rng}. Default: {lev.default}.  \nSource: {lev.source}"
     moved = {"key": lev.id, "help": help_, "on_change": lever_moved, "args": (lev.id,)}

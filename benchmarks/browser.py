@@ -326,43 +326,34 @@ def browser_rows(
             },
         ),
     ]
-    for k in (1, SESSIONS):
-        rows.append(
-            Row(
-                f"memory_{k}",
-                f"memory: server RSS with {k} open session{'s' * (k > 1)}",
-                "MB",
-                1e-6,
-                measured=stats(get("app", f"rss{k}")),
-                floor=stats(get("floor", f"rss{k}")),
-                target=1.5,
-                notes={
-                    "method": "psutil RSS of the streamlit server process plus its children, "
-                    f"{SETTLE_S} s after the k-th page (one browser context, pages "
-                    "kept open) is fully rendered; new server per repeat, no key "
-                    "presses (only the default scenario cached)"
-                },
+    methods = {
+        "rss": "psutil RSS of the streamlit server process plus its children",
+        "pss": "psutil proportional set size (Linux smaps_rollup) of the streamlit server "
+        "process plus its children, summed: a page shared between them (the interpreter, "
+        "NumPy's libraries) counts once; the workers are fresh interpreters (not forks), so "
+        "they share only the libraries' file-backed pages",
+    }
+    for kind, (prefix, what) in {
+        "rss": ("memory", "server RSS"),
+        "pss": ("memory_pss", "server and workers PSS"),
+    }.items():
+        for k in (1, SESSIONS):
+            rows.append(
+                Row(
+                    f"{prefix}_{k}",
+                    f"memory: {what} with {k} open session{'s' * (k > 1)}",
+                    "MB",
+                    1e-6,
+                    measured=stats(get("app", f"{kind}{k}")),
+                    floor=stats(get("floor", f"{kind}{k}")),
+                    target=1.5,
+                    notes={
+                        "method": f"{methods[kind]}, {SETTLE_S} s after the k-th page (one "
+                        "browser context, pages kept open) is fully rendered; new server per "
+                        "repeat, no key presses (only the default scenario cached)"
+                    },
+                )
             )
-        )
-    for k in (1, SESSIONS):
-        rows.append(
-            Row(
-                f"memory_pss_{k}",
-                f"memory: server and workers PSS with {k} open session{'s' * (k > 1)}",
-                "MB",
-                1e-6,
-                measured=stats(get("app", f"pss{k}")),
-                floor=stats(get("floor", f"pss{k}")),
-                target=1.5,
-                notes={
-                    "method": "psutil proportional set size (Linux smaps_rollup) of the "
-                    "streamlit server process plus its children, summed: a page shared "
-                    "between them (the interpreter, NumPy's libraries) counts once; "
-                    "the workers are fresh interpreters (not forks), so they share only "
-                    "the libraries' file-backed pages. Same moment as the RSS rows."
-                },
-            )
-        )
     for row in rows:
         log(f"{row.id}: {row.cell(row.measured)} vs floor {row.cell(row.floor)}")
     return rows

@@ -1256,7 +1256,7 @@ def fan_traces(fan, chart_id: str) -> list[dict]:
 def fan_note(fan) -> str:
     centred = (
         f", centred on the {fan.centre} line (moved by its difference between the engines)"
-        if getattr(fan, "centre", fan.engine) != fan.engine
+        if fan.centre != fan.engine
         else ""
     )
     return (

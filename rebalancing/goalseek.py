@@ -216,6 +216,12 @@ def _target_series(
     return series_values(v, b.regions, tgt.region, tgt.variable)[:, b.run_paths.index(path)]
 
 
+def _run_series(res, path: str, tgt: Target) -> np.ndarray:
+    """The target's series (T,) on ``path`` of a single run's results ``res``."""
+    v = {name: res.variables[name][None] for name in series_needs(tgt.variable)}
+    return series_values(v, res.regions, tgt.region, tgt.variable)[0, res.run_paths.index(path)]
+
+
 def _inputs(
     scenario: Scenario | None, target: Target | str, instrument: str, path: str | None
 ) -> tuple[Scenario, Target, str]:
@@ -309,8 +315,7 @@ def goal_seek(
     final = scn.with_values({instrument: x})
     res = simulate(final, (path,))
     count[0] += 1
-    v = {name: res.variables[name][None] for name in series_needs(tgt.variable)}
-    s = series_values(v, res.regions, tgt.region, tgt.variable)[0, res.run_paths.index(path)]
+    s = _run_series(res, path, tgt)
     gap = float(gap_of(s[None])[0])
     achieved = gap + tgt.value
     hit = method != "closest" and abs(gap) <= tol
@@ -442,26 +447,24 @@ def goal_seek_path(
         def gaps(u: np.ndarray) -> np.ndarray:
             count[0] += 1
             trial = scn.with_paths({instrument: {**fixed, **dict(zip(years, map(float, u)))}})
-            r = simulate(trial, (path,))
-            v = {name: r.variables[name][None] for name in series_needs(tgt.variable)}
-            s = series_values(v, r.regions, tgt.region, tgt.variable)[0, r.run_paths.index(path)]
-            return s[ts] - tgt.value
+            return _run_series(simulate(trial, (path,)), path, tgt)[ts] - tgt.value
 
         u, held = _newton_path(gaps, np.full(len(years), prev), lo, hi, tol)
         fixed.update(zip(years, map(float, u)))
         values = [float(x) for x in u]
         methods = ["closest" if h else "newton" for h in held]
-    for year in years if not values else ():
-        t = year - BASE_YEAR
-        base = scn.with_paths({instrument: dict(fixed)}).with_values({instrument: prev})
-        x, method = _solve_year(
-            lambda xs, base=base, t=t: series(base, xs)[:, t] - tgt.value, lo, hi, grid, prev
-        )
-        x = float(x)
-        fixed[year] = x
-        values.append(x)
-        methods.append(method)
-        prev = x
+    else:
+        for year in years:
+            t = year - BASE_YEAR
+            base = scn.with_paths({instrument: dict(fixed)}).with_values({instrument: prev})
+            x, method = _solve_year(
+                lambda xs, base=base, t=t: series(base, xs)[:, t] - tgt.value, lo, hi, grid, prev
+            )
+            x = float(x)
+            fixed[year] = x
+            values.append(x)
+            methods.append(method)
+            prev = x
     new_path = {y: v for y, v in fixed.items() if y >= tgt.year or y in old}
     final = scn.with_paths({instrument: new_path})
     res = simulate(final, (path,))
@@ -470,9 +473,7 @@ def goal_seek_path(
     t0 = tgt.year - BASE_YEAR
 
     def achieved(r) -> tuple[float, ...]:
-        v = {name: r.variables[name][None] for name in series_needs(tgt.variable)}
-        s = series_values(v, r.regions, tgt.region, tgt.variable)[0, r.run_paths.index(path)]
-        return tuple(float(a) for a in s[t0:])
+        return tuple(float(a) for a in _run_series(r, path, tgt)[t0:])
 
     return PathGoalResult(
         target=tgt,
